@@ -1,0 +1,59 @@
+import { Command, CommanderError } from 'commander';
+import { TarmacError } from '../core/errors';
+import { registerConfig } from './commands/config';
+import { registerDeploy } from './commands/deploy';
+import { registerHosts } from './commands/hosts';
+import { registerRelease } from './commands/release';
+import { registerRender } from './commands/render';
+import { registerSecrets } from './commands/secrets';
+import { registerServe } from './commands/serve';
+import { type Output, stdOutput } from './output';
+
+/** Options every command shares (ARCHITECTURE.md, CLI contract). */
+export interface GlobalOptions {
+  readonly config: string;
+  readonly data: string;
+  readonly server?: string;
+  readonly json?: boolean;
+}
+
+export function buildProgram(out: Output): Command {
+  const program = new Command('tarmac')
+    .description('Deploy release tarballs (Elixir/OTP first) to fleets of systemd hosts.')
+    .option('--config <file>', 'configuration file', './tarmac.yml')
+    .option('--data <dir>', 'local mode state directory', './.tarmac')
+    .option('--server <url>', 'tarmac server URL for client commands')
+    .option('--json', 'print data as JSON')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => out.error(s) });
+  for (const register of [
+    registerConfig,
+    registerSecrets,
+    registerRelease,
+    registerRender,
+    registerDeploy,
+    registerServe,
+    registerHosts,
+  ]) {
+    register(program, out);
+  }
+  return program;
+}
+
+/** Run the CLI; returns the exit status. Errors print their message (never a stack trace) and exit 1. */
+export async function main(argv: readonly string[], out: Output = stdOutput()): Promise<number> {
+  const program = buildProgram(out);
+  try {
+    await program.parseAsync([...argv]);
+    return out.exitCode ?? 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof TarmacError) {
+      out.error(`error: ${error.message}\n`);
+      return 1;
+    }
+    out.error(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

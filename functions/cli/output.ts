@@ -1,0 +1,23 @@
+/** Where the CLI writes. Injected so tests capture output and choose TTY or not. */
+export interface Output {
+  write(text: string): void;
+  error(text: string): void;
+  readonly isTTY: boolean;
+  /** Set by a command that wants a non-zero exit without throwing. */
+  exitCode?: number;
+}
+
+export function stdOutput(): Output {
+  return {
+    write: (text) => process.stdout.write(text),
+    error: (text) => process.stderr.write(text),
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}
+
+/** An Output that keeps everything, for tests. */
+export function memoryOutput(isTTY = false): Output & { readonly out: string[]; readonly err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, isTTY, write: (t) => void out.push(t), error: (t) => void err.push(t) };
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * The schema of `tarmac.yml`. Unknown keys are rejected everywhere (`z.strictObject`), so a typo is an
+ * error, not a silently ignored setting. Names are kept to characters that are safe in unit names, user
+ * names, SSM paths and file names.
+ */
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,30}$/, 'must be lowercase letters, digits and dashes, starting with a letter (≤ 31)');
+
+const envVarName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_CASE environment variable name');
+const secretName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be lowercase letters, digits and _ (≤ 63)');
+
+export const strategySchema = z.union([
+  z.enum(['one-at-a-time', 'half', 'all']),
+  z.strictObject({
+    type: z.enum(['one-at-a-time', 'half', 'all']),
+    /** Hosts that must stay healthy during the rollout: a count (`1`) or a percentage (`"50%"`). */
+    min_healthy_hosts: z.union([z.int().min(0), z.string().regex(/^\d{1,3}%$/, 'must look like "50%"')]).optional(),
+  }),
+]);
+
+export const fleetSchema = z.strictObject({
+  /** Local mode: names of hosts (local test hosts such as `h1`). */
+  hosts: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a host name')).default([]),
+  /** AWS mode: EC2 instances carrying all of these tags form the fleet. */
+  ec2_tags: z.record(z.string().min(1), z.string().min(1)).optional(),
+});
+
+export const environmentSchema = z.strictObject({
+  port: z.int().min(1024).max(65535),
+  domain: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/, 'must be a host name')
+    .optional(),
+  /** Pushes (and builds) of this branch deploy here continuously. */
+  branch: z.string().min(1).optional(),
+  /** Defaults to `<app>_<env>` with dashes turned into underscores. */
+  database: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'must be a database name (lowercase, digits, _)')
+    .optional(),
+  /** Secrets beyond the generated erlang_cookie and secret_key_base, e.g. `database_password`. */
+  secrets: z.array(secretName).default([]),
+  health: z
+    .strictObject({
+      path: z.string().startsWith('/', 'must start with /').default('/health'),
+      timeout: z.int().min(1).max(3600).default(60),
+    })
+    .default({ path: '/health', timeout: 60 }),
+  /** Who may drive this environment from Slack. Omitted: anyone in the workspace. */
+  chat: z
+    .strictObject({
+      users: z.array(z.string().min(1)).default([]),
+      channels: z.array(z.string().min(1)).default([]),
+    })
+    .optional(),
+  /** Extra non-secret environment for the service. */
+  env: z.record(envVarName, z.string()).default({}),
+});
+
+export const appSchema = z.strictObject({
+  /** GitHub full name, `owner/repo`. */
+  repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be a GitHub full name like owner/repo'),
+  /** The OTP release name: the tarball holds `bin/<release>`. */
+  release: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be an OTP release name (lowercase, digits, _)'),
+  /** Elixir expression run once per deployment with `bin/<release> eval`, e.g. `Hello.Release.migrate()`. */
+  migrate: z.string().min(1).optional(),
+  fleet: name,
+  strategy: strategySchema.default('one-at-a-time'),
+  keep_releases: z.int().min(2).max(100).default(5),
+  environments: z.record(name, environmentSchema).refine((envs) => Object.keys(envs).length > 0, {
+    message: 'must define at least one environment',
+  }),
+});
+
+export const configSchema = z.strictObject({
+  fleets: z.record(name, fleetSchema),
+  apps: z.record(name, appSchema),
+});
+
+export type TarmacConfig = z.infer<typeof configSchema>;
+export type AppConfig = z.infer<typeof appSchema>;
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export type FleetConfig = z.infer<typeof fleetSchema>;
+export type StrategyConfig = z.infer<typeof strategySchema>;
+
+/** JSON Schema of `tarmac.yml`, for editors (`tarmac config schema`). */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input' });
+}

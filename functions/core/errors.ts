@@ -1,0 +1,107 @@
+/**
+ * Domain errors. Every error carries the data a caller needs to act on it, and a message that names the
+ * bad value and what to do about it.
+ */
+export class TarmacError extends Error {
+  readonly data: Record<string, unknown>;
+
+  constructor(message: string, data: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TarmacError';
+    this.data = data;
+  }
+}
+
+/** One problem found in a configuration file. `path` is a dotted path such as `apps.hello.environments.staging.port`. */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** A configuration that is malformed or inconsistent. Lists every issue, not only the first. */
+export class ConfigError extends TarmacError {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(source: string, issues: readonly ConfigIssue[]) {
+    const lines = issues.map((issue) => `  - ${formatIssue(issue)}`);
+    super(`${source}: ${issues.length} error${issues.length === 1 ? '' : 's'}\n${lines.join('\n')}`, {
+      source,
+      issues,
+    });
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.line === undefined ? '' : ` (line ${issue.line}, column ${issue.column ?? 1})`;
+  return issue.path ? `${issue.path}: ${issue.message}${where}` : `${issue.message}${where}`;
+}
+
+/** A name (app, environment, host) that the configuration does not know. */
+export class UnknownNameError extends TarmacError {
+  constructor(kind: 'app' | 'environment' | 'host' | 'fleet', name: string, known: readonly string[]) {
+    super(`unknown ${kind} "${name}" — known: ${known.length ? known.join(', ') : '(none)'}`, { kind, name, known });
+    this.name = 'UnknownNameError';
+  }
+}
+
+/** A state transition the domain does not allow (e.g. succeeding a deployment that already failed). */
+export class InvalidTransitionError extends TarmacError {
+  constructor(what: string, from: string, to: string) {
+    super(`${what} cannot go from ${from} to ${to}`, { what, from, to });
+    this.name = 'InvalidTransitionError';
+  }
+}
+
+/** The environment is locked; deploys (manual and continuous) are refused until it is unlocked. */
+export class EnvironmentLockedError extends TarmacError {
+  constructor(app: string, env: string, lock: { by: string; reason: string; since: string }, age: string) {
+    super(`${app}/${env} is locked by ${lock.by} ${age} ago: "${lock.reason}" — tarmac unlock ${app} ${env}`, {
+      app,
+      env,
+      lock,
+    });
+    this.name = 'EnvironmentLockedError';
+  }
+}
+
+/** A job message that does not match any known type or version. */
+export class InvalidJobError extends TarmacError {
+  constructor(detail: string) {
+    super(`invalid job message: ${detail}`, { detail });
+    this.name = 'InvalidJobError';
+  }
+}
+
+/** No artifact under that key. */
+export class ArtifactNotFoundError extends TarmacError {
+  constructor(key: string) {
+    super(`no artifact at ${key}`, { key });
+    this.name = 'ArtifactNotFoundError';
+  }
+}
+
+/** An upload went past its size cap; nothing was stored. */
+export class ArtifactTooLargeError extends TarmacError {
+  constructor(maxBytes: number) {
+    super(`artifact is larger than the limit of ${maxBytes} bytes — nothing was stored`, { maxBytes });
+    this.name = 'ArtifactTooLargeError';
+  }
+}
+
+/** A conditional state write lost a race (or found an item that should not exist). Re-read and retry. */
+export class ConcurrentChangeError extends TarmacError {
+  constructor(key: { pk: string; sk: string }, expected: number | null | undefined) {
+    super(
+      `state ${key.pk} ${key.sk} changed concurrently (expected version ${expected ?? 'none'}) — re-read and retry`,
+      {
+        key,
+        expected,
+      },
+    );
+    this.name = 'ConcurrentChangeError';
+  }
+}

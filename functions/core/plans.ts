@@ -1,0 +1,98 @@
+import type { Instance } from './config/instances';
+import type { StrategyConfig } from './config/schema';
+import { LIFECYCLE_EVENTS, type LifecycleEvent } from './deployments';
+import { TarmacError } from './errors';
+import type { Release } from './releases';
+
+export interface Strategy {
+  readonly type: 'one-at-a-time' | 'half' | 'all';
+  /** Hosts that must stay healthy while a batch is deployed. */
+  readonly minHealthyHosts: number;
+  readonly batchSize: number;
+}
+
+/** What a deployment will do, as data: printed by `tarmac plan`, compared in tests, run by a deployer. */
+export interface DeploymentPlan {
+  readonly deploymentId: string;
+  readonly correlationId: string;
+  readonly app: string;
+  readonly env: string;
+  readonly fleet: string;
+  readonly release: Pick<Release, 'id' | 'version' | 'sha256' | 'artifactKey'>;
+  /** Release currently serving (the rollback target), if any. */
+  readonly previousReleaseId?: string | undefined;
+  readonly strategy: Strategy;
+  readonly batches: readonly (readonly string[])[];
+  readonly steps: readonly LifecycleEvent[];
+  /** Environment every hook of this deployment gets, beyond the deployer's own (LIFECYCLE_EVENT, …). */
+  readonly hookEnv: Readonly<Record<string, string>>;
+}
+
+export class NoHostsError extends TarmacError {
+  constructor(fleet: string) {
+    super(
+      `fleet ${fleet} has no hosts — add host names under fleets.${fleet}.hosts (or boot some: tarmac hosts up 2)`,
+      {
+        fleet,
+      },
+    );
+    this.name = 'NoHostsError';
+  }
+}
+
+/** Resolve a configured strategy against the number of hosts. */
+export function resolveStrategy(config: StrategyConfig, hostCount: number): Strategy {
+  const type = typeof config === 'string' ? config : config.type;
+  const defaultMin = { 'one-at-a-time': hostCount - 1, half: Math.ceil(hostCount / 2), all: 0 }[type];
+  const configured = typeof config === 'string' ? undefined : config.min_healthy_hosts;
+  const minHealthyHosts =
+    configured === undefined
+      ? defaultMin
+      : typeof configured === 'number'
+        ? configured
+        : Math.ceil((hostCount * Number.parseInt(configured, 10)) / 100);
+  const batchSize = Math.max(1, hostCount - Math.max(0, minHealthyHosts));
+  return { type, minHealthyHosts: Math.max(0, Math.min(minHealthyHosts, hostCount)), batchSize };
+}
+
+/** Split hosts into batches of the strategy's size, keeping the configured order. */
+export function batches(hosts: readonly string[], batchSize: number): string[][] {
+  const result: string[][] = [];
+  for (let i = 0; i < hosts.length; i += batchSize) result.push(hosts.slice(i, i + batchSize));
+  return result;
+}
+
+export interface PlanInput {
+  readonly instance: Instance;
+  readonly hosts: readonly string[];
+  readonly release: DeploymentPlan['release'];
+  readonly previousReleaseId?: string | undefined;
+  readonly deploymentId: string;
+  readonly correlationId: string;
+}
+
+export function planDeployment(input: PlanInput): DeploymentPlan {
+  const { instance, hosts } = input;
+  if (hosts.length === 0) throw new NoHostsError(instance.fleet);
+  const strategy = resolveStrategy(instance.appConfig.strategy, hosts.length);
+  return {
+    deploymentId: input.deploymentId,
+    correlationId: input.correlationId,
+    app: instance.app,
+    env: instance.env,
+    fleet: instance.fleet,
+    release: input.release,
+    previousReleaseId: input.previousReleaseId,
+    strategy,
+    batches: batches(hosts, strategy.batchSize),
+    steps: LIFECYCLE_EVENTS,
+    hookEnv: {
+      TARMAC_APP: instance.app,
+      TARMAC_ENV: instance.env,
+      TARMAC_DEPLOYMENT_ID: input.deploymentId,
+      TARMAC_CORRELATION_ID: input.correlationId,
+      TARMAC_RELEASE_ID: input.release.id,
+      TARMAC_RELEASE_SHA256: input.release.sha256,
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * The ports the core and the worker need. Each has a local adapter (adapters/local) and an AWS adapter
+ * (adapters/aws); both pass the same contract suite in test/contract.
+ */
+import type { Clock, Ids } from './core/clock';
+import type { Deployment, HookResult, LifecycleEvent } from './core/deployments';
+import type { Job } from './core/jobs';
+import type { DeploymentPlan } from './core/plans';
+
+export type { Clock, Ids };
+
+/** Bytes in or out. A Node `Readable`, a web `ReadableStream` and an async generator all qualify. */
+export type ByteStream = AsyncIterable<Uint8Array>;
+
+// ---------------------------------------------------------------- artifacts
+
+export interface StoredObject {
+  readonly key: string;
+  /** Hex sha256 of the stored bytes, computed while streaming. */
+  readonly sha256: string;
+  readonly size: number;
+}
+
+export interface PutOptions {
+  /** Store under this key. Omitted: content-addressed, `sha256/<hex>`. */
+  readonly key?: string;
+  /** Abort (throwing `ArtifactTooLargeError`) and store nothing once more bytes than this arrive. */
+  readonly maxBytes?: number;
+}
+
+/** Blob storage for release tarballs and deployment bundles. Writes are atomic: a reader sees all or nothing. */
+export interface ArtifactStore {
+  put(body: ByteStream, options?: PutOptions): Promise<StoredObject>;
+  /** Throws `ArtifactNotFoundError` when missing. */
+  get(key: string): Promise<ByteStream>;
+  head(key: string): Promise<StoredObject | undefined>;
+  delete(key: string): Promise<void>;
+}
+
+/** AWS only: CI uploads straight to S3 with a presigned PUT (Lambda cannot take bodies over 6 MB). */
+export interface UploadUrls {
+  presignPut(key: string, options: { expiresInSec: number; maxBytes?: number }): Promise<string>;
+}
+
+// ---------------------------------------------------------------- queue
+
+export interface OutgoingMessage {
+  /** FIFO group: messages of one group are delivered in order, one in flight at a time. */
+  readonly group: string;
+  /** Deduplication key: a second send with the same key within 5 minutes is dropped. */
+  readonly dedupKey: string;
+  readonly body: Job;
+}
+
+export interface ReceivedMessage {
+  readonly id: string;
+  readonly group: string;
+  readonly dedupKey: string;
+  readonly body: unknown;
+  /** 1 on first delivery. */
+  readonly receiveCount: number;
+  /** Handle for ack/fail; valid for this delivery only. */
+  readonly receipt: string;
+}
+
+export interface DeadLetter {
+  readonly id: string;
+  readonly group: string;
+  readonly body: unknown;
+  readonly error: string;
+  readonly receiveCount: number;
+  readonly failedAt: string;
+}
+
+/** A FIFO job queue with SQS FIFO semantics. */
+export interface JobQueue {
+  send(message: OutgoingMessage): Promise<{ id: string }>;
+  /** Up to `max` visible messages, at most one per group, hidden for `visibilityTimeoutSec`. */
+  receive(options: { max: number; visibilityTimeoutSec: number }): Promise<ReceivedMessage[]>;
+  ack(receipt: string): Promise<void>;
+  /** Give the message back (visible again after `retryAfterSec`, default now); past the receive limit it is dead-lettered with `error`. */
+  fail(receipt: string, error: string, options?: { retryAfterSec?: number }): Promise<void>;
+  deadLetters(): Promise<DeadLetter[]>;
+}
+
+// ---------------------------------------------------------------- state
+
+/** DynamoDB-shaped key: a partition and a sort key. */
+export interface StateKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+export interface StateItem<T = unknown> extends StateKey {
+  readonly value: T;
+  /** Starts at 1, +1 on every write. */
+  readonly version: number;
+}
+
+export interface PutStateOptions {
+  /** `null`: create only (fail if it exists). A number: write only if the stored version equals it. Omitted: unconditional. */
+  readonly expectedVersion?: number | null;
+  /** Expire the item this many seconds from now (dedup and idempotency records). */
+  readonly ttlSec?: number;
+}
+
+/** Items of one partition, in sort-key order; expired items are never returned. */
+export interface QueryOptions {
+  readonly prefix?: string;
+  readonly limit?: number;
+  readonly descending?: boolean;
+}
+
+/** Key-value state with compare-and-set; the only way to coordinate between workers. */
+export interface StateStore {
+  get<T>(key: StateKey): Promise<StateItem<T> | undefined>;
+  /** Returns the new version. Throws `ConcurrentChangeError` when `expectedVersion` does not match. */
+  put<T>(key: StateKey, value: T, options?: PutStateOptions): Promise<number>;
+  /** Throws `ConcurrentChangeError` when `expectedVersion` is given and does not match. */
+  delete(key: StateKey, options?: { expectedVersion?: number }): Promise<void>;
+  query<T>(pk: string, options?: QueryOptions): Promise<StateItem<T>[]>;
+}
+
+// ---------------------------------------------------------------- secrets
+
+/** Scope `<app>/<env>` or `_global`. Values never leave through logs, messages or bundles. */
+export interface SecretStore {
+  get(scope: string, name: string): Promise<string | undefined>;
+  /** Every secret of a scope, name → value (one call per deploy per host on AWS). */
+  getAll(scope: string): Promise<Record<string, string>>;
+  set(scope: string, name: string, value: string): Promise<void>;
+  /** Returns true when it wrote, false when the name already existed. */
+  putIfMissing(scope: string, name: string, value: string): Promise<boolean>;
+  listNames(scope: string): Promise<string[]>;
+}
+
+// ---------------------------------------------------------------- deployer
+
+export interface BundleRef {
+  /** Artifact store key of the bundle (`.tgz`). */
+  readonly key: string;
+  readonly sha256: string;
+}
+
+export interface DeployRequest {
+  readonly plan: DeploymentPlan;
+  readonly bundle: BundleRef;
+  /** Roll back automatically (a new deployment of the last good revision) when the deployment fails. */
+  readonly autoRollback: boolean;
+}
+
+export type DeployerEvent =
+  | {
+      readonly type: 'deployment.started';
+      readonly deploymentId: string;
+      readonly externalId: string;
+      readonly at: string;
+    }
+  | {
+      readonly type: 'host.event';
+      readonly deploymentId: string;
+      readonly host: string;
+      readonly event: LifecycleEvent;
+      readonly status: HookResult['status'];
+      readonly at: string;
+      readonly tail?: string;
+    }
+  | {
+      readonly type: 'deployment.finished';
+      readonly deploymentId: string;
+      readonly status: 'succeeded' | 'failed' | 'rolled_back';
+      readonly at: string;
+      readonly error?: string;
+      /** When the deployer rolled back by itself: the release id now serving. */
+      readonly rolledBackTo?: string;
+    };
+
+/** Runs a bundle on a fleet. Progress arrives as {@link DeployerEvent}s (local callback, or EventBridge on AWS). */
+export interface Deployer {
+  start(request: DeployRequest): Promise<{ externalId: string }>;
+}
+
+// ---------------------------------------------------------------- notifications
+
+export interface Notification {
+  readonly kind: 'queued' | 'started' | 'finished' | 'rejected' | 'info';
+  readonly text: string;
+  readonly deployment?: Deployment;
+  readonly correlationId: string;
+  readonly slackResponseUrl?: string | undefined;
+}
+
+export interface Notifier {
+  notify(notification: Notification): Promise<void>;
+}
