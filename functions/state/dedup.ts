@@ -30,3 +30,11 @@ export async function claimOnce(
     throw error;
   }
 }
+
+/**
+ * Forget a claim made by {@link claimOnce}, so a retry of the same delivery is processed. For a caller
+ * whose work after the claim failed (e.g. the queue send), which must not leave the delivery marked done.
+ */
+export async function releaseClaim(state: StateStore, source: string, key: string): Promise<void> {
+  await state.delete({ pk: 'dedup', sk: `${source}#${key}` });
+}
