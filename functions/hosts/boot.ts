@@ -1,0 +1,196 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../log';
+import { HostError } from './errors';
+import { run } from './run';
+import { type HostRecord, processStartTime } from './state';
+
+/** Units the machine has enabled that a test host does not need (they slow the boot or fail inside). */
+export const MASKED_UNITS = [
+  'postgresql.service',
+  'postgresql@.service',
+  'getty@.service',
+  'serial-getty@.service',
+  'console-getty.service',
+  'avahi-daemon.service',
+  'avahi-daemon.socket',
+  'systemd-networkd-wait-online.service',
+  'systemd-timesyncd.service',
+  'systemd-pstore.service',
+  'cron.service',
+  'e2scrub_reap.service',
+  'apt-daily.timer',
+  'apt-daily-upgrade.timer',
+  'dpkg-db-backup.timer',
+  'e2scrub_all.timer',
+  'fstrim.timer',
+  'man-db.timer',
+  'logrotate.timer',
+];
+
+/** Where every host sees the directory shared by all hosts of a data dir. */
+export const SHARED_MOUNT = '/var/lib/tarmac-agent/shared';
+
+export interface BootInput {
+  readonly name: string;
+  readonly index: number;
+  /** Empty directory: a tmpfs is mounted on it (in a private mount namespace) holding the host's changes. */
+  readonly dir: string;
+  readonly sharedDir: string;
+  readonly logFile: string;
+  readonly tmpfsSize?: string;
+  readonly logger: Logger;
+}
+
+/**
+ * The shell run inside `unshare --mount --propagation private`: tmpfs, overlay of / (tmpfs upper layer, so
+ * nothing the host does reaches the machine — systemd empties /tmp at boot), hostname and masks written into
+ * the upper layer, then systemd-nspawn boots the overlay. See shared/notes/systemd-hosts.md.
+ */
+export function bootScript(input: Pick<BootInput, 'name' | 'dir' | 'sharedDir' | 'tmpfsSize'>): string {
+  const masks = MASKED_UNITS.map((unit) => `ln -sf /dev/null "$H/upper/etc/systemd/system/${unit}"`).join('\n');
+  return `set -eu
+H=${quote(input.dir)}
+mount -t tmpfs -o size=${input.tmpfsSize ?? '2g'},mode=0755 tmpfs "$H"
+mkdir -p "$H/upper/etc/systemd/system" "$H/work" "$H/root"
+echo ${quote(input.name)} > "$H/upper/etc/hostname"
+${masks}
+mount -t overlay overlay -o lowerdir=/,upperdir="$H/upper",workdir="$H/work" "$H/root"
+exec systemd-nspawn --quiet --register=no --keep-unit -D "$H/root" -M ${quote(input.name)} \\
+  --network-veth --bind=${quote(input.sharedDir)}:${SHARED_MOUNT} -b
+`;
+}
+
+/** Boot one host and wait until its systemd reports `running` (or `degraded`). */
+export async function bootHost(input: BootInput): Promise<HostRecord> {
+  mkdirSync(input.dir, { recursive: true });
+  mkdirSync(input.sharedDir, { recursive: true });
+  const log = openSync(input.logFile, 'a');
+  const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', bootScript(input)], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  child.unref();
+  const nspawnPid = child.pid;
+  if (nspawnPid === undefined) throw new HostError(`could not start systemd-nspawn for ${input.name}`);
+  let exited = false;
+  child.on('exit', () => {
+    exited = true;
+  });
+
+  const pid1 = await waitFor(input, 20_000, () => {
+    if (exited) throw bootFailed(input, 'systemd-nspawn exited');
+    return childPid(nspawnPid);
+  });
+  const pid1StartTime = processStartTime(pid1);
+  if (pid1StartTime === undefined) throw bootFailed(input, 'the host systemd exited');
+  const address = `10.213.${input.index}.2`;
+  const machineAddress = `10.213.${input.index}.1`;
+  const record: HostRecord = {
+    name: input.name,
+    index: input.index,
+    pid1,
+    pid1StartTime,
+    nspawnPid,
+    address,
+    machineAddress,
+    dir: input.dir,
+    bootedAt: new Date().toISOString(),
+  };
+  await configureNetwork(record);
+  await waitUntilRunning(record, input);
+  return record;
+}
+
+async function configureNetwork(host: HostRecord): Promise<void> {
+  const link = `ve-${host.name}`;
+  const steps: string[][] = [
+    ['ip', 'addr', 'replace', `${host.machineAddress}/24`, 'dev', link],
+    ['ip', 'link', 'set', link, 'up'],
+    ['nsenter', '-t', String(host.pid1), '-n', 'ip', 'addr', 'replace', `${host.address}/24`, 'dev', 'host0'],
+    ['nsenter', '-t', String(host.pid1), '-n', 'ip', 'link', 'set', 'host0', 'up'],
+  ];
+  for (const argv of steps) {
+    // The veth appears a moment after nspawn forked the host's PID 1: retry briefly.
+    let result = await run(argv, { timeoutMs: 10_000 });
+    for (let i = 0; i < 50 && result.code !== 0; i++) {
+      await sleep(100);
+      result = await run(argv, { timeoutMs: 10_000 });
+    }
+    if (result.code !== 0)
+      throw new HostError(`${argv.join(' ')} failed: ${result.stderr.trim()}`, { host: host.name });
+  }
+}
+
+async function waitUntilRunning(host: HostRecord, input: BootInput): Promise<void> {
+  const state = await waitFor(input, 90_000, async () => {
+    const result = await run(['nsenter', '-t', String(host.pid1), '-a', 'systemctl', 'is-system-running'], {
+      timeoutMs: 10_000,
+    });
+    const value = result.stdout.trim();
+    return value === 'running' || value === 'degraded' ? value : undefined;
+  });
+  if (state === 'degraded') {
+    const failed = await run(['nsenter', '-t', String(host.pid1), '-a', 'systemctl', '--failed', '--no-legend'], {
+      timeoutMs: 10_000,
+    });
+    input.logger.debug({ host: host.name, failed: failed.stdout.trim() }, 'host booted degraded');
+  }
+}
+
+/**
+ * The host's PID 1: the child of systemd-nspawn that exec'ed systemd. Before that, the same PID runs the
+ * boot script's `mount` or nspawn's own setup, so both names are checked.
+ */
+function childPid(pid: number): number | undefined {
+  try {
+    if (comm(pid) !== 'systemd-nspawn') return undefined;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    return children.find((child) => child > 0 && comm(child) === 'systemd');
+  } catch {
+    return undefined;
+  }
+}
+
+function comm(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitFor<T>(
+  input: BootInput,
+  timeoutMs: number,
+  probe: () => T | undefined | Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await sleep(100);
+  }
+  throw bootFailed(input, `not ready within ${timeoutMs} ms`);
+}
+
+function bootFailed(input: BootInput, why: string): HostError {
+  let logTail = '';
+  try {
+    logTail = readFileSync(input.logFile, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {}
+  return new HostError(`host ${input.name} did not boot: ${why} — see ${input.logFile}\n${logTail}`, {
+    host: input.name,
+    logFile: input.logFile,
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function quote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+export const hostDir = (hostsDir: string, name: string) => join(hostsDir, name);

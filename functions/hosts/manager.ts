@@ -1,0 +1,119 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Logger, silentLogger } from '../log';
+import { bootHost, SHARED_MOUNT } from './boot';
+import { HostError } from './errors';
+import { type ExecOptions, type ExecResult, execIn } from './exec';
+import { type HostRecord, isAlive, readHosts, writeHosts } from './state';
+import { stopHost } from './stop';
+
+export type { ExecOptions, ExecResult, HostRecord };
+
+/** What the local deployer needs from hosts: find one by name, run a command in it. */
+export interface Hosts {
+  list(): Promise<HostRecord[]>;
+  get(name: string): Promise<HostRecord>;
+  exec(host: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Machine path of the directory every host mounts at {@link SHARED_MOUNT}. */
+  readonly sharedDir: string;
+}
+
+export interface HostManagerOptions {
+  /** The local mode data dir (`--data`); hosts live under `<data>/hosts/`. */
+  readonly dataDir: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * Local test hosts h1..hN: real systemd as PID 1 in systemd-nspawn containers on tmpfs-backed overlays of /.
+ * State is recorded in `<data>/hosts/hosts.json` so another process (`tarmac hosts list/down`) finds them.
+ */
+export class HostManager implements Hosts {
+  readonly sharedDir: string;
+  private readonly hostsDir: string;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: HostManagerOptions) {
+    this.hostsDir = join(options.dataDir, 'hosts');
+    this.sharedDir = join(this.hostsDir, 'shared');
+    this.logger = options.logger ?? silentLogger();
+  }
+
+  /** Boot hosts h1..h`count` (those not already running), in parallel. Returns every recorded host. */
+  async up(count: number): Promise<HostRecord[]> {
+    if (!Number.isInteger(count) || count < 1 || count > 200) {
+      throw new HostError(`host count must be an integer from 1 to 200 (given ${count})`, { count });
+    }
+    assertPrivileges();
+    const running = await this.list();
+    const wanted = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !running.some((h) => h.index === i));
+    for (const index of wanted) {
+      if (existsSync(`/sys/class/net/ve-h${index}`)) {
+        throw new HostError(
+          `a host named h${index} is already running from another data dir (ve-h${index} exists) — stop it with tarmac hosts down --data <its dir>`,
+          { host: `h${index}` },
+        );
+      }
+    }
+    mkdirSync(this.sharedDir, { recursive: true });
+    const booted = await Promise.allSettled(wanted.map((index) => this.boot(index)));
+    const ok = booted.flatMap((b) => (b.status === 'fulfilled' ? [b.value] : []));
+    writeHosts(this.options.dataDir, [...running, ...ok]);
+    const failed = booted.find((b) => b.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return this.list();
+  }
+
+  /** Stop every recorded host (kill its PID 1 by PID), wait for nspawn to exit, forget them. */
+  async down(): Promise<HostRecord[]> {
+    const hosts = readHosts(this.options.dataDir);
+    await Promise.all(hosts.map((host) => stopHost(host)));
+    for (const host of hosts) rmSync(host.dir, { recursive: true, force: true });
+    writeHosts(this.options.dataDir, []);
+    return hosts;
+  }
+
+  /** Recorded hosts whose PID 1 is still alive. */
+  async list(): Promise<HostRecord[]> {
+    return readHosts(this.options.dataDir).filter(isAlive);
+  }
+
+  async get(name: string): Promise<HostRecord> {
+    const host = (await this.list()).find((h) => h.name === name);
+    if (!host) {
+      const known = (await this.list()).map((h) => h.name);
+      throw new HostError(
+        `no running host ${name} in ${this.options.dataDir} (running: ${known.join(', ') || 'none'}) — tarmac hosts up <n>`,
+        { host: name },
+      );
+    }
+    return host;
+  }
+
+  /** Run `argv` inside host `name` as root, with only the given environment. */
+  async exec(name: string, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return execIn(await this.get(name), argv, options);
+  }
+
+  private boot(index: number): Promise<HostRecord> {
+    const name = `h${index}`;
+    this.logger.info({ host: name }, 'booting host');
+    return bootHost({
+      name,
+      index,
+      dir: join(this.hostsDir, name),
+      sharedDir: this.sharedDir,
+      logFile: join(this.hostsDir, `${name}.log`),
+      logger: this.logger,
+    });
+  }
+}
+
+function assertPrivileges(): void {
+  if (process.getuid?.() !== 0) throw new HostError('local test hosts need root (mount, unshare, systemd-nspawn)');
+  if (!existsSync('/usr/bin/systemd-nspawn')) {
+    throw new HostError('systemd-nspawn is missing — install the Debian package systemd-container (scripts/setup.sh)');
+  }
+}
+
+export { SHARED_MOUNT };
