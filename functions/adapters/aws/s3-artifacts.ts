@@ -1,0 +1,147 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+  type ServerSideEncryption,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { ArtifactNotFoundError, ArtifactTooLargeError } from '../../core/errors';
+import type { ArtifactStore, ByteStream, PutOptions, StoredObject } from '../../ports';
+
+export interface S3ArtifactStoreOptions {
+  readonly bucket: string;
+  /** @default new S3Client(clientConfig) */
+  readonly client?: S3Client;
+  readonly clientConfig?: S3ClientConfig;
+  /** Encrypt with this KMS key (aws:kms). @default SSE-S3 (AES256) */
+  readonly kmsKeyId?: string;
+  /** Multipart part size; S3's minimum is 5 MiB. @default 8 MiB */
+  readonly partSize?: number;
+  /** Prefix of in-flight uploads; the bucket should expire it (lifecycle rule) in case a worker dies. @default 'tmp/' */
+  readonly tmpPrefix?: string;
+}
+
+/** Metadata key holding the hex sha256 (S3 sends it as `x-amz-meta-sha256`). */
+const SHA256_META = 'sha256';
+
+/**
+ * Artifacts in S3. Every put streams to a temporary key (multipart, sha256 and size computed on the fly),
+ * then copies to its final key with the sha256 as metadata — the digest is only known at the end of the
+ * stream, and S3 metadata cannot be changed after upload. The copy is what makes the write atomic for readers.
+ */
+export class S3ArtifactStore implements ArtifactStore {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+
+  constructor(private readonly options: S3ArtifactStoreOptions) {
+    this.client = options.client ?? new S3Client(options.clientConfig ?? {});
+    this.bucket = options.bucket;
+  }
+
+  async put(body: ByteStream, options: PutOptions = {}): Promise<StoredObject> {
+    const tmpKey = `${this.options.tmpPrefix ?? 'tmp/'}${randomUUID()}`;
+    const { sha256, size } = await this.upload(tmpKey, body, options.maxBytes);
+    try {
+      const key = options.key ?? `sha256/${sha256}`;
+      // Content-addressed: identical bytes are already there, with the same metadata.
+      const exists = options.key === undefined && (await this.head(key)) !== undefined;
+      if (!exists) {
+        await this.client.send(
+          new CopyObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            CopySource: `${this.bucket}/${encodeKey(tmpKey)}`,
+            MetadataDirective: 'REPLACE',
+            Metadata: { [SHA256_META]: sha256 },
+            ContentType: 'application/octet-stream',
+            ...this.encryption(),
+          }),
+        );
+      }
+      return { key, sha256, size };
+    } finally {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: tmpKey }));
+    }
+  }
+
+  async get(key: string): Promise<ByteStream> {
+    try {
+      const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (!(result.Body instanceof Readable)) throw new Error(`S3 returned no stream for ${key}`);
+      return result.Body;
+    } catch (error) {
+      throw isNotFound(error) ? new ArtifactNotFoundError(key) : error;
+    }
+  }
+
+  async head(key: string): Promise<StoredObject | undefined> {
+    try {
+      const result = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      // Objects written by a presigned PUT (CI uploads) carry no digest: '' says "unknown, re-read to verify".
+      return { key, sha256: result.Metadata?.[SHA256_META] ?? '', size: result.ContentLength ?? 0 };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /** Stream `body` to `key`, hashing and counting on the way; past `maxBytes` the upload is aborted. */
+  private async upload(key: string, body: ByteStream, maxBytes?: number): Promise<{ sha256: string; size: number }> {
+    const hash = createHash('sha256');
+    let size = 0;
+    let tooLarge = false;
+    async function* tap(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of body) {
+        size += chunk.byteLength;
+        if (maxBytes !== undefined && size > maxBytes) {
+          tooLarge = true;
+          throw new ArtifactTooLargeError(maxBytes);
+        }
+        hash.update(chunk);
+        yield chunk;
+      }
+    }
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: Readable.from(tap()), ...this.encryption() },
+      partSize: this.options.partSize ?? 8 * 1024 * 1024,
+      queueSize: 2,
+      // Default, stated because it matters: an aborted multipart upload leaves no parts (and no bill) behind.
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+    } catch (error) {
+      // Check the flag, not the error: a failing AbortMultipartUpload would otherwise mask the cause.
+      if (tooLarge && maxBytes !== undefined) throw new ArtifactTooLargeError(maxBytes);
+      throw error;
+    }
+    return { sha256: hash.digest('hex'), size };
+  }
+
+  private encryption(): { ServerSideEncryption: ServerSideEncryption; SSEKMSKeyId?: string } {
+    return this.options.kmsKeyId
+      ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.options.kmsKeyId }
+      : { ServerSideEncryption: 'AES256' };
+  }
+}
+
+/** CopySource is a URL path: encode each segment, keep the slashes. */
+function encodeKey(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
+/** GetObject says NoSuchKey; HeadObject has no body, so only NotFound (or a bare 404) reaches us. */
+export function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
