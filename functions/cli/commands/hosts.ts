@@ -1,12 +1,38 @@
 import type { Command } from 'commander';
-import { notBuiltYet } from '../not-built';
+import { HostManager, type HostRecord } from '../../hosts/manager';
+import { createLogger } from '../../log';
+import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
 
-export function registerHosts(program: Command, _out: Output): void {
-  program
-    .command('hosts')
-    .description('not built yet (issue #3)')
-    .allowUnknownOption()
-    .argument('[args...]')
-    .action(() => notBuiltYet('hosts', 3));
+/** `tarmac hosts up <n> | down | list`: local test hosts (systemd in namespaces) under `<data>/hosts`. */
+export function registerHosts(program: Command, out: Output): void {
+  const hosts = program.command('hosts').description('local test hosts: real systemd booted in namespaces');
+  const manager = () => {
+    const { data } = program.opts<GlobalOptions>();
+    return new HostManager({ dataDir: data, logger: createLogger({ level: 'warn' }) });
+  };
+  const print = (records: readonly HostRecord[], verb: string) => {
+    if (program.opts<GlobalOptions>().json) {
+      out.write(`${JSON.stringify(records)}\n`);
+      return;
+    }
+    if (records.length === 0) out.write(`no hosts ${verb}\n`);
+    for (const h of records) out.write(`${h.name}  ${h.address}  pid1 ${h.pid1}  ${verb}\n`);
+  };
+
+  hosts
+    .command('up')
+    .description('boot hosts h1..hN (those not already running); each answers on 10.213.N.2')
+    .argument('<n>', 'number of hosts')
+    .action(async (n: string) => print(await manager().up(Number(n)), 'running'));
+
+  hosts
+    .command('down')
+    .description('stop every host booted from this data dir')
+    .action(async () => print(await manager().down(), 'stopped'));
+
+  hosts
+    .command('list')
+    .description('hosts running from this data dir')
+    .action(async () => print(await manager().list(), 'running'));
 }
