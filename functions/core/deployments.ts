@@ -54,6 +54,12 @@ export interface Deployment {
   readonly error?: string;
   /** The deployment this one rolled back to, or was rolled back by. */
   readonly rollbackOf?: string;
+  /** Release serving when this deployment was planned: the rollback target. */
+  readonly previousReleaseId?: string | undefined;
+  /** The rendered bundle (artifact store key and sha256), once rendered. */
+  readonly bundle?: { readonly key: string; readonly sha256: string };
+  /** Where to report progress (Slack response_url). */
+  readonly replyTo?: { readonly slackResponseUrl?: string | undefined } | undefined;
 }
 
 const ALLOWED: Record<DeploymentStatus, readonly DeploymentStatus[]> = {
@@ -73,7 +79,7 @@ export function transition(
   deployment: Deployment,
   to: DeploymentStatus,
   at: Date,
-  extra: Partial<Pick<Deployment, 'error' | 'externalId' | 'rollbackOf'>> = {},
+  extra: Partial<Pick<Deployment, 'error' | 'externalId' | 'rollbackOf' | 'bundle'>> = {},
 ): Deployment {
   if (deployment.status === to) return { ...deployment, ...extra };
   if (!ALLOWED[deployment.status].includes(to)) {

@@ -1,0 +1,29 @@
+import type { StateKey } from '../ports';
+
+/**
+ * The single-table key layout shared by the local (SQLite) and AWS (DynamoDB) state stores. One partition
+ * per environment holds its current release, lock and deployments (history = a query of that partition).
+ */
+export const keys = {
+  release: (app: string, sha256: string): StateKey => ({ pk: `app#${app}`, sk: `release#${sha256}` }),
+  releasesOf: (app: string) => ({ pk: `app#${app}`, prefix: 'release#' }),
+  current: (app: string, env: string): StateKey => ({ pk: `env#${app}#${env}`, sk: 'current' }),
+  lock: (app: string, env: string): StateKey => ({ pk: `env#${app}#${env}`, sk: 'lock' }),
+  deployment: (app: string, env: string, id: string): StateKey => ({ pk: `env#${app}#${env}`, sk: `deployment#${id}` }),
+  deploymentsOf: (app: string, env: string) => ({ pk: `env#${app}#${env}`, prefix: 'deployment#' }),
+  /** Where a deployment id lives (deployer events carry only the id). */
+  deploymentRef: (id: string): StateKey => ({ pk: `deployment#${id}`, sk: 'ref' }),
+  /** The one deployment allowed in flight on a fleet. */
+  fleetActive: (fleet: string): StateKey => ({ pk: `fleet#${fleet}`, sk: 'active' }),
+  /** At most one waiting deploy per environment: a newer request supersedes an older one. */
+  fleetPending: (fleet: string, app: string, env: string): StateKey => ({
+    pk: `fleet#${fleet}`,
+    sk: `pending#${app}#${env}`,
+  }),
+  pendingOf: (fleet: string) => ({ pk: `fleet#${fleet}`, prefix: 'pending#' }),
+  /** A push waiting for its build (continuous delivery join). */
+  push: (app: string, sha: string): StateKey => ({ pk: `app#${app}`, sk: `push#${sha}` }),
+  pushesOf: (app: string) => ({ pk: `app#${app}`, prefix: 'push#' }),
+  /** Exactly-once record of a job, by idempotency key. */
+  job: (idempotencyKey: string): StateKey => ({ pk: 'job', sk: idempotencyKey }),
+};

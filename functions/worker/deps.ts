@@ -1,0 +1,52 @@
+import type { Instance } from '../core/config/instances';
+import type { TarmacConfig } from '../core/config/schema';
+import type { Release } from '../core/releases';
+import type { Logger } from '../log';
+import type {
+  ArtifactStore,
+  ByteStream,
+  Clock,
+  Deployer,
+  Ids,
+  JobQueue,
+  Notifier,
+  SecretStore,
+  StateStore,
+} from '../ports';
+
+/** Where hosts find what a bundle refers to; differs by mode (S3/SSM/DynamoDB on AWS, shared dirs locally). */
+export interface BundleTarget {
+  releaseUrl(release: Pick<Release, 'sha256' | 'artifactKey'>): string;
+  secretsSource(instance: Instance): { kind: 'ssm'; path: string; region?: string } | { kind: 'dir'; path: string };
+  migrationLock(): { kind: 'dynamodb'; table: string; region?: string } | { kind: 'dir'; path: string };
+}
+
+/** Result of validating a release tarball (functions/release/check.ts). */
+export type CheckResult =
+  | { ok: true; sha256: string; size: number; releaseName?: string; version?: string }
+  | { ok: false; entry?: string; reason: string };
+
+/** Everything the worker needs, injected by a composition root (local runner or Lambda handler). */
+export interface WorkerDeps {
+  readonly config: TarmacConfig;
+  readonly state: StateStore;
+  readonly artifacts: ArtifactStore;
+  readonly secrets: SecretStore;
+  readonly queue: JobQueue;
+  readonly deployer: Deployer;
+  readonly notifier: Notifier;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly logger: Logger;
+  readonly target: BundleTarget;
+  /** Validate a tarball stream without extracting it. */
+  readonly checkRelease: (body: ByteStream, options: { releaseName: string }) => Promise<CheckResult>;
+  /** Render and pack the bundle of a plan; returns the .tgz bytes. */
+  readonly packBundle: (input: {
+    instance: Instance;
+    plan: import('../core/plans').DeploymentPlan;
+    target: BundleTarget;
+  }) => ByteStream;
+  /** Hosts of a fleet (local: from config; AWS: the tag filter, resolved by CodeDeploy). */
+  readonly hostsOf?: (fleet: string) => string[];
+}

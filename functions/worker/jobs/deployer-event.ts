@@ -1,0 +1,81 @@
+import { type Deployment, isFinished, recordHook, transition } from '../../core/deployments';
+import type { JobOf } from '../../core/jobs';
+import type { DeployerEvent } from '../../ports';
+import { getDeployment, setCurrent, updateDeployment } from '../../state/deployments';
+import { releaseFleet } from '../../state/fleets';
+import { getRelease } from '../../state/releases';
+import type { WorkerDeps } from '../deps';
+import type { JobResult } from '../once';
+import { startNextPending } from '../start';
+
+/**
+ * Apply a deployer event (local deployer, or CodeDeploy via EventBridge) to the deployment's state and
+ * per-host results. When a deployment ends: the environment's current release is updated on success, the
+ * fleet is freed, the next waiting deploy starts, and whoever asked is told.
+ */
+export async function deployerEvent(deps: WorkerDeps, job: JobOf<'deployer-event'>): Promise<JobResult> {
+  const event = job.event as unknown as DeployerEvent;
+  const known = await getDeployment(deps.state, event.deploymentId);
+  if (!known) return { outcome: 'skipped', message: `unknown deployment ${event.deploymentId}` };
+  const at = new Date(event.at);
+  const updated = await updateDeployment(deps.state, event.deploymentId, (d) => apply(d, event, at));
+  if (event.type !== 'deployment.finished' || isFinished(known.status)) {
+    return { outcome: 'done', message: `${event.type} applied`, deploymentId: updated.id };
+  }
+  if (updated.status === 'succeeded') {
+    const release = await getRelease(deps.state, updated.app, updated.sha256);
+    await setCurrent(deps.state, updated.app, updated.env, {
+      releaseId: updated.releaseId,
+      version: updated.version,
+      sha256: updated.sha256,
+      gitSha: release?.gitSha,
+      deploymentId: updated.id,
+      at: event.at,
+      by: updated.requestedBy,
+      trigger: updated.trigger,
+    });
+  }
+  await releaseFleet(deps.state, updated.fleet, updated.id);
+  await deps.notifier.notify({
+    kind: 'finished',
+    text: summary(updated),
+    deployment: updated,
+    correlationId: updated.correlationId,
+    slackResponseUrl: updated.replyTo?.slackResponseUrl,
+  });
+  await startNextPending(deps, updated.fleet);
+  return { outcome: 'done', message: summary(updated), deploymentId: updated.id };
+}
+
+function apply(deployment: Deployment, event: DeployerEvent, at: Date): Deployment {
+  switch (event.type) {
+    case 'deployment.started':
+      return deployment.status === 'pending'
+        ? transition(deployment, 'in_progress', at, { externalId: event.externalId })
+        : { ...deployment, externalId: deployment.externalId ?? event.externalId };
+    case 'host.event':
+      return recordHook(deployment, event.host, {
+        event: event.event,
+        status: event.status,
+        ...(event.status === 'in_progress' ? { startedAt: event.at } : { endedAt: event.at }),
+        ...(event.tail ? { tail: event.tail } : {}),
+      });
+    case 'deployment.finished':
+      if (isFinished(deployment.status)) return deployment;
+      return transition(
+        deployment.status === 'pending' ? transition(deployment, 'in_progress', at) : deployment,
+        event.status,
+        at,
+        {
+          ...(event.error ? { error: event.error } : {}),
+        },
+      );
+  }
+}
+
+/** One line per deployment outcome, with a per-host summary. */
+export function summary(d: Deployment): string {
+  const hosts = d.hosts.map((h) => `${h.host} ${h.status}`).join(', ');
+  const head = `${d.app}/${d.env} ${d.version}: ${d.status.replace('_', ' ')}`;
+  return `${head}${hosts ? ` (${hosts})` : ''}${d.error ? ` — ${d.error}` : ''}`;
+}

@@ -1,0 +1,63 @@
+import type { JobOf } from '../../core/jobs';
+import { contentKey, type Release, releaseId } from '../../core/releases';
+import { keys } from '../../state/keys';
+import { recordRelease } from '../../state/releases';
+import type { WorkerDeps } from '../deps';
+import type { JobRecord, JobResult } from '../once';
+import { deployPushedRelease } from './push';
+
+/**
+ * Validate an uploaded tarball by streaming it through the release checker (no extraction), store it
+ * content-addressed, record the release, and — when a push for the same sha already arrived — start the
+ * continuous delivery deploy. A rejected artifact is recorded as rejected with the reason; nothing else changes.
+ */
+export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: JobRecord): Promise<JobResult> {
+  const app = deps.config.apps[job.app];
+  if (!app) return { outcome: 'rejected', message: `unknown app ${job.app}` };
+  const check = await deps.checkRelease(await deps.artifacts.get(job.artifactKey), { releaseName: app.release });
+  const now = deps.clock.now().toISOString();
+  const base = {
+    app: job.app,
+    version: job.version,
+    gitSha: job.gitSha,
+    branch: job.branch,
+    uploadedBy: job.uploadedBy,
+    createdAt: now,
+  };
+  if (!check.ok) {
+    const reason = check.entry ? `${check.entry}: ${check.reason}` : check.reason;
+    const rejected: Release = {
+      ...base,
+      sha256: '',
+      size: 0,
+      id: `rejected-${record.deploymentId}`,
+      artifactKey: job.artifactKey,
+      status: 'rejected',
+      rejection: reason,
+    };
+    await deps.state.put(keys.release(job.app, `rejected-${job.idempotencyKey}`), rejected);
+    const message = `${job.app} ${job.version} rejected: ${reason}`;
+    await deps.notifier.notify({ kind: 'rejected', text: message, correlationId: job.correlationId });
+    return { outcome: 'rejected', message };
+  }
+  let artifactKey = job.artifactKey;
+  if (artifactKey !== contentKey(check.sha256)) {
+    const stored = await deps.artifacts.put(await deps.artifacts.get(job.artifactKey));
+    if (stored.sha256 !== check.sha256) throw new Error(`artifact ${job.artifactKey} changed while it was ingested`);
+    artifactKey = stored.key;
+  }
+  const { release, created } = await recordRelease(deps.state, {
+    ...base,
+    sha256: check.sha256,
+    size: check.size,
+    id: releaseId(job.version, check.sha256),
+    artifactKey,
+    status: 'accepted',
+  });
+  const message = created
+    ? `${job.app} ${release.version} accepted (${release.sha256.slice(0, 12)}, ${release.size} bytes)`
+    : `${job.app} ${release.version} already recorded (${release.sha256.slice(0, 12)})`;
+  await deps.notifier.notify({ kind: 'info', text: message, correlationId: job.correlationId });
+  if (release.gitSha) await deployPushedRelease(deps, release, job.correlationId, record.deploymentId);
+  return { outcome: 'done', message };
+}

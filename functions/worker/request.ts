@@ -1,0 +1,92 @@
+import { formatAge } from '../core/clock';
+import { instanceOf } from '../core/config';
+import { type Deployment, type Trigger, transition } from '../core/deployments';
+import type { Release } from '../core/releases';
+import { createDeployment, getCurrent, getDeployment, updateDeployment } from '../state/deployments';
+import { acquireFleet, putPending } from '../state/fleets';
+import { getLock } from '../state/locks';
+import type { WorkerDeps } from './deps';
+import type { JobResult } from './once';
+import { startDeployment } from './start';
+
+export interface DeployRequestInput {
+  readonly app: string;
+  readonly env: string;
+  readonly release: Release;
+  readonly trigger: Trigger;
+  readonly requestedBy: string;
+  readonly correlationId: string;
+  /** Chosen once per job (see runOnce), so a retried job finds the deployment it already created. */
+  readonly deploymentId: string;
+  readonly replyTo?: { slackResponseUrl?: string | undefined } | undefined;
+}
+
+/**
+ * A deploy request: refused while the environment is locked; otherwise recorded as a deployment that starts
+ * now if its fleet is free, or waits as pending (superseding an older pending deploy of the same environment)
+ * and starts when the running deployment ends. Never dropped.
+ */
+export async function requestDeploy(deps: WorkerDeps, input: DeployRequestInput): Promise<JobResult> {
+  const { app, env, release } = input;
+  const now = deps.clock.now();
+  const lock = await getLock(deps.state, app, env);
+  const existing = await getDeployment(deps.state, input.deploymentId);
+  if (lock && !existing) {
+    const message = `${app}/${env} is locked by ${lock.by} ${formatAge(lock.since, now)} ago: "${lock.reason}" — tarmac unlock ${app} ${env}`;
+    await deps.notifier.notify({
+      kind: 'rejected',
+      text: message,
+      correlationId: input.correlationId,
+      slackResponseUrl: input.replyTo?.slackResponseUrl,
+    });
+    return { outcome: 'refused', message };
+  }
+  const instance = instanceOf(deps.config, app, env);
+  const current = await getCurrent(deps.state, app, env);
+  const deployment: Deployment = existing ?? {
+    id: input.deploymentId,
+    app,
+    env,
+    fleet: instance.fleet,
+    releaseId: release.id,
+    version: release.version,
+    sha256: release.sha256,
+    status: 'pending',
+    trigger: input.trigger,
+    requestedBy: input.requestedBy,
+    correlationId: input.correlationId,
+    createdAt: now.toISOString(),
+    hosts: [],
+    previousReleaseId: current?.releaseId,
+    replyTo: input.replyTo,
+  };
+  if (!existing) await createDeployment(deps.state, deployment);
+  const slot = { deploymentId: deployment.id, app, env, since: now.toISOString() };
+  if (!(await acquireFleet(deps.state, instance.fleet, slot))) {
+    const superseded = await putPending(deps.state, instance.fleet, slot);
+    if (superseded) {
+      await updateDeployment(deps.state, superseded.deploymentId, (d) =>
+        d.status === 'pending' ? transition(d, 'failed', now, { error: `superseded by ${deployment.id}` }) : d,
+      );
+    }
+    const message = `${app}/${env}: ${release.version} queued — fleet ${instance.fleet} is busy, it starts when the running deployment ends`;
+    await deps.notifier.notify({
+      kind: 'queued',
+      text: message,
+      deployment,
+      correlationId: input.correlationId,
+      slackResponseUrl: input.replyTo?.slackResponseUrl,
+    });
+    return { outcome: 'done', message, deploymentId: deployment.id };
+  }
+  const started = await startDeployment(deps, deployment.id);
+  const message = `${app}/${env}: deploying ${release.version} (${release.sha256.slice(0, 12)}) as ${deployment.id}`;
+  await deps.notifier.notify({
+    kind: 'started',
+    text: message,
+    deployment: started,
+    correlationId: input.correlationId,
+    slackResponseUrl: input.replyTo?.slackResponseUrl,
+  });
+  return { outcome: 'done', message, deploymentId: deployment.id };
+}

@@ -1,0 +1,84 @@
+import { instanceOf } from '../core/config';
+import { type Deployment, transition } from '../core/deployments';
+import { planDeployment } from '../core/plans';
+import { getDeployment, updateDeployment } from '../state/deployments';
+import { acquireFleet, putPending, releaseFleet, takeNextPending } from '../state/fleets';
+import { getRelease } from '../state/releases';
+import type { WorkerDeps } from './deps';
+
+/** Hosts of a fleet as the plan sees them. AWS fleets are resolved by CodeDeploy from the tag filter. */
+export function planHosts(deps: WorkerDeps, fleet: string): string[] {
+  if (deps.hostsOf) return deps.hostsOf(fleet);
+  const config = deps.config.fleets[fleet];
+  if (config?.hosts.length) return config.hosts;
+  return Object.entries(config?.ec2_tags ?? {}).map(([k, v]) => `ec2:${k}=${v}`);
+}
+
+/**
+ * Plan → bundle → deployer for a deployment that holds its fleet. Resumable: a bundle already rendered is
+ * reused, and a deployment the deployer already accepted is left alone unless `restart` (local recovery after
+ * a crash, when the in-process deployer died with the worker; the hooks are safe to run twice).
+ */
+export async function startDeployment(deps: WorkerDeps, deploymentId: string, options: { restart?: boolean } = {}) {
+  const log = deps.logger.child({ deploymentId });
+  const deployment = await getDeployment(deps.state, deploymentId);
+  if (!deployment) throw new Error(`deployment ${deploymentId} not found`);
+  if (
+    deployment.status !== 'pending' &&
+    !(deployment.status === 'in_progress' && (options.restart || !deployment.externalId))
+  ) {
+    return deployment;
+  }
+  const release = await getRelease(deps.state, deployment.app, deployment.sha256);
+  if (!release) return fail(deps, deployment, `release ${deployment.releaseId} is no longer recorded`);
+  const instance = instanceOf(deps.config, deployment.app, deployment.env);
+  const plan = planDeployment({
+    instance,
+    hosts: planHosts(deps, instance.fleet),
+    release,
+    previousReleaseId: deployment.previousReleaseId,
+    deploymentId,
+    correlationId: deployment.correlationId,
+  });
+  const bundle =
+    deployment.bundle ?? (await deps.artifacts.put(deps.packBundle({ instance, plan, target: deps.target })));
+  await updateDeployment(deps.state, deploymentId, (d) =>
+    transition(d, 'in_progress', deps.clock.now(), { bundle: { key: bundle.key, sha256: bundle.sha256 } }),
+  );
+  log.info({ event: 'deployment.start', bundle: bundle.key, batches: plan.batches }, 'starting deployer');
+  try {
+    const { externalId } = await deps.deployer.start({ plan, bundle, autoRollback: true });
+    return await updateDeployment(deps.state, deploymentId, (d) => ({ ...d, externalId }));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.error({ event: 'deployment.start_failed', error: message }, 'deployer refused the deployment');
+    return fail(deps, { ...deployment, status: 'in_progress' }, `deployer: ${message}`);
+  }
+}
+
+async function fail(deps: WorkerDeps, deployment: Deployment, error: string): Promise<Deployment> {
+  const failed = await updateDeployment(deps.state, deployment.id, (d) =>
+    transition(d, 'failed', deps.clock.now(), { error }),
+  );
+  await releaseFleet(deps.state, deployment.fleet, deployment.id);
+  await startNextPending(deps, deployment.fleet);
+  return failed;
+}
+
+/** When a fleet frees up, start the oldest deploy that waited for it. */
+export async function startNextPending(deps: WorkerDeps, fleet: string): Promise<void> {
+  for (;;) {
+    const next = await takeNextPending(deps.state, fleet);
+    if (!next) return;
+    const deployment = await getDeployment(deps.state, next.deploymentId);
+    if (deployment?.status !== 'pending') continue;
+    const acquired = await acquireFleet(deps.state, fleet, { ...next, since: deps.clock.now().toISOString() });
+    if (!acquired) {
+      // Someone else took the fleet between our release and now: wait again, in order.
+      await putPending(deps.state, fleet, next);
+      return;
+    }
+    await startDeployment(deps, next.deploymentId);
+    return;
+  }
+}
