@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import { TarmacError } from '../../core/errors';
+import type { Clock, DeadLetter, Ids, JobQueue, OutgoingMessage, ReceivedMessage } from '../../ports';
+import { randomIds, systemClock } from '../system';
+import { openSqlite, type SqliteDatabase, type SqliteOptions } from './sqlite';
+import { QUEUE_SCHEMA, type QueueStatements, queueStatements, type Row } from './sqlite-queue-sql';
+
+export interface SqliteQueueOptions extends SqliteOptions {
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** Message ids. @default randomIds(clock) */
+  readonly ids?: Ids;
+  /** Deliveries before a message that is failed (or times out) again is dead-lettered. @default 5 */
+  readonly maxReceives?: number;
+}
+
+const DEDUP_WINDOW_MS = 5 * 60_000;
+const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * A durable FIFO queue in one SQLite file with SQS FIFO semantics: per-group order, one message in flight per
+ * group, visibility timeout, receive count, a dead-letter table and a 5-minute deduplication window. Several
+ * processes may share the file: every read-then-write runs in a `BEGIN IMMEDIATE` transaction.
+ */
+export class SqliteQueue implements JobQueue {
+  private readonly db: SqliteDatabase;
+  private readonly sql: QueueStatements;
+  private readonly tx;
+  private readonly clock: Clock;
+  private readonly ids: Ids;
+  private readonly maxReceives: number;
+  private nextPurgeMs = 0;
+
+  constructor(file: string, options: SqliteQueueOptions = {}) {
+    const maxReceives = options.maxReceives ?? 5;
+    if (!Number.isInteger(maxReceives) || maxReceives < 1) {
+      throw new TarmacError(`maxReceives must be a whole number ≥ 1 (given ${maxReceives})`, { maxReceives });
+    }
+    this.maxReceives = maxReceives;
+    this.clock = options.clock ?? systemClock;
+    this.ids = options.ids ?? randomIds(this.clock);
+    this.db = openSqlite(file, options);
+    this.db.exec(QUEUE_SCHEMA);
+    this.sql = queueStatements(this.db);
+    // Transactions are wrapped once; `.immediate()` takes the write lock before the first read, so two
+    // processes can never both see the same head as visible.
+    this.tx = {
+      send: this.db.transaction((message: OutgoingMessage, body: string) => this.sendOne(message, body)),
+      receive: this.db.transaction((max: number, visibilityMs: number) => this.receiveHeads(max, visibilityMs)),
+      fail: this.db.transaction((receipt: string, error: string, ms: number) => this.failOne(receipt, error, ms)),
+    };
+  }
+
+  async send(message: OutgoingMessage): Promise<{ id: string }> {
+    const body = JSON.stringify(message.body);
+    checkMessage(message, body);
+    return this.tx.send.immediate(message, body);
+  }
+
+  /** Dedup lookup, insert and dedup record in one short write transaction. */
+  private sendOne(message: OutgoingMessage, body: string): { id: string } {
+    const now = this.clock.now().getTime();
+    if (now >= this.nextPurgeMs) {
+      this.sql.purgeDedup.run(now);
+      this.nextPurgeMs = now + 60_000;
+    }
+    const seen = this.sql.findDedup.get(message.dedupKey, now) as { id: string } | undefined;
+    if (seen) return { id: seen.id };
+    const id = this.ids.next();
+    this.sql.insert.run(id, message.group, message.dedupKey, body, now, now);
+    this.sql.upsertDedup.run(message.dedupKey, id, now + DEDUP_WINDOW_MS);
+    return { id };
+  }
+
+  async receive(options: { max: number; visibilityTimeoutSec: number }): Promise<ReceivedMessage[]> {
+    const { max, visibilityTimeoutSec } = options;
+    if (!Number.isInteger(max) || max < 1 || max > 10) {
+      throw new TarmacError(`receive max must be 1 to 10 (given ${max})`, { max });
+    }
+    if (!(visibilityTimeoutSec >= 0 && visibilityTimeoutSec <= 43_200)) {
+      throw new TarmacError(`visibilityTimeoutSec must be 0 to 43200 (given ${visibilityTimeoutSec})`, options);
+    }
+    return this.tx.receive.immediate(max, visibilityTimeoutSec * 1000);
+  }
+
+  /** Deliver the visible head of up to `max` groups; heads past the receive limit are dead-lettered first. */
+  private receiveHeads(max: number, visibilityMs: number): ReceivedMessage[] {
+    const now = this.clock.now().getTime();
+    const out: ReceivedMessage[] = [];
+    for (;;) {
+      const heads = this.sql.visibleHeads.all(now, max - out.length) as Row[];
+      let deadLettered = false;
+      for (const row of heads) {
+        if (row.receive_count >= this.maxReceives) {
+          const why = row.last_error ?? `not acknowledged within its visibility timeout`;
+          this.deadLetter(row, `${why} (after ${row.receive_count} receives)`, now);
+          deadLettered = true;
+          continue;
+        }
+        const receipt = randomBytes(18).toString('base64url');
+        this.sql.markReceived.run(now + visibilityMs, receipt, row.seq);
+        out.push(toReceived(row, receipt));
+      }
+      // A dead-lettered head uncovers the next message of its group: look again, in the same transaction.
+      if (!deadLettered || out.length >= max) return out;
+    }
+  }
+
+  /**
+   * Delete a delivered message. A receipt from an earlier delivery (the message has been received again since)
+   * does nothing: the newer delivery owns the message.
+   */
+  async ack(receipt: string): Promise<void> {
+    this.sql.deleteByReceipt.run(receipt);
+  }
+
+  async fail(receipt: string, error: string, options: { retryAfterSec?: number } = {}): Promise<void> {
+    const retryAfterSec = options.retryAfterSec ?? 0;
+    if (!(retryAfterSec >= 0 && retryAfterSec <= 43_200)) {
+      throw new TarmacError(`retryAfterSec must be 0 to 43200 (given ${retryAfterSec})`, { retryAfterSec });
+    }
+    this.tx.fail.immediate(receipt, error, retryAfterSec * 1000);
+  }
+
+  private failOne(receipt: string, error: string, retryAfterMs: number): void {
+    const row = this.sql.findByReceipt.get(receipt) as Row | undefined;
+    if (!row) return;
+    const now = this.clock.now().getTime();
+    if (row.receive_count >= this.maxReceives) this.deadLetter(row, error, now);
+    else this.sql.release.run(now + retryAfterMs, error, row.seq);
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    const rows = this.sql.deadLetters.all() as (Row & { error: string; failed_at: number })[];
+    return rows.map((row) => ({
+      id: row.id,
+      group: row.grp,
+      body: JSON.parse(row.body),
+      error: row.error,
+      receiveCount: row.receive_count,
+      failedAt: new Date(row.failed_at).toISOString(),
+    }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private deadLetter(row: Row, error: string, now: number): void {
+    this.sql.insertDeadLetter.run(row.id, row.grp, row.dedup_key, row.body, error, row.receive_count, now);
+    this.sql.deleteBySeq.run(row.seq);
+  }
+}
+
+function checkMessage(message: OutgoingMessage, body: string): void {
+  for (const [field, value] of [
+    ['group', message.group],
+    ['dedupKey', message.dedupKey],
+  ] as const) {
+    if (typeof value !== 'string' || value.length < 1 || value.length > 128) {
+      throw new TarmacError(`message ${field} must be 1 to 128 characters (given "${value}")`, { field, value });
+    }
+  }
+  const bytes = Buffer.byteLength(body);
+  if (bytes > MAX_BODY_BYTES) {
+    throw new TarmacError(
+      `message body of ${bytes} bytes is over the 256 KiB limit — send a reference (artifact key), not the data`,
+      { bytes, group: message.group },
+    );
+  }
+}
+
+function toReceived(row: Row, receipt: string): ReceivedMessage {
+  return {
+    id: row.id,
+    group: row.grp,
+    dedupKey: row.dedup_key,
+    body: JSON.parse(row.body),
+    receiveCount: row.receive_count + 1,
+    receipt,
+  };
+}
