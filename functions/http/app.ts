@@ -1,0 +1,61 @@
+import { Hono } from 'hono';
+import type { AppDeps, AppEnv } from './deps';
+import { errorText, methodNotAllowed, problem } from './responses';
+import { apiRoutes } from './routes/api';
+import { artifactRoutes } from './routes/artifacts';
+import { buildRoutes } from './routes/builds';
+import { githubRoutes } from './routes/github';
+import { slackRoutes } from './routes/slack';
+import { IntakeSecrets, MissingIntakeSecretError } from './secrets';
+
+export type { AppDeps, AppEnv } from './deps';
+
+/** Header carrying the request's correlation id (also on every log line of the request and its jobs). */
+export const CORRELATION_HEADER = 'X-Tarmac-Correlation-Id';
+
+/**
+ * tarmac's front door: verify, deduplicate, enqueue, answer fast. The same app runs under
+ * `@hono/node-server` (`tarmac serve`) and Lambda (`hono/aws-lambda`); it knows only web `Request`/`Response`
+ * and the injected ports. Real work happens in the worker.
+ *
+ * @example
+ *   const app = createApp({ config, queue, state, secrets, artifacts, clock, ids, logger });
+ *   const res = await app.request('/health');
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const secrets = new IntakeSecrets(deps.secrets, deps.clock, deps.secretTtlMs);
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const correlationId = deps.ids.next();
+    const log = deps.logger.child({ correlationId });
+    c.set('correlationId', correlationId);
+    c.set('log', log);
+    const started = performance.now();
+    await next();
+    c.header(CORRELATION_HEADER, correlationId);
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+  });
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.all('/health', methodNotAllowed('GET'));
+  app.route('/webhooks/github', githubRoutes(deps, secrets));
+  app.route('/webhooks/builds', buildRoutes(deps, secrets));
+  app.route('/artifacts', artifactRoutes(deps, secrets));
+  app.route('/slack', slackRoutes(deps, secrets));
+  app.route('/api', apiRoutes(deps));
+
+  app.notFound((c) => problem(c, 404, `no route ${c.req.method} ${c.req.path}`));
+  app.onError((error, c) => {
+    const log = c.get('log') ?? deps.logger;
+    if (error instanceof MissingIntakeSecretError) {
+      // A configuration error: loud in the log and in the answer, which names the secret (never a value).
+      log.error({ secretName: error.secretName }, error.message);
+      return problem(c, 503, `tarmac is not configured: ${error.message}`);
+    }
+    log.error({ error: errorText(error) }, 'request failed');
+    return problem(c, 500, 'internal error — quote the correlation id when reporting it');
+  });
+  return app;
+}

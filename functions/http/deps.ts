@@ -1,0 +1,41 @@
+import type { TarmacConfig } from '../core/config/schema';
+import type { Logger } from '../log';
+import type { ArtifactStore, Clock, Ids, JobQueue, SecretStore, StateStore, UploadUrls } from '../ports';
+import type { ReadApi } from './read-api';
+
+/** Size caps of the intake. */
+export interface IntakeLimits {
+  /** Largest release tarball `PUT /artifacts/<app>/<version>` accepts. @default 512 MiB */
+  readonly maxArtifactBytes: number;
+}
+
+export const DEFAULT_LIMITS: IntakeLimits = { maxArtifactBytes: 512 * 1024 * 1024 };
+
+/** Everything the HTTP edge needs, injected by a composition root (Lambda handler, `tarmac serve`, tests). */
+export interface AppDeps {
+  readonly config: TarmacConfig;
+  readonly queue: JobQueue;
+  readonly state: StateStore;
+  readonly secrets: SecretStore;
+  readonly artifacts: ArtifactStore;
+  /** AWS mode only: presigned S3 PUTs for CI uploads. Omitted: `POST …/upload-url` answers 404. */
+  readonly uploadUrls?: UploadUrls;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly logger: Logger;
+  readonly limits?: Partial<IntakeLimits>;
+  /** Read side for `/api/*` and Slack `status`/`history`. Omitted: those answer "not available yet". */
+  readonly readApi?: ReadApi;
+  /** How long intake secrets are cached per process. @default 60_000 */
+  readonly secretTtlMs?: number;
+}
+
+/** Per-request values set by the app's middleware. */
+export interface AppEnv {
+  Variables: {
+    correlationId: string;
+    log: Logger;
+    /** The exact bytes the signature was computed over. */
+    rawBody: Uint8Array;
+  };
+}

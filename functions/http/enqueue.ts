@@ -1,0 +1,63 @@
+import type { TarmacConfig } from '../core/config/schema';
+import { TarmacError } from '../core/errors';
+import { type Job, jobGroup, parseJob } from '../core/jobs';
+import type { Logger } from '../log';
+import type { Clock, JobQueue, StateStore } from '../ports';
+import { claimOnce, releaseClaim } from '../state/dedup';
+import { errorText } from './responses';
+
+/** Where a delivery came from and its id there (GitHub delivery GUID, Slack trigger_id, build event id). */
+export interface Delivery {
+  readonly source: 'github' | 'slack' | 'build';
+  readonly id: string;
+}
+
+export interface EnqueueDeps {
+  readonly config: TarmacConfig;
+  readonly queue: JobQueue;
+  readonly state: StateStore;
+  readonly clock: Clock;
+}
+
+/** The fleet of an app, as `jobGroup` needs it. */
+export function fleetOf(config: TarmacConfig): (app: string) => string {
+  return (app) => {
+    const fleet = config.apps[app]?.fleet;
+    if (!fleet) throw new TarmacError(`no app "${app}" in the configuration`, { app });
+    return fleet;
+  };
+}
+
+/**
+ * Claim the delivery once, then send its jobs. A delivery claimed before (a redelivery, even days later) is a
+ * duplicate and sends nothing. When a send fails after the claim, the claim is released so the sender's
+ * retry is processed; jobs already sent carry their idempotency key, so the queue (5 min) and the worker
+ * (exactly-once record) drop the repeat.
+ *
+ * Call it only after the signature and the body were checked: an unverified request must not burn an id.
+ */
+export async function enqueueOnce(
+  deps: EnqueueDeps,
+  delivery: Delivery,
+  jobs: readonly Job[],
+  log: Logger,
+): Promise<'enqueued' | 'duplicate'> {
+  const valid = jobs.map(parseJob);
+  if (!(await claimOnce(deps.state, delivery.source, delivery.id, deps.clock.now()))) {
+    log.info({ source: delivery.source, deliveryId: delivery.id }, 'duplicate delivery: nothing enqueued');
+    return 'duplicate';
+  }
+  try {
+    for (const job of valid) {
+      const group = jobGroup(fleetOf(deps.config), job);
+      const sent = await deps.queue.send({ group, dedupKey: job.idempotencyKey, body: job });
+      log.info({ type: job.type, app: job.app, group, messageId: sent.id }, 'job enqueued');
+    }
+  } catch (error) {
+    await releaseClaim(deps.state, delivery.source, delivery.id).catch((releaseError: unknown) => {
+      log.error({ error: errorText(releaseError), deliveryId: delivery.id }, 'could not release the delivery claim');
+    });
+    throw error;
+  }
+  return 'enqueued';
+}
