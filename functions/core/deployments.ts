@@ -41,6 +41,8 @@ export interface Deployment {
   readonly releaseId: string;
   readonly version: string;
   readonly sha256: string;
+  /** Git commit the release was built from, when known. */
+  readonly gitSha?: string | undefined;
   readonly status: DeploymentStatus;
   readonly trigger: Trigger;
   readonly requestedBy: string;

@@ -51,6 +51,7 @@ export async function requestDeploy(deps: WorkerDeps, input: DeployRequestInput)
     releaseId: release.id,
     version: release.version,
     sha256: release.sha256,
+    gitSha: release.gitSha,
     status: 'pending',
     trigger: input.trigger,
     requestedBy: input.requestedBy,
