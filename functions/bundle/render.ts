@@ -1,0 +1,36 @@
+import { HOOK_SCRIPTS, renderAppspec } from './appspec';
+import { renderInstanceEnv, renderReleaseJson, renderStartWrapper } from './instance-env';
+import { template } from './templates';
+import type { BundleFile, RenderInput } from './types';
+import { renderUnit } from './unit';
+
+export type { BundleFile, MigrationLock, RenderInput, SecretsSource } from './types';
+
+const EXECUTABLE = 0o755;
+const READABLE = 0o644;
+
+/**
+ * Render the deployment bundle of one instance for one deployment: `appspec.yml`, `hooks/*.sh`, and under
+ * `tarmac/` the hook library, `instance.env`, `release.json`, the unit, the start wrapper and the tarball
+ * validator. Deterministic (same input → same files, sorted by path); holds no secret values.
+ *
+ * @example
+ * const files = renderBundle({ instance, plan, releaseUrl: 's3://b/k', secretsSource, migrationLock });
+ * await writeBundle('/tmp/bundle', files);
+ */
+export function renderBundle(input: RenderInput): BundleFile[] {
+  const { instance } = input;
+  const files: BundleFile[] = [
+    { path: 'appspec.yml', content: renderAppspec(instance), mode: READABLE },
+    ...Object.values(HOOK_SCRIPTS).map((path) => ({ path, content: template(path), mode: EXECUTABLE })),
+    { path: 'tarmac/lib.sh', content: template('lib.sh'), mode: READABLE },
+    { path: 'tarmac/lock.sh', content: template('lock.sh'), mode: READABLE },
+    { path: 'tarmac/instance.env', content: renderInstanceEnv(input), mode: READABLE },
+    { path: 'tarmac/release.json', content: renderReleaseJson(input), mode: READABLE },
+    { path: `tarmac/${instance.unit}`, content: renderUnit(instance), mode: READABLE },
+    { path: 'tarmac/tarmac-start', content: renderStartWrapper(input, template('start-wrapper.sh')), mode: EXECUTABLE },
+    { path: 'tarmac/tarball.py', content: template('tarball.py'), mode: EXECUTABLE },
+    { path: 'tarmac/ssm-secrets.py', content: template('ssm-secrets.py'), mode: EXECUTABLE },
+  ];
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

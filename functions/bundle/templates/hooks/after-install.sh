@@ -1,0 +1,65 @@
+#!/bin/bash
+# AfterInstall — fetch the release tarball, verify its sha256, validate every entry BEFORE extracting
+# (tarball.py: the same rules as `tarmac release check`), unpack into releases/<id> through a temporary
+# directory and a rename, then install the start wrapper and the unit. Running it twice is harmless.
+set -euo pipefail
+TARMAC_EVENT=AfterInstall
+# shellcheck source=SCRIPTDIR/../tarmac/lib.sh
+. "$(dirname "$0")/../tarmac/lib.sh"
+
+target=$(release_dir "$TARMAC_RELEASE_ID")
+work=""
+cleanup() { [[ -z $work ]] || rm -rf -- "$work"; }
+trap cleanup EXIT
+
+fetch() {
+  case $TARMAC_RELEASE_URL in
+    s3://*) run aws s3 cp --only-show-errors "$TARMAC_RELEASE_URL" "$1" ;;
+    file://*) cp -- "${TARMAC_RELEASE_URL#file://}" "$1" ;;
+    *) die "release URL $TARMAC_RELEASE_URL is neither s3:// nor file://" ;;
+  esac
+  local actual
+  actual=$(sha256sum -- "$1" | cut -d' ' -f1)
+  [[ $actual == "$TARMAC_RELEASE_SHA256" ]] ||
+    die "sha256 of $TARMAC_RELEASE_URL is $actual, expected $TARMAC_RELEASE_SHA256 — refusing to install"
+}
+
+unpack() {
+  if [[ -f $target/.tarmac-sha256 && $(<"$target/.tarmac-sha256") == "$TARMAC_RELEASE_SHA256" ]]; then
+    log "release $TARMAC_RELEASE_ID is already unpacked in $target"
+    return 0
+  fi
+  # Temporary work lives under releases/ (same filesystem, so the final rename is atomic).
+  work=$(mktemp -d "$TARMAC_ROOT/releases/.incoming.XXXXXX")
+  log "fetching $TARMAC_RELEASE_URL"
+  fetch "$work/release.tar.gz"
+  log "validating and unpacking release $TARMAC_RELEASE_ID"
+  run python3 "$TARMAC_BUNDLE/tarmac/tarball.py" extract "$work/release.tar.gz" "$work/root" \
+    --release-name "$TARMAC_RELEASE_NAME" --max-bytes "$TARMAC_MAX_BYTES" --max-entries "$TARMAC_MAX_ENTRIES" \
+    --max-depth "$TARMAC_MAX_DEPTH" --max-ratio "$TARMAC_MAX_RATIO" ||
+    die "release $TARMAC_RELEASE_ID was refused (see above); nothing was installed"
+  printf '%s\n' "$TARMAC_RELEASE_SHA256" >"$work/root/.tarmac-sha256"
+  # The release dir's mtime orders releases for retention (tar may have set an old one).
+  touch -- "$work/root"
+  rm -rf -- "$target"
+  mv -T -- "$work/root" "$target"
+  log "unpacked into $target"
+}
+
+# install_file SOURCE DEST MODE — replace DEST atomically (rename), root-owned.
+install_file() {
+  install -m "$3" -o root -g root -- "$1" "$2.tmp.$$"
+  mv -fT -- "$2.tmp.$$" "$2"
+}
+
+install_service() {
+  install_file "$TARMAC_BUNDLE/tarmac/tarmac-start" "$TARMAC_START_WRAPPER" 0755
+  install_file "$TARMAC_BUNDLE/tarmac/$TARMAC_UNIT" "/etc/systemd/system/$TARMAC_UNIT" 0644
+  run systemctl daemon-reload
+  run systemctl enable "$TARMAC_UNIT"
+  log "installed $TARMAC_UNIT and $TARMAC_START_WRAPPER"
+}
+
+[[ -d $TARMAC_ROOT/releases ]] || die "$TARMAC_ROOT/releases does not exist — did BeforeInstall run?"
+unpack
+install_service

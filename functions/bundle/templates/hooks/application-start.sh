@@ -1,0 +1,66 @@
+#!/bin/bash
+# ApplicationStart — run the migration exactly once per deployment across the fleet (before this host
+# switches), then switch `current` to the new release atomically and restart the unit.
+set -euo pipefail
+TARMAC_EVENT=ApplicationStart
+# shellcheck source=SCRIPTDIR/../tarmac/lib.sh
+. "$(dirname "$0")/../tarmac/lib.sh"
+# shellcheck source=SCRIPTDIR/../tarmac/lock.sh
+. "$TARMAC_BUNDLE/tarmac/lock.sh"
+
+target=$(release_dir "$TARMAC_RELEASE_ID")
+
+# The migration runs as a transient unit with the service's user, credentials and environment, against the
+# NEW release; its own runtime directory keeps it from removing the running service's one when it ends, and
+# no distribution keeps its node name from clashing with the service's.
+run_migration() {
+  local props=(-p "User=$TARMAC_USER" -p "Group=$TARMAC_USER" -p "WorkingDirectory=$TARMAC_STATE_DIR"
+    -p "StateDirectory=$TARMAC_STATE_DIRECTORY" -p "RuntimeDirectory=$TARMAC_RUNTIME_DIRECTORY-migrate"
+    -p NoNewPrivileges=yes -p ProtectSystem=strict -p ProtectHome=yes -p PrivateTmp=yes -p PrivateDevices=yes
+    -p LimitNOFILE=65536)
+  local name entry
+  for name in "${TARMAC_SECRETS[@]}"; do props+=(-p "LoadCredential=$name:$TARMAC_CREDENTIALS_DIR/$name"); done
+  for entry in "${TARMAC_SERVICE_ENV[@]}"; do props+=(-p "Environment=$entry"); done
+  props+=(-p "Environment=RELEASE_TMP=/run/$TARMAC_RUNTIME_DIRECTORY-migrate" -p "Environment=RELEASE_DISTRIBUTION=none")
+  run systemd-run --quiet --wait --pipe --collect --service-type=exec \
+    --unit="tarmac-$TARMAC_INSTANCE-migrate-$TARMAC_DEPLOYMENT_ID" "${props[@]}" \
+    "$TARMAC_START_WRAPPER" --release-dir "$target" eval "$TARMAC_MIGRATE"
+}
+
+migrate() {
+  if [[ -z $TARMAC_MIGRATE ]]; then
+    log "no migrate expression configured — skipping migrations"
+    return 0
+  fi
+  if lock_claim; then
+    log "this host runs the migration of deployment $TARMAC_DEPLOYMENT_ID"
+    if run_migration; then
+      lock_mark "done"
+      log "migration done"
+    else
+      lock_mark failed
+      die "migration failed — current still points at the previous release"
+    fi
+  else
+    log "another host runs the migration of deployment $TARMAC_DEPLOYMENT_ID — waiting for it"
+    lock_wait
+  fi
+}
+
+switch() {
+  local current
+  current=$(link_target "$TARMAC_ROOT/current")
+  if [[ $current == "$target" ]]; then
+    log "current already points at $TARMAC_RELEASE_ID"
+  else
+    if [[ -n $current && -d $current ]]; then link_atomically "$current" "$TARMAC_ROOT/previous"; fi
+    link_atomically "$target" "$TARMAC_ROOT/current"
+    log "switched current: ${current:-(none)} -> $target"
+  fi
+}
+
+[[ -f $target/.tarmac-sha256 ]] || die "release $TARMAC_RELEASE_ID is not unpacked in $target — did AfterInstall run?"
+migrate
+switch
+run systemctl restart "$TARMAC_UNIT"
+log "restarted $TARMAC_UNIT on release $TARMAC_RELEASE_ID"

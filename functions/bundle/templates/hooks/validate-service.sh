@@ -1,0 +1,62 @@
+#!/bin/bash
+# ValidateService — poll the health endpoint until 200 or the health timeout. On failure: show the unit's
+# last journal lines, switch `current` back to the previous release (if any), restart it, and fail. On
+# success: keep the newest keep_releases releases, never removing `current` or the rollback target.
+set -euo pipefail
+TARMAC_EVENT=ValidateService
+# shellcheck source=SCRIPTDIR/../tarmac/lib.sh
+. "$(dirname "$0")/../tarmac/lib.sh"
+
+url="http://127.0.0.1:$TARMAC_PORT$TARMAC_HEALTH_PATH"
+
+healthy() {
+  local deadline=$((SECONDS + TARMAC_HEALTH_TIMEOUT)) code
+  while :; do
+    code=$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 5 -- "$url" || true)
+    [[ $code == 200 ]] && return 0
+    ((SECONDS < deadline)) || {
+      log "last answer from $url: ${code:-none}"
+      return 1
+    }
+    sleep 1
+  done
+}
+
+roll_back() {
+  log "last journal lines of $TARMAC_UNIT:"
+  run journalctl -u "$TARMAC_UNIT" -n 30 --no-pager || true
+  local previous current
+  previous=$(link_target "$TARMAC_ROOT/previous")
+  current=$(link_target "$TARMAC_ROOT/current")
+  if [[ -n $previous && -d $previous && $previous != "$current" ]]; then
+    link_atomically "$previous" "$TARMAC_ROOT/current"
+    log "switched current back to $previous"
+    run systemctl restart "$TARMAC_UNIT" || log "restarting $TARMAC_UNIT on $previous failed too"
+  else
+    log "no previous release to switch back to"
+  fi
+  die "$TARMAC_UNIT did not answer 200 on $url within ${TARMAC_HEALTH_TIMEOUT}s"
+}
+
+retain() {
+  local keep current previous count=0 stamp name dir
+  keep=$TARMAC_KEEP_RELEASES
+  current=$(link_target "$TARMAC_ROOT/current")
+  previous=$(link_target "$TARMAC_ROOT/previous")
+  # Leftovers of interrupted AfterInstall runs (none can be running now: this host is past AfterInstall).
+  find "$TARMAC_ROOT/releases" -mindepth 1 -maxdepth 1 -name '.incoming.*' -exec rm -rf -- {} +
+  while read -r stamp name; do
+    : "$stamp"
+    dir="$TARMAC_ROOT/releases/$name"
+    count=$((count + 1))
+    if ((count > keep)) && [[ $dir != "$current" && $dir != "$previous" ]]; then
+      rm -rf -- "$dir"
+      log "removed old release $name"
+    fi
+  done < <(find "$TARMAC_ROOT/releases" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%T@ %f\n' | sort -rn)
+}
+
+log "checking $url (up to ${TARMAC_HEALTH_TIMEOUT}s)"
+healthy || roll_back
+log "$TARMAC_UNIT answers 200 on $url — release $TARMAC_RELEASE_ID is live"
+retain
