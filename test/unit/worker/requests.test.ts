@@ -12,7 +12,7 @@ describe('worker: locks, continuous delivery, rollback, promote', () => {
   const deployTo = async (env: string, ref?: string) => {
     const result = await h.worker.handle(h.job('deploy', { env, ref, trigger: 'cli', requestedBy: 'alice' }));
     const request = h.deployer.requests.at(-1);
-    if (request?.plan.deploymentId === result.deploymentId) await h.finish(request);
+    if (request && request.plan.deploymentId === result.deploymentId) await h.finish(request);
     return result;
   };
 
