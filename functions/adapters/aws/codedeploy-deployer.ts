@@ -1,0 +1,151 @@
+import {
+  BatchGetDeploymentTargetsCommand,
+  CodeDeployClient,
+  type CodeDeployClientConfig,
+  CreateDeploymentCommand,
+  type DeploymentTarget,
+  ListDeploymentTargetsCommand,
+} from '@aws-sdk/client-codedeploy';
+import type { HostResult } from '../../core/deployments';
+import { TarmacError } from '../../core/errors';
+import type { DeploymentPlan, Strategy } from '../../core/plans';
+import type { Deployer, DeployRequest } from '../../ports';
+import { toHostResult } from './codedeploy-hosts';
+
+export interface CodeDeployNames {
+  readonly application: string;
+  readonly deploymentGroup: string;
+}
+
+export interface CodeDeployDeployerOptions {
+  /** Bucket holding the bundles (the artifacts bucket). */
+  readonly bucket: string;
+  /** @default new CodeDeployClient(clientConfig) */
+  readonly client?: CodeDeployClient;
+  readonly clientConfig?: CodeDeployClientConfig;
+  /** Application and deployment group of an environment. @default {@link defaultCodeDeployNames} */
+  readonly names?: (app: string, env: string) => CodeDeployNames;
+  /** Pin the revision to the object's ETag / version id (versioned bucket), so a rewrite cannot slip in. */
+  readonly locateBundle?: (key: string) => Promise<{ eTag?: string | undefined; version?: string | undefined }>;
+}
+
+/** Application `tarmac-<app>`, deployment group `<app>-<env>` (the names the CDK stack creates). */
+export function defaultCodeDeployNames(app: string, env: string): CodeDeployNames {
+  return { application: `tarmac-${app}`, deploymentGroup: `${app}-${env}` };
+}
+
+/**
+ * The deployment config for a strategy: a CodeDeploy default when the minimum of healthy hosts is the
+ * strategy's own, else `tarmac-min-healthy-<n>` (a HOST_COUNT config the CDK stack creates by that name).
+ * @example deploymentConfigName({ type: 'half', minHealthyHosts: 2, batchSize: 2 }, 4) // 'CodeDeployDefault.HalfAtATime'
+ */
+export function deploymentConfigName(strategy: Strategy, hostCount: number): string {
+  const defaults = {
+    'one-at-a-time': { min: Math.max(0, hostCount - 1), name: 'CodeDeployDefault.OneAtATime' },
+    half: { min: Math.ceil(hostCount / 2), name: 'CodeDeployDefault.HalfAtATime' },
+    all: { min: 0, name: 'CodeDeployDefault.AllAtOnce' },
+  }[strategy.type];
+  return strategy.minHealthyHosts === defaults.min ? defaults.name : `tarmac-min-healthy-${strategy.minHealthyHosts}`;
+}
+
+/** Human text on the CodeDeploy deployment, so the console leads back to tarmac's records. */
+export function deploymentDescription(plan: Pick<DeploymentPlan, 'deploymentId' | 'correlationId' | 'release'>) {
+  return `tarmac deployment ${plan.deploymentId} release ${plan.release.id} correlation ${plan.correlationId}`;
+}
+
+/** Deploys bundles (already in the artifacts bucket) with CodeDeploy, in place on EC2/on-premises hosts. */
+export class CodeDeployDeployer implements Deployer {
+  private readonly client: CodeDeployClient;
+
+  constructor(private readonly options: CodeDeployDeployerOptions) {
+    this.client = options.client ?? new CodeDeployClient(options.clientConfig ?? {});
+  }
+
+  async start(request: DeployRequest): Promise<{ externalId: string }> {
+    const { plan, bundle } = request;
+    const names = (this.options.names ?? defaultCodeDeployNames)(plan.app, plan.env);
+    const pinned = this.options.locateBundle ? await this.options.locateBundle(bundle.key) : {};
+    const hostCount = plan.batches.reduce((n, batch) => n + batch.length, 0);
+    const input = {
+      applicationName: names.application,
+      deploymentGroupName: names.deploymentGroup,
+      revision: {
+        revisionType: 'S3' as const,
+        s3Location: {
+          bucket: this.options.bucket,
+          key: bundle.key,
+          bundleType: 'tgz' as const,
+          ...(pinned.eTag ? { eTag: pinned.eTag } : {}),
+          ...(pinned.version ? { version: pinned.version } : {}),
+        },
+      },
+      deploymentConfigName: deploymentConfigName(plan.strategy, hostCount),
+      description: deploymentDescription(plan),
+      autoRollbackConfiguration: {
+        enabled: request.autoRollback,
+        events: ['DEPLOYMENT_FAILURE' as const, 'DEPLOYMENT_STOP_ON_REQUEST' as const],
+      },
+    };
+    try {
+      const result = await this.client.send(new CreateDeploymentCommand(input));
+      if (!result.deploymentId)
+        throw new TarmacError('CodeDeploy created a deployment but returned no id', { ...names });
+      return { externalId: result.deploymentId };
+    } catch (error) {
+      throw translate(error, input.applicationName, input.deploymentGroupName, input.deploymentConfigName);
+    }
+  }
+
+  /** Per-host progress of a CodeDeploy deployment: each instance's lifecycle events, with log tails. */
+  async hostResults(externalId: string): Promise<HostResult[]> {
+    const ids: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListDeploymentTargetsCommand({ deploymentId: externalId, ...(token ? { nextToken: token } : {}) }),
+      );
+      ids.push(...(page.targetIds ?? []));
+      token = page.nextToken;
+    } while (token);
+    const targets: DeploymentTarget[] = [];
+    for (let i = 0; i < ids.length; i += 25) {
+      const page = await this.client.send(
+        new BatchGetDeploymentTargetsCommand({ deploymentId: externalId, targetIds: ids.slice(i, i + 25) }),
+      );
+      targets.push(...(page.deploymentTargets ?? []));
+    }
+    return targets.flatMap((t) => (t.instanceTarget ? [toHostResult(t.instanceTarget)] : []));
+  }
+}
+
+/** CodeDeploy's "does not exist" errors become messages that say which name and what creates it. */
+function translate(error: unknown, application: string, group: string, config: string): unknown {
+  const name = (error as { name?: string })?.name;
+  const data = { application, group, config };
+  const cause = { cause: error };
+  if (name === 'ApplicationDoesNotExistException') {
+    return new TarmacError(
+      `CodeDeploy application ${application} does not exist — deploy the tarmac stack`,
+      data,
+      cause,
+    );
+  }
+  if (name === 'DeploymentGroupDoesNotExistException') {
+    return new TarmacError(
+      `CodeDeploy deployment group ${group} of ${application} does not exist — add the environment to the stack and deploy it`,
+      data,
+      cause,
+    );
+  }
+  if (name === 'DeploymentConfigDoesNotExistException') {
+    return new TarmacError(
+      `CodeDeploy deployment config ${config} does not exist — the stack creates tarmac-min-healthy-<n> for the strategies in tarmac.yml; redeploy it`,
+      data,
+      cause,
+    );
+  }
+  if (name === 'DeploymentLimitExceededException') {
+    return new TarmacError(`deployment group ${group} already has a deployment in progress — wait for it`, data, cause);
+  }
+  return error;
+}
