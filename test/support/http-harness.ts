@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalAdapters, openLocalAdapters } from '../../functions/adapters/local';
@@ -23,6 +23,8 @@ export interface HttpHarness {
   readonly app: ReturnType<typeof createApp>;
   readonly adapters: LocalAdapters;
   readonly clock: FakeClock;
+  /** Files under the artifact store's directory (temporary files included). */
+  storedFiles(): string[];
   /** Unix seconds of the fake clock. */
   nowSec(): number;
   /** Every queued message body, in send order per group (drains the queue). */
@@ -58,6 +60,10 @@ export async function httpHarness(
     app,
     adapters,
     clock,
+    storedFiles: () =>
+      readdirSync(join(dir, 'artifacts'), { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => entry.name),
     nowSec: () => Math.floor(clock.now().getTime() / 1000),
     drain: () => drain(adapters.queue),
     close() {
