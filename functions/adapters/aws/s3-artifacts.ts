@@ -10,7 +10,7 @@ import {
   type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { ArtifactNotFoundError, ArtifactTooLargeError } from '../../core/errors';
+import { ArtifactNotFoundError, ArtifactTooLargeError, TarmacError } from '../../core/errors';
 import type { ArtifactStore, ByteStream, PutOptions, StoredObject } from '../../ports';
 
 export interface S3ArtifactStoreOptions {
@@ -44,6 +44,7 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async put(body: ByteStream, options: PutOptions = {}): Promise<StoredObject> {
+    if (options.key !== undefined) validateKey(options.key);
     const tmpKey = `${this.options.tmpPrefix ?? 'tmp/'}${randomUUID()}`;
     const { sha256, size } = await this.upload(tmpKey, body, options.maxBytes);
     try {
@@ -132,6 +133,16 @@ export class S3ArtifactStore implements ArtifactStore {
     return this.options.kmsKeyId
       ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.options.kmsKeyId }
       : { ServerSideEncryption: 'AES256' };
+  }
+}
+
+/**
+ * S3 accepts any key, but keys also name files in the local twin and in bundles: refuse the ones that would
+ * climb out of a folder there, so both stores accept the same keys.
+ */
+function validateKey(key: string): void {
+  if (key === '' || key.startsWith('/') || key.split('/').includes('..')) {
+    throw new TarmacError(`artifact key "${key}" is not valid — use a relative key without ".." segments`, { key });
   }
 }
 
