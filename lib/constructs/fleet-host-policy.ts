@@ -1,0 +1,51 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { bundlesPrefix, releasesPrefix } from './artifact-layout';
+import { acknowledgeWildcardResources } from './nag';
+import { kmsViaSsm, migrationLock, readObjects, readSecrets } from './statements';
+
+export interface FleetHostPolicyProps {
+  /** Fleet name from tarmac.yml. */
+  readonly fleet: string;
+  /** The instances that run on the fleet. At least one. */
+  readonly instances: ReadonlyArray<{ readonly app: string; readonly env: string }>;
+  readonly bucket: IBucket;
+  readonly table: ITable;
+}
+
+/**
+ * What the hosts of one fleet may do, as a managed policy to attach to their instance role: read the
+ * bundles and releases of their instances, read their instances' secrets (KMS only through SSM), and take
+ * the migration lock. Nothing of another fleet.
+ */
+export class FleetHostPolicy extends Construct {
+  readonly policy: ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: FleetHostPolicyProps) {
+    super(scope, id);
+    if (props.instances.length === 0) {
+      throw new Error(`fleet "${props.fleet}" has no instances (given 0) — only fleets that run an app get a policy`);
+    }
+    const apps = [...new Set(props.instances.map((i) => i.app))];
+    const prefixes = [...apps.map(releasesPrefix), ...props.instances.map((i) => bundlesPrefix(i.app, i.env))];
+    const scopes = props.instances.map((i) => `${i.app}/${i.env}`);
+    const statements = [
+      readObjects(props.bucket, prefixes),
+      readSecrets(this, scopes),
+      kmsViaSsm(this, ['kms:Decrypt']),
+      migrationLock(props.table),
+    ];
+    this.policy = new ManagedPolicy(this, 'Policy', {
+      description: `tarmac hosts of fleet ${props.fleet}: bundles, releases, secrets and the migration lock`,
+      statements,
+    });
+    acknowledgeWildcardResources(
+      this.policy,
+      statements,
+      'Object keys under the fleet’s own release and bundle prefixes and parameters under its instances’ secret ' +
+        'paths are named at run time; KMS keys are usable only through SSM (kms:ViaService).',
+    );
+  }
+}

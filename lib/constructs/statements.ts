@@ -1,0 +1,80 @@
+import { Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
+import { secretPath } from './artifact-layout';
+
+/**
+ * IAM statements that the CDK `grant*` methods cannot express without wildcard actions or unscoped resources.
+ * Every action is named; every resource is a path tarmac owns.
+ */
+
+/** ARNs of an SSM secret scope: the path itself (GetParametersByPath) and every parameter under it. */
+export function secretScopeArns(scope: IConstruct, secretScope: string): string[] {
+  const stack = Stack.of(scope);
+  const path = stack.formatArn({
+    service: 'ssm',
+    resource: 'parameter',
+    resourceName: secretPath(secretScope).slice(1),
+  });
+  return [path, `${path}/*`];
+}
+
+/** Read the secrets of the given scopes (`<app>/<env>` or `_global`). */
+export function readSecrets(scope: IConstruct, secretScopes: readonly string[]): PolicyStatement {
+  return new PolicyStatement({
+    actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+    resources: secretScopes.flatMap((s) => secretScopeArns(scope, s)),
+  });
+}
+
+/** Create the secrets of the given scopes (the worker generates a missing erlang_cookie and secret_key_base). */
+export function writeSecrets(scope: IConstruct, secretScopes: readonly string[]): PolicyStatement {
+  return new PolicyStatement({
+    actions: ['ssm:PutParameter'],
+    resources: secretScopes.map((s) => `${secretScopeArns(scope, s)[0]}/*`),
+  });
+}
+
+/**
+ * Use KMS only through SSM Parameter Store (SecureString). The resource is every key of the account because
+ * the key behind `alias/aws/ssm` (or a team's own key) has an id unknown at synth time; the
+ * `kms:ViaService` condition is what limits it to SSM calls in this region.
+ */
+export function kmsViaSsm(scope: IConstruct, actions: readonly string[]): PolicyStatement {
+  const stack = Stack.of(scope);
+  return new PolicyStatement({
+    actions: [...actions],
+    resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+    conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
+  });
+}
+
+/** Read objects (and object versions: CodeDeploy fetches bundles by version) under the given key prefixes. */
+export function readObjects(bucket: IBucket, prefixes: readonly string[]): PolicyStatement {
+  return new PolicyStatement({
+    actions: ['s3:GetObject', 's3:GetObjectVersion'],
+    resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)),
+  });
+}
+
+/** Write and delete objects under the given key prefixes. */
+export function writeObjects(bucket: IBucket, prefixes: readonly string[]): PolicyStatement {
+  return new PolicyStatement({
+    actions: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+    resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)),
+  });
+}
+
+/**
+ * Take and release the migration lock: item-level access to the state table, only to items whose partition
+ * key starts with `migration#` (`dynamodb:LeadingKeys`).
+ */
+export function migrationLock(table: ITable): PolicyStatement {
+  return new PolicyStatement({
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    resources: [table.tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['migration#*'] } },
+  });
+}

@@ -1,0 +1,74 @@
+import { Duration, Fn } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { UPLOADS_PREFIX } from './artifact-layout';
+import { acknowledgeWildcardResources } from './nag';
+import { kmsViaSsm, readSecrets, writeObjects } from './statements';
+import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
+
+/** Senders give up quickly (GitHub after 10 s, Slack after 3 s): a longer timeout only hides a hang. */
+const MAX_TIMEOUT_SEC = 30;
+
+export interface WebhookProps extends TarmacFunctionBase {
+  readonly queue: IQueue;
+  readonly table: ITable;
+  readonly bucket: IBucket;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+}
+
+/**
+ * The HTTP edge: the Hono app (GitHub and build webhooks, Slack commands, the API) on a Lambda Function URL.
+ * It verifies signatures, deduplicates deliveries, enqueues jobs and presigns CI uploads.
+ */
+export class Webhook extends Construct {
+  readonly function: IFunction;
+  /** The Function URL, ending in `/`. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: WebhookProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.seconds(10);
+    if (timeout.toSeconds() > MAX_TIMEOUT_SEC) {
+      throw new Error(
+        `webhook timeout must be at most ${MAX_TIMEOUT_SEC} s (given ${timeout.toSeconds()} s) — GitHub waits 10 s and Slack 3 s`,
+      );
+    }
+    const fn = tarmacFunction(this, 'Function', {
+      ...baseOf(props),
+      entry: 'functions/handlers/webhook.ts',
+      description: 'tarmac HTTP edge: webhooks, Slack commands, API',
+      timeout,
+      memorySize: props.memorySize ?? 256,
+    });
+    props.queue.grantSendMessages(fn);
+    props.table.grantReadWriteData(fn);
+    const statements = [
+      writeObjects(props.bucket, [UPLOADS_PREFIX]),
+      readSecrets(this, ['_global']),
+      kmsViaSsm(this, ['kms:Decrypt']),
+    ];
+    for (const statement of statements) fn.addToRolePolicy(statement);
+    acknowledgeWildcardResources(
+      fn,
+      statements,
+      'CI uploads go to keys under uploads/ chosen per upload; intake secrets are the names under /tarmac/_global; ' +
+        'KMS keys are usable only through SSM (kms:ViaService).',
+    );
+    // Auth NONE on purpose: GitHub, CI and Slack cannot sign AWS SigV4 requests. Every route verifies an
+    // HMAC signature (X-Hub-Signature-256, the build secret, X-Slack-Signature) before it does anything.
+    const functionUrl = fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    this.function = fn;
+    this.url = functionUrl.url;
+  }
+
+  /** Full URL of a route of the app, e.g. `webhooks/github`. */
+  routeUrl(route: string): string {
+    return Fn.join('', [this.url, route]);
+  }
+}
