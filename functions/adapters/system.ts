@@ -16,7 +16,7 @@ const RANDOM_BYTES = 10;
  * @example randomIds().next() // '01J9Z6S8Q4V5XG0W7M2N3P4R5T'
  */
 export function randomIds(clock: Clock = systemClock): Ids {
-  let lastTime = -1;
+  let lastTime = Number.NEGATIVE_INFINITY;
   let random = new Uint8Array(RANDOM_BYTES);
   return {
     next(): string {

@@ -2,20 +2,22 @@ import type { SqliteDatabase } from './sqlite';
 
 /**
  * Tables of the local queue. `seq` orders messages (within a group, by send); `visible_at` (ms) hides a
- * message in flight or waiting to be retried; `receipt` names the current delivery. A group's deliverable
- * message is always its lowest `seq`, so a hidden head blocks its group: one in flight per group, in order.
+ * message in flight or waiting to be retried; `receipt` is the secret part of the current delivery's handle
+ * (`<seq>.<receipt>`). A group's deliverable message is always its lowest `seq`, so a hidden head blocks its
+ * group: one in flight per group, in order. Few indexes on purpose: every b-tree a send touches is another page
+ * in the write-ahead log on the webhook path.
  */
 export const QUEUE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (
   seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT NOT NULL,
   grp TEXT NOT NULL,
   dedup_key TEXT NOT NULL,
   body TEXT NOT NULL,
   sent_at INTEGER NOT NULL,
   visible_at INTEGER NOT NULL,
   receive_count INTEGER NOT NULL DEFAULT 0,
-  receipt TEXT UNIQUE,
+  receipt TEXT,
   last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_by_group ON messages (grp, seq);
@@ -23,7 +25,7 @@ CREATE TABLE IF NOT EXISTS dedup (
   dedup_key TEXT PRIMARY KEY,
   id TEXT NOT NULL,
   expires_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS dedup_by_expiry ON dedup (expires_at);
 CREATE TABLE IF NOT EXISTS dead_letters (
   seq INTEGER PRIMARY KEY,
@@ -70,8 +72,9 @@ export function queueStatements(db: SqliteDatabase) {
     markReceived: db.prepare(
       'UPDATE messages SET receive_count = receive_count + 1, visible_at = ?, receipt = ? WHERE seq = ?',
     ),
-    findByReceipt: db.prepare(`SELECT ${COLUMNS} FROM messages m WHERE m.receipt = ?`),
-    deleteByReceipt: db.prepare('DELETE FROM messages WHERE receipt = ?'),
+    findByReceipt: db.prepare(`SELECT ${COLUMNS} FROM messages m WHERE m.seq = ? AND m.receipt = ?`),
+    depth: db.prepare('SELECT COUNT(*) AS n FROM messages'),
+    deleteByReceipt: db.prepare('DELETE FROM messages WHERE seq = ? AND receipt = ?'),
     deleteBySeq: db.prepare('DELETE FROM messages WHERE seq = ?'),
     release: db.prepare('UPDATE messages SET visible_at = ?, receipt = NULL, last_error = ? WHERE seq = ?'),
     insertDeadLetter: db.prepare(

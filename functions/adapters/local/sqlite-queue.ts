@@ -97,9 +97,9 @@ export class SqliteQueue implements JobQueue {
           deadLettered = true;
           continue;
         }
-        const receipt = randomBytes(18).toString('base64url');
-        this.sql.markReceived.run(now + visibilityMs, receipt, row.seq);
-        out.push(toReceived(row, receipt));
+        const token = randomBytes(18).toString('base64url');
+        this.sql.markReceived.run(now + visibilityMs, token, row.seq);
+        out.push(toReceived(row, `${row.seq}.${token}`));
       }
       // A dead-lettered head uncovers the next message of its group: look again, in the same transaction.
       if (!deadLettered || out.length >= max) return out;
@@ -111,7 +111,8 @@ export class SqliteQueue implements JobQueue {
    * does nothing: the newer delivery owns the message.
    */
   async ack(receipt: string): Promise<void> {
-    this.sql.deleteByReceipt.run(receipt);
+    const handle = parseReceipt(receipt);
+    if (handle) this.sql.deleteByReceipt.run(handle.seq, handle.token);
   }
 
   async fail(receipt: string, error: string, options: { retryAfterSec?: number } = {}): Promise<void> {
@@ -123,7 +124,8 @@ export class SqliteQueue implements JobQueue {
   }
 
   private failOne(receipt: string, error: string, retryAfterMs: number): void {
-    const row = this.sql.findByReceipt.get(receipt) as Row | undefined;
+    const handle = parseReceipt(receipt);
+    const row = handle && (this.sql.findByReceipt.get(handle.seq, handle.token) as Row | undefined);
     if (!row) return;
     const now = this.clock.now().getTime();
     if (row.receive_count >= this.maxReceives) this.deadLetter(row, error, now);
@@ -140,6 +142,11 @@ export class SqliteQueue implements JobQueue {
       receiveCount: row.receive_count,
       failedAt: new Date(row.failed_at).toISOString(),
     }));
+  }
+
+  /** Messages not yet acknowledged or dead-lettered, in flight or not (for status pages and tests). */
+  depth(): number {
+    return (this.sql.depth.get() as { n: number }).n;
   }
 
   close(): void {
@@ -168,6 +175,13 @@ function checkMessage(message: OutgoingMessage, body: string): void {
       { bytes, group: message.group },
     );
   }
+}
+
+/** `<seq>.<token>`: the sequence number finds the row by primary key, the token proves the delivery is current. */
+function parseReceipt(receipt: string): { seq: number; token: string } | undefined {
+  const dot = receipt.indexOf('.');
+  const seq = Number(receipt.slice(0, dot));
+  return dot > 0 && Number.isSafeInteger(seq) ? { seq, token: receipt.slice(dot + 1) } : undefined;
 }
 
 function toReceived(row: Row, receipt: string): ReceivedMessage {
