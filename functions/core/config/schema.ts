@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The schema of `tarmac.yml`. Unknown keys are rejected everywhere (`z.strictObject`), so a typo is an
