@@ -18,27 +18,37 @@ interface Delivery {
   readonly pid: number;
 }
 
-function startChild(args: string[]): {
-  process: ChildProcess;
-  lines: Delivery[];
-  firstLine: Promise<Delivery>;
-  exit: Promise<number | string>;
-} {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines: Delivery[] = [];
-  let resolveFirst: (d: Delivery) => void = () => {};
-  const firstLine = new Promise<Delivery>((resolve) => {
-    resolveFirst = resolve;
+interface Child {
+  readonly process: ChildProcess;
+  readonly deliveries: Delivery[];
+  /** The `drain` mode's ready line. */
+  readonly ready: Promise<void>;
+  readonly firstDelivery: Promise<Delivery>;
+  readonly exit: Promise<number | string>;
+}
+
+/** Run test/support/queue-child.ts with tsx and collect what it prints. */
+function startChild(args: string[]): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const deliveries: Delivery[] = [];
+  let onReady: () => void = () => {};
+  let onFirst: (d: Delivery) => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
+  const firstDelivery = new Promise<Delivery>((resolve) => {
+    onFirst = resolve;
   });
   createInterface({ input: proc.stdout }).on('line', (line) => {
-    const delivery = JSON.parse(line) as Delivery;
-    lines.push(delivery);
-    if (lines.length === 1) resolveFirst(delivery);
+    const parsed = JSON.parse(line) as Delivery | { ready: true };
+    if ('ready' in parsed) return onReady();
+    deliveries.push(parsed);
+    if (deliveries.length === 1) onFirst(parsed);
   });
   const exit = new Promise<number | string>((resolve) =>
     proc.on('exit', (code, signal) => resolve(signal ?? code ?? -1)),
   );
-  return { process: proc, lines, firstLine, exit };
+  return { process: proc, deliveries, ready, firstDelivery, exit };
 }
 
 async function drainIds(queue: JobQueue): Promise<string[]> {
@@ -70,7 +80,7 @@ describe('SqliteQueue across real processes', () => {
     before.close();
 
     const worker = startChild(['hold', file, String(clock.now().getTime()), '120']);
-    const held = await worker.firstLine;
+    const held = await worker.firstDelivery;
     expect(held).toMatchObject({ id: sent[0], receiveCount: 1 });
     worker.process.kill('SIGKILL');
     expect(await worker.exit).toBe('SIGKILL');
@@ -100,8 +110,11 @@ describe('SqliteQueue across real processes', () => {
       sent.add((await queue.send({ group: `fleet-${i % 6}`, dedupKey: `k${i}`, body: job(`k${i}`) })).id);
     }
     const workers = [startChild(['drain', file]), startChild(['drain', file])];
+    await Promise.all(workers.map((w) => w.ready));
+    for (const w of workers) w.process.stdin?.end('go\n');
     expect(await Promise.all(workers.map((w) => w.exit))).toEqual([0, 0]);
-    const deliveries = workers.flatMap((w) => w.lines);
+    expect(workers.map((w) => w.deliveries.length > 0)).toEqual([true, true]); // they did race
+    const deliveries = workers.flatMap((w) => w.deliveries);
     expect(deliveries.map((d) => d.id).sort()).toEqual([...sent].sort());
     expect(deliveries.every((d) => d.receiveCount === 1)).toBe(true);
     expect(queue.depth()).toBe(0);
