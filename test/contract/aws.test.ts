@@ -4,15 +4,19 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStateStore } from '../../functions/adapters/aws/dynamodb-state';
 import { S3ArtifactStore } from '../../functions/adapters/aws/s3-artifacts';
+import { SsmSecretStore } from '../../functions/adapters/aws/ssm-secrets';
 import { type RunningDynamo, startDynalite } from '../support/dynalite';
 import { FakeClock } from '../support/fake-clock';
+import { fakeSsm } from '../support/fake-ssm';
 import { type RunningS3, startS3rver } from '../support/s3rver';
 import { artifactsContract, chunks } from './artifacts.contract';
+import { secretsContract } from './secrets.contract';
 import { stateContract } from './state.contract';
 
 // One s3rver and one dynalite for the whole file (loopback only, fake credentials); each test gets a fresh
-// bucket or table on them. The queue and secret suites have no local SQS/SSM stand-in: the SQS and SSM
-// adapters are specified request by request in test/unit/adapters/aws instead.
+// bucket or table on them. SSM runs on an in-memory fake (test/support/fake-ssm.ts: short pages, conflict
+// errors). There is no SQS stand-in among our tools, so the queue suite does not run here: the SQS adapter
+// is specified request by request in test/unit/adapters/aws instead.
 let s3: RunningS3;
 let s3Client: S3Client;
 let dynamo: RunningDynamo;
@@ -54,6 +58,11 @@ stateContract('DynamoStateStore on dynalite', async () => {
   const table = await dynamo.createTable(`state-${++fresh}`);
   const clock = new FakeClock();
   return { state: new DynamoStateStore({ table, client: documents, clock }), clock, teardown: async () => {} };
+});
+
+secretsContract('SsmSecretStore on an in-memory SSM', async () => {
+  const { client } = fakeSsm();
+  return { secrets: new SsmSecretStore({ client }), teardown: async () => {} };
 });
 
 describe('S3ArtifactStore on s3rver, beyond the contract', () => {
