@@ -1,13 +1,14 @@
+import { localBundleTargets } from '../adapters/local/local-deployer/paths';
 import type { BundleTarget } from './deps';
 
-/** Paths inside local test hosts; the local deployer puts the files there before running the hooks. */
-export const LOCAL_AGENT_ROOT = '/var/lib/tarmac-agent';
-
-/** Local mode: the release and the migration lock live in the directory shared by every local host. */
+/**
+ * Local mode: the paths the local deployer fills inside each host before running the hooks (the release in
+ * the directory shared by every host, the instance's secrets, the shared migration lock).
+ */
 export const localBundleTarget: BundleTarget = {
-  releaseUrl: (release) => `file://${LOCAL_AGENT_ROOT}/shared/artifacts/${release.sha256}.tar.gz`,
-  secretsSource: (instance) => ({ kind: 'dir', path: `${LOCAL_AGENT_ROOT}/secrets/${instance.id}` }),
-  migrationLock: () => ({ kind: 'dir', path: `${LOCAL_AGENT_ROOT}/shared/migrations` }),
+  releaseUrl: (release) => localBundleTargets('', '', release.sha256).releaseUrl,
+  secretsSource: (instance) => localBundleTargets(instance.app, instance.env, '').secretsSource,
+  migrationLock: (instance) => localBundleTargets(instance.app, instance.env, '').migrationLock,
 };
 
 /** AWS mode: hosts fetch from S3 and SSM with their instance role; the migration lock is the state table. */

@@ -1,12 +1,40 @@
+import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
+import { TarmacError } from '../../core/errors';
+import { checkRelease } from '../../release/check';
+import type { GlobalOptions } from '../main';
 import { notBuiltYet } from '../not-built';
 import type { Output } from '../output';
 
-export function registerRelease(program: Command, _out: Output): void {
-  program
-    .command('release')
-    .description('not built yet (issue #3)')
+export function registerRelease(program: Command, out: Output): void {
+  const release = program.command('release').description('release tarballs');
+
+  release
+    .command('check')
+    .description('validate a release tarball without extracting it; exit 1 naming the offending entry')
+    .argument('<tarball>')
+    .option('--release-name <name>', 'require bin/<name> (default: found in the archive)')
+    .action(async (tarball: string, opts: { releaseName?: string }) => {
+      const options = program.opts<GlobalOptions>();
+      let result: Awaited<ReturnType<typeof checkRelease>>;
+      try {
+        result = await checkRelease(createReadStream(tarball), { releaseName: opts.releaseName });
+      } catch (error) {
+        throw new TarmacError(`cannot read ${tarball}: ${(error as Error).message}`, { tarball }, { cause: error });
+      }
+      if (options.json) out.write(`${JSON.stringify(result)}\n`);
+      else if (result.ok) {
+        out.write(
+          `${tarball}: ok — release ${result.releaseName} ${result.version}, ${result.entries} entries, ${result.size} bytes, sha256 ${result.sha256}\n`,
+        );
+      } else out.error(`${tarball}: refused — ${result.entry}: ${result.reason}\n`);
+      if (!result.ok) out.exitCode = 1;
+    });
+
+  release
+    .command('push')
+    .description('upload a release tarball (not built yet, issue #5)')
     .allowUnknownOption()
     .argument('[args...]')
-    .action(() => notBuiltYet('release', 3));
+    .action(() => notBuiltYet('release push', 5));
 }

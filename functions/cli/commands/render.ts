@@ -1,12 +1,73 @@
+import { createReadStream } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { notBuiltYet } from '../not-built';
+import { renderBundle } from '../../bundle/render';
+import type { MigrationLock, SecretsSource } from '../../bundle/types';
+import { writeBundle } from '../../bundle/write';
+import { instanceOf } from '../../core/config';
+import { UnknownNameError } from '../../core/errors';
+import { planDeployment } from '../../core/plans';
+import { releaseId } from '../../core/releases';
+import { checkRelease } from '../../release/check';
+import { UnsafeReleaseError } from '../../release/errors';
+import { loadConfig } from '../context';
+import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
 
-export function registerRender(program: Command, _out: Output): void {
+interface RenderOptions {
+  release: string;
+  out: string;
+  releaseUrl?: string;
+  ssm?: boolean;
+  region?: string;
+  lockTable?: string;
+  deploymentId?: string;
+}
+
+export function registerRender(program: Command, out: Output): void {
   program
     .command('render')
-    .description('not built yet (issue #3)')
-    .allowUnknownOption()
-    .argument('[args...]')
-    .action(() => notBuiltYet('render', 3));
+    .description('write the deployment bundle of <app> <env> for a release tarball (checked first)')
+    .argument('<app>')
+    .argument('<env>')
+    .requiredOption('--release <tarball>', 'the release tarball to install')
+    .requiredOption('--out <dir>', 'directory to write the bundle into')
+    .option('--release-url <url>', 'where hosts fetch the tarball (default: file://<absolute tarball path>)')
+    .option('--ssm', 'hosts read secrets from SSM /tarmac/<app>/<env>/ (default: the local secret store dir)')
+    .option('--region <region>', 'AWS region for SSM and DynamoDB')
+    .option('--lock-table <table>', 'DynamoDB table for the migration lock (default: a dir under --data)')
+    .option('--deployment-id <id>', 'deployment id stamped on hook output and the migration lock')
+    .action(async (app: string, env: string, opts: RenderOptions) => {
+      const options = program.opts<GlobalOptions>();
+      const config = loadConfig(options);
+      if (!config.apps[app]) throw new UnknownNameError('app', app, Object.keys(config.apps));
+      if (!config.apps[app].environments[env]) {
+        throw new UnknownNameError('environment', env, Object.keys(config.apps[app].environments));
+      }
+      const instance = instanceOf(config, app, env);
+      const checked = await checkRelease(createReadStream(opts.release), { releaseName: instance.release });
+      if (!checked.ok) throw new UnsafeReleaseError(checked);
+      const id = releaseId(checked.version, checked.sha256);
+      const deploymentId = opts.deploymentId ?? `render-${id}`;
+      const plan = planDeployment({
+        instance,
+        hosts: instance.fleetConfig.hosts.length ? instance.fleetConfig.hosts : ['localhost'],
+        release: { id, version: checked.version, sha256: checked.sha256, artifactKey: `sha256/${checked.sha256}` },
+        deploymentId,
+        correlationId: deploymentId,
+      });
+      const region = opts.region ? { region: opts.region } : {};
+      const secretsSource: SecretsSource = opts.ssm
+        ? { kind: 'ssm', path: `/tarmac/${app}/${env}/`, ...region }
+        : { kind: 'dir', path: resolve(options.data, 'secrets', app, env) };
+      const migrationLock: MigrationLock = opts.lockTable
+        ? { kind: 'dynamodb', table: opts.lockTable, ...region }
+        : { kind: 'dir', path: resolve(options.data, 'migration-locks') };
+      const releaseUrl = opts.releaseUrl ?? `file://${resolve(opts.release)}`;
+      const files = renderBundle({ instance, plan, releaseUrl, secretsSource, migrationLock });
+      await writeBundle(opts.out, files);
+      if (options.json)
+        out.write(`${JSON.stringify({ out: opts.out, release: id, files: files.map((f) => f.path) })}\n`);
+      else out.write(`${opts.out}: bundle for ${app}/${env}, release ${id} — ${files.length} files\n`);
+    });
 }

@@ -1,0 +1,66 @@
+import type { Deployment } from '../core/deployments';
+import { isFinished } from '../core/deployments';
+import type { Output } from './output';
+
+const MARK: Record<string, string> = { in_progress: '…', succeeded: '✓', failed: '✗', skipped: '-' };
+
+/**
+ * Turns successive snapshots of a deployment into progress lines: one per host × lifecycle event change, with
+ * the elapsed time. Plain lines when not a TTY, ✓/✗ marks on a TTY, one JSON object per line with `--json`.
+ */
+export class DeploymentProgress {
+  private readonly seen = new Set<string>();
+  private lastStatus: string | undefined;
+
+  constructor(
+    private readonly out: Output,
+    private readonly options: { json: boolean; startedAt: number; now: () => number },
+  ) {}
+
+  update(d: Deployment): void {
+    const elapsed = `${((this.options.now() - this.options.startedAt) / 1000).toFixed(1)}s`;
+    if (d.status !== this.lastStatus) {
+      this.lastStatus = d.status;
+      this.line(
+        { type: 'deployment', id: d.id, status: d.status, elapsed },
+        `${d.app}/${d.env} ${d.version}: ${d.status.replace('_', ' ')}`,
+        elapsed,
+      );
+    }
+    for (const host of d.hosts) {
+      for (const e of host.events) {
+        const key = `${host.host}|${e.event}|${e.status}`;
+        if (this.seen.has(key)) continue;
+        this.seen.add(key);
+        const mark = this.out.isTTY ? `${MARK[e.status] ?? ''} ` : '';
+        this.line(
+          { type: 'hook', host: host.host, event: e.event, status: e.status, elapsed },
+          `${mark}${host.host} ${e.event} ${e.status.replace('_', ' ')}`,
+          elapsed,
+        );
+        if (e.status === 'failed' && e.tail && !this.options.json) {
+          this.out.write(`${indent(e.tail)}\n`);
+        }
+      }
+    }
+  }
+
+  /** Print the outcome; true when the deployment succeeded. */
+  finish(d: Deployment): boolean {
+    this.update(d);
+    if (!isFinished(d.status)) return false;
+    if (d.error && !this.options.json) this.out.write(`${indent(d.error.split('\n').slice(-30).join('\n'))}\n`);
+    return d.status === 'succeeded';
+  }
+
+  private line(json: Record<string, unknown>, text: string, elapsed: string): void {
+    this.out.write(this.options.json ? `${JSON.stringify(json)}\n` : `[${elapsed.padStart(7)}] ${text}\n`);
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+}

@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
+import { LocalDeployer } from '../adapters/local/local-deployer';
+import { createNotifier } from '../adapters/notify';
+import { renderBundle } from '../bundle/render';
+import { packBundle } from '../bundle/write';
+import type { TarmacConfig } from '../core/config/schema';
+import { jobGroup } from '../core/jobs';
+import { HostManager } from '../hosts/manager';
+import type { Logger } from '../log';
+import type { ByteStream, Clock, DeployerEvent } from '../ports';
+import { checkRelease } from '../release/check';
+import { getDeployment } from '../state/deployments';
+import type { WorkerDeps } from '../worker/deps';
+import { type LocalRunner, startLocalRunner } from '../worker/local-runner';
+import { recoverInterrupted } from '../worker/recover';
+import { localBundleTarget } from '../worker/targets';
+import { createWorker, type Worker } from '../worker/worker';
+import { takeWorkerLease, type WorkerLease } from './lease';
+
+export interface LocalRuntime {
+  readonly adapters: LocalAdapters;
+  readonly deps: WorkerDeps;
+  readonly worker: Worker;
+  readonly hosts: HostManager;
+  readonly deployer: LocalDeployer;
+  /** The queue consumer, when this process holds the data dir's worker lease (else another process works the queue). */
+  readonly runner: LocalRunner | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Compose local mode: SQLite queue and state, artifacts and secrets on disk, the local deployer on local test
+ * hosts, the worker, and — when no other process is working this data dir — the queue consumer (after
+ * resuming any deployment a crash interrupted).
+ */
+export async function openLocalRuntime(options: {
+  dataDir: string;
+  config: TarmacConfig;
+  logger: Logger;
+  clock?: Clock;
+  /** Work the queue in this process (when the lease is free). @default true */
+  work?: boolean;
+  githubToken?: string;
+}): Promise<LocalRuntime> {
+  const adapters = openLocalAdapters(options.dataDir, options.clock ? { clock: options.clock } : {});
+  const { queue, state, clock } = adapters;
+  const hosts = new HostManager({ dataDir: options.dataDir, logger: options.logger });
+  const fleetOf = (app: string) => options.config.apps[app]?.fleet ?? app;
+  let runner: LocalRunner | undefined;
+  let sequence = 0;
+  const onEvent = async (event: DeployerEvent) => {
+    const deployment = await getDeployment(state, event.deploymentId);
+    if (!deployment) return;
+    const key = `evt-${event.deploymentId}-${event.type}-${'host' in event ? `${event.host}-${event.event}-${event.status}` : ''}-${event.at}-${sequence++}`;
+    await queue.send({
+      group: jobGroup(fleetOf, deployment),
+      dedupKey: key,
+      body: {
+        type: 'deployer-event',
+        v: 1,
+        idempotencyKey: key,
+        correlationId: deployment.correlationId,
+        app: deployment.app,
+        event: { ...event },
+      },
+    });
+    runner?.nudge();
+  };
+  const deployer = new LocalDeployer({
+    hosts,
+    artifacts: adapters.artifacts,
+    secrets: adapters.secrets,
+    onEvent,
+    clock,
+    logger: options.logger,
+  });
+  const deps: WorkerDeps = {
+    config: options.config,
+    ...adapters,
+    deployer,
+    notifier: createNotifier({
+      logger: options.logger,
+      state,
+      github: options.githubToken
+        ? { token: options.githubToken, repoOf: (app) => options.config.apps[app]?.repo }
+        : undefined,
+    }),
+    logger: options.logger,
+    target: localBundleTarget,
+    checkRelease: (body: ByteStream, { releaseName }) => checkRelease(body, { releaseName }),
+    packBundle: ({ instance, plan, target }) =>
+      packBundle(
+        renderBundle({
+          instance,
+          plan,
+          releaseUrl: target.releaseUrl(plan.release),
+          secretsSource: target.secretsSource(instance),
+          migrationLock: target.migrationLock(instance),
+        }),
+      ) as unknown as ByteStream,
+  };
+  const worker = createWorker(deps);
+  let lease: WorkerLease | undefined;
+  if (options.work !== false) {
+    lease = takeWorkerLease(join(options.dataDir, 'worker.pid'));
+    if (lease) {
+      await recoverInterrupted(deps);
+      runner = startLocalRunner({ worker, queue, logger: options.logger, idleMs: 50 });
+    }
+  }
+  return {
+    adapters,
+    deps,
+    worker,
+    hosts,
+    deployer,
+    runner,
+    async close() {
+      await runner?.stop();
+      await deployer.settled();
+      lease?.release();
+      adapters.close();
+    },
+  };
+}
