@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { RefusedEntry, refuse } from './errors';
+import { TarInspector } from './inspect';
+import { DEFAULT_RELEASE_LIMITS, type ReleaseLimits } from './limits';
+
+export interface CheckOptions extends Partial<ReleaseLimits> {
+  /** When given, the archive must hold `bin/<releaseName>`. */
+  readonly releaseName?: string | undefined;
+}
+
+export type CheckResult =
+  | {
+      readonly ok: true;
+      /** Hex sha256 of the compressed bytes, as stored. */
+      readonly sha256: string;
+      /** Compressed size in bytes. */
+      readonly size: number;
+      readonly entries: number;
+      readonly releaseName: string;
+      readonly version: string;
+    }
+  | { readonly ok: false; readonly entry: string; readonly reason: string };
+
+const defined = <T extends object>(value: T) =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/**
+ * Decide whether a `.tar.gz` is a safe OTP release, reading the stream exactly once and extracting nothing:
+ * sha256 of the compressed bytes, gunzip with size and ratio bounds, and every entry checked before the
+ * next is read. Resolves to the first offending entry and why, or to the release's name and version.
+ * A pure stream consumer: the CLI feeds it a file, the ingest job an artifact-store stream.
+ *
+ * @example
+ * const result = await checkRelease(createReadStream('hello-1.4.2.tar.gz'), { releaseName: 'hello' });
+ * if (!result.ok) console.error(`${result.entry}: ${result.reason}`);
+ */
+export async function checkRelease(
+  source: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
+  options: CheckOptions = {},
+): Promise<CheckResult> {
+  const { releaseName, ...limits } = options;
+  const inspector = new TarInspector({ ...DEFAULT_RELEASE_LIMITS, ...defined(limits) }, releaseName);
+  const hash = createHash('sha256');
+  const gunzip = createGunzip();
+  let size = 0;
+  try {
+    await pipeline(
+      source as AsyncIterable<Uint8Array>,
+      async function* tap(chunks: AsyncIterable<Uint8Array>) {
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          size += chunk.length;
+          inspector.compressed = size;
+          yield chunk;
+        }
+      },
+      gunzip,
+      async (plain: AsyncIterable<Buffer>) => {
+        for await (const chunk of plain) inspector.push(chunk);
+      },
+    );
+    if (gunzip.bytesWritten !== size) refuse('(archive)', 'data after the end of the gzip stream');
+    const shape = inspector.end();
+    return { ok: true, sha256: hash.digest('hex'), size, ...shape };
+  } catch (error) {
+    if (error instanceof RefusedEntry) return { ok: false, entry: error.entry, reason: error.reason };
+    if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) {
+      return { ok: false, entry: '(archive)', reason: `not a valid gzip stream: ${(error as Error).message}` };
+    }
+    throw error;
+  }
+}

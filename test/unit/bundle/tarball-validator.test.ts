@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RELEASE, tgz } from '../../support/hostile-tarballs';
+import { HOSTILE } from '../release/cases';
+
+const validator = new URL('../../../functions/bundle/templates/tarball.py', import.meta.url).pathname;
+const scratch = mkdtempSync(join(tmpdir(), 'tarmac-validator-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Run AfterInstall's validator/extractor on an archive inside a fresh directory; report what it left there. */
+function extract(name: string, archive: Buffer) {
+  const dir = join(scratch, name.replace(/[^a-z0-9]+/gi, '-'));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  const file = join(dir, 'release.tar.gz');
+  writeFileSync(file, archive);
+  const result = spawnSync('python3', [validator, 'extract', file, join(dir, 'release'), '--release-name', 'hello'], {
+    encoding: 'utf8',
+  });
+  return { ...result, dir };
+}
+
+describe('the host-side validator (tarball.py) used by AfterInstall', () => {
+  it('unpacks a release into the release dir exactly as listed, with no special bits', () => {
+    const { status, stdout, stderr, dir } = extract('good', tgz(RELEASE));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^ok: \d+ entries/);
+    const release = join(dir, 'release');
+    expect(readdirSync(release).sort()).toEqual(['bin', 'lib', 'releases']);
+    expect(lstatSync(join(release, 'bin/hello')).mode & 0o7777).toBe(0o755);
+    expect(readlinkSync(join(release, 'lib/hello-1.4.2/priv/static'))).toBe('../../hello-1.4.2/ebin');
+  });
+
+  for (const hostile of HOSTILE.filter((c) => c.hostSees !== false)) {
+    it(`refuses ${hostile.name} before writing anything`, () => {
+      const { status, stderr, dir } = extract(hostile.name, hostile.archive());
+      expect(stderr).toMatch(/^refused: /);
+      const entry = hostile.hostEntry ?? hostile.entry;
+      if (entry !== '(archive)' && entry !== 'bin/') expect(stderr).toContain(`refused: ${entry}:`);
+      expect(status).toBe(1);
+      // Refusal happens before extraction: the release dir was never created, nothing else appeared.
+      expect(readdirSync(dir)).toEqual(['release.tar.gz']);
+    });
+  }
+});
