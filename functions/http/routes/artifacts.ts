@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ArtifactTooLargeError } from '../../core/errors';
 import type { ByteStream } from '../../ports';
 import { type AppDeps, type AppEnv, DEFAULT_LIMITS } from '../deps';

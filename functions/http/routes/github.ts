@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TarmacConfig } from '../../core/config/schema';
 import type { Job } from '../../core/jobs';
 import type { AppDeps, AppEnv } from '../deps';

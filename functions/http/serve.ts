@@ -1,0 +1,120 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
+import type { TarmacConfig } from '../core/config/schema';
+import { TarmacError } from '../core/errors';
+import { createLogger, type Logger } from '../log';
+import { createApp } from './app';
+import type { IntakeLimits } from './deps';
+import { IntakeSecrets } from './secrets';
+import { stateReadApi } from './state-read-api';
+
+/** Stops whatever an {@link ServeOptions.onStarted} hook started (e.g. the worker loop). */
+export type Stopper = () => Promise<void> | void;
+
+export interface ServeOptions {
+  readonly config: TarmacConfig;
+  /** Local-mode data directory (`--data`); its stores are opened unless `adapters` is given. */
+  readonly dataDir?: string;
+  /** Already opened local adapters (tests); the caller keeps ownership and closes them. */
+  readonly adapters?: LocalAdapters;
+  /** @default 8787; 0 picks a free port */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default createLogger() (JSON lines on stderr) */
+  readonly logger?: Logger;
+  readonly limits?: Partial<IntakeLimits>;
+  /**
+   * Runs once the server listens, with the same adapters: the seam where `tarmac serve` starts the worker
+   * loop and the local deployer. What it returns is called first on close.
+   */
+  readonly onStarted?: (context: {
+    adapters: LocalAdapters;
+    url: string;
+    logger: Logger;
+  }) => Promise<Stopper | undefined> | Stopper | undefined;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly adapters: LocalAdapters;
+  /** Stop accepting, finish in-flight requests, stop the `onStarted` work, close the stores we opened. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serve the intake app on `@hono/node-server` over the local adapters. Fails before listening when an intake
+ * secret is missing, naming the command that sets each one.
+ *
+ * @example
+ *   const server = await startServer({ config, dataDir: '.tarmac', port: 0 });
+ *   await fetch(`${server.url}/health`);
+ *   await server.close();
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  if (!options.adapters && !options.dataDir) throw new TarmacError('startServer needs dataDir or adapters');
+  const adapters = options.adapters ?? openLocalAdapters(options.dataDir as string);
+  const ownsAdapters = !options.adapters;
+  const logger = options.logger ?? createLogger();
+  try {
+    await assertIntakeSecrets(adapters);
+    const app = createApp({
+      ...adapters,
+      config: options.config,
+      logger,
+      limits: options.limits ?? {},
+      readApi: stateReadApi(adapters.state),
+    });
+    const server = await listen(app.fetch, options.port ?? 8787, options.host ?? '127.0.0.1');
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+    logger.info({ url }, 'tarmac intake listening');
+    const stop = (await options.onStarted?.({ adapters, url, logger })) ?? undefined;
+    return {
+      url,
+      adapters,
+      async close() {
+        await stop?.();
+        await closeServer(server);
+        if (ownsAdapters) adapters.close();
+      },
+    };
+  } catch (error) {
+    if (ownsAdapters) adapters.close();
+    throw error;
+  }
+}
+
+async function assertIntakeSecrets(adapters: LocalAdapters): Promise<void> {
+  const missing = await new IntakeSecrets(adapters.secrets, adapters.clock).missing();
+  if (missing.length === 0) return;
+  const commands = missing.map((name) => `  tarmac secrets set _global ${name} --stdin`).join('\n');
+  throw new TarmacError(
+    `intake secret${missing.length > 1 ? 's' : ''} not set: ${missing.join(', ')} — the intake never runs without verifying signatures. Set:\n${commands}`,
+    { missing },
+  );
+}
+
+type NodeServer = ReturnType<typeof serve>;
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string): Promise<NodeServer> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+/** Graceful close: stop accepting, let in-flight requests finish (5 s at most), drop idle keep-alives. */
+function closeServer(server: NodeServer): Promise<void> {
+  return new Promise((resolve) => {
+    const http = server as NodeServer & { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+    const force = setTimeout(() => http.closeAllConnections?.(), 5000);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    http.closeIdleConnections?.();
+  });
+}
