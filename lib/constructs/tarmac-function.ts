@@ -92,7 +92,7 @@ export function tarmacFunction(scope: Construct, id: string, props: TarmacFuncti
   acknowledge(
     fn,
     'L1',
-    'tarmac pins Node.js 22, the LTS its code and tests target; a runtime move is a deliberate change.',
+    'tarmac pins Node.js 22, the LTS its code and tests target; moving to a newer runtime is a deliberate change.',
   );
   return fn;
 }

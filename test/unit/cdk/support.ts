@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PipelineStack, type PipelineStackProps } from '../../../lib/pipeline-stack';
 
@@ -52,4 +52,9 @@ export function buildStack(
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
   const stack = new PipelineStack(app, 'Tarmac', { configFile: writeConfig(configText), ...props });
   return { stack, template: Template.fromStack(stack) };
+}
+
+/** An empty stack in a fresh App, without the slow built-in CloudFormation validation. */
+export function freshStack(): Stack {
+  return new Stack(new App({ builtinCloudFormationValidation: false }), 'Test');
 }

@@ -1,0 +1,68 @@
+import { App, Duration } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { JobQueue } from '../../../lib/constructs/job-queue';
+import { PipelineStack } from '../../../lib/pipeline-stack';
+import { buildStack, EXAMPLE_CONFIG, freshStack } from './support';
+
+// These fail while constructing, before any synth or bundling: cheap.
+describe('PipelineStack refuses what it cannot deploy', () => {
+  it('fails with the config error message when tarmac.yml is invalid', () => {
+    const invalid = EXAMPLE_CONFIG.replace('port: 4002', 'port: 80');
+    expect(() => buildStack(invalid)).toThrow(/apps\.hello\.environments\.production\.port: .*received 80/);
+  });
+
+  it('fails naming both instances when two environments share a port on a fleet', () => {
+    const clash = EXAMPLE_CONFIG.replace('port: 4002', 'port: 4001');
+    expect(() => buildStack(clash)).toThrow(/port 4001 is used by hello\/staging and hello\/production on fleet web/);
+  });
+
+  it('fails naming the fleet when an app’s fleet has no ec2_tags', () => {
+    const noTags = EXAMPLE_CONFIG.replace(/ {4}ec2_tags:\n {6}tarmac-fleet: web\n/, '');
+    expect(noTags).not.toContain('ec2_tags:\n');
+    expect(() => buildStack(noTags)).toThrow(/fleet "web" of app hello has no ec2_tags .*add fleets\.web\.ec2_tags/);
+  });
+
+  it('fails when a fleet has more EC2 tags than CodeDeploy can match', () => {
+    const manyTags = EXAMPLE_CONFIG.replace(
+      'tarmac-fleet: web',
+      'tarmac-fleet: web\n      a: "1"\n      b: "2"\n      c: "3"',
+    );
+    expect(() => buildStack(manyTags)).toThrow(/fleet "web" has 4 ec2_tags \(given tarmac-fleet, a, b, c\)/);
+  });
+
+  it('fails when min_healthy_hosts is over 100%', () => {
+    const over = EXAMPLE_CONFIG.replace(
+      'strategy: one-at-a-time',
+      'strategy: { type: one-at-a-time, min_healthy_hosts: "150%" }',
+    );
+    expect(() => buildStack(over)).toThrow(/min_healthy_hosts "150%" is over 100%/);
+  });
+
+  it('fails naming the path when the config file does not exist', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => new PipelineStack(app, 'Tarmac', { configFile: '/nonexistent/tarmac.yml' })).toThrow(
+      /cannot read tarmac config \/nonexistent\/tarmac\.yml .*-c tarmac:config=/,
+    );
+  });
+
+  it('fails naming both values when the visibility timeout is under 6 × the worker timeout', () => {
+    expect(() =>
+      buildStack(EXAMPLE_CONFIG, { workerTimeout: Duration.minutes(2), visibilityTimeout: Duration.minutes(10) }),
+    ).toThrow(/visibility timeout 600 s is less than 6 × the worker timeout 120 s \(720 s\)/);
+  });
+});
+
+describe('JobQueue', () => {
+  it('sizes the visibility timeout at 6 × the consumer timeout by default', () => {
+    const stack = freshStack();
+    new JobQueue(stack, 'Jobs', { consumerTimeout: Duration.seconds(45) });
+    Template.fromStack(stack).hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, VisibilityTimeout: 270 });
+  });
+
+  it('fails when maxReceiveCount is not a positive integer', () => {
+    expect(
+      () => new JobQueue(freshStack(), 'Jobs', { consumerTimeout: Duration.seconds(10), maxReceiveCount: 0 }),
+    ).toThrow(/maxReceiveCount must be an integer from 1 to 1000 \(given 0\)/);
+  });
+});

@@ -1,0 +1,169 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineStack } from '../../../lib/pipeline-stack';
+import { buildStack, freshStack, TWO_APPS_CONFIG } from './support';
+
+// One synth for the file: two apps on two fleets, three environments each.
+let stack: PipelineStack;
+let template: Template;
+beforeAll(() => {
+  ({ stack, template } = buildStack(TWO_APPS_CONFIG));
+});
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+const statementsOf = (type: string, prefix = ''): Statement[] =>
+  Object.entries(template.findResources(type))
+    .filter(([id]) => id.startsWith(prefix))
+    .flatMap(([, resource]) => resource.Properties.PolicyDocument.Statement as Statement[]);
+/** Resources as cdk-nag prints them: `<ArtifactsBucket88671897.Arn>/releases/hello/*`. */
+const resourcesOf = (statement: Statement) => list(statement.Resource).map(flattenCfnReference);
+const withAction = (statements: Statement[], action: string) =>
+  statements.filter((s) => list(s.Action).includes(action));
+const ARN = 'arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter';
+
+describe('CodeDeploy for two apps with three environments each', () => {
+  it('creates one application per app and one deployment group per environment', () => {
+    template.resourceCountIs('AWS::CodeDeploy::Application', 2);
+    template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 6);
+    for (const app of ['hello', 'billing']) {
+      for (const env of ['staging', 'qa', 'production']) {
+        template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { DeploymentGroupName: `${app}-${env}` });
+      }
+    }
+  });
+
+  it('requires every tag of the fleet (one tag group per tag) and maps strategies to deployment configs', () => {
+    template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      DeploymentGroupName: 'hello-qa',
+      DeploymentConfigName: 'CodeDeployDefault.HalfAtATime',
+      Ec2TagSet: {
+        Ec2TagSetList: [
+          { Ec2TagGroup: [{ Key: 'tarmac-fleet', Value: 'web', Type: 'KEY_AND_VALUE' }] },
+          { Ec2TagGroup: [{ Key: 'team', Value: 'core', Type: 'KEY_AND_VALUE' }] },
+        ],
+      },
+    });
+    template.resourceCountIs('AWS::CodeDeploy::DeploymentConfig', 1);
+    template.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', {
+      DeploymentConfigName: 'tarmac-min-healthy-50-percent',
+      MinimumHealthyHosts: { Type: 'FLEET_PERCENT', Value: 50 },
+    });
+    const [configId] = Object.keys(template.findResources('AWS::CodeDeploy::DeploymentConfig'));
+    template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      DeploymentGroupName: 'billing-production',
+      DeploymentConfigName: { Ref: configId },
+      Ec2TagSet: { Ec2TagSetList: [{ Ec2TagGroup: [{ Key: 'tarmac-fleet', Value: 'jobs', Type: 'KEY_AND_VALUE' }] }] },
+    });
+  });
+
+  it('follows the CodeDeploy events of both applications', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { application: ['tarmac-hello', 'tarmac-billing'] } },
+    });
+  });
+});
+
+describe('fleet host policies', () => {
+  it('exist once per fleet', () => {
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
+    template.hasOutput('FleetPolicyWeb', {});
+    template.hasOutput('FleetPolicyJobs', {});
+  });
+
+  it('let a fleet read only its own releases and bundles', () => {
+    const [read] = withAction(statementsOf('AWS::IAM::ManagedPolicy', 'Fleetweb'), 's3:GetObject');
+    expect(read?.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+    expect(resourcesOf(read as Statement).map((r) => r.replace(/^<[^>]+>/, '<bucket>'))).toEqual([
+      '<bucket>/releases/hello/*',
+      '<bucket>/bundles/hello/staging/*',
+      '<bucket>/bundles/hello/qa/*',
+      '<bucket>/bundles/hello/production/*',
+    ]);
+  });
+
+  it('let a fleet read only the secret paths of its own instances, and KMS only through SSM', () => {
+    const statements = statementsOf('AWS::IAM::ManagedPolicy', 'Fleetjobs');
+    const [ssm] = withAction(statements, 'ssm:GetParametersByPath');
+    expect(ssm?.Action).toEqual(['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']);
+    expect(resourcesOf(ssm as Statement)).toEqual(
+      ['staging', 'qa', 'production'].flatMap((env) => [
+        `${ARN}/tarmac/billing/${env}`,
+        `${ARN}/tarmac/billing/${env}/*`,
+      ]),
+    );
+    const [kms] = withAction(statements, 'kms:Decrypt');
+    expect(kms?.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+    });
+    expect(list(kms?.Action)).toEqual(['kms:Decrypt']);
+  });
+
+  it('let hosts touch only migration lock items of the state table', () => {
+    const [lock] = withAction(statementsOf('AWS::IAM::ManagedPolicy', 'Fleetweb'), 'dynamodb:PutItem');
+    expect(lock?.Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(resourcesOf(lock as Statement)).toEqual([expect.stringMatching(/^<StateTable\w+\.Arn>$/)]);
+    expect(lock?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['migration#*'] } });
+  });
+});
+
+describe('least privilege', () => {
+  const allStatements = () => [...statementsOf('AWS::IAM::Policy'), ...statementsOf('AWS::IAM::ManagedPolicy')];
+
+  it('names every action (no wildcard actions)', () => {
+    const actions = allStatements().flatMap((s) => list(s.Action));
+    expect(actions.length).toBeGreaterThan(20);
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  it('uses wildcard resources only under tarmac’s own prefixes and for KMS keys reached through SSM', () => {
+    const allowed = [
+      /^<ArtifactsBucket\w+\.Arn>\/(\*|uploads\/\*|releases\/[a-z-]+\/\*|bundles\/[a-z-]+\/[a-z-]+\/\*)$/,
+      /^arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter\/tarmac\/(_global|[a-z-]+\/[a-z-]+)\/\*$/,
+      /^arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key\/\*$/,
+    ];
+    const wildcards = allStatements().flatMap((s) => resourcesOf(s).filter((r) => r.includes('*')));
+    expect(wildcards.length).toBeGreaterThan(0);
+    expect(wildcards.filter((r) => !allowed.some((pattern) => pattern.test(r)))).toEqual([]);
+    const kms = allStatements().filter((s) => resourcesOf(s).some((r) => r.includes(':kms:')));
+    expect(kms.every((s) => s.Condition?.StringEquals?.['kms:ViaService'] !== undefined)).toBe(true);
+  });
+
+  it('lets the worker start deployments only in tarmac’s groups, with the configs they use', () => {
+    const worker = statementsOf('AWS::IAM::Policy', 'WorkerFunction');
+    const [create] = withAction(worker, 'codedeploy:CreateDeployment');
+    expect(resourcesOf(create as Statement)).toHaveLength(6);
+    expect(resourcesOf(create as Statement).every((r) => r.includes(':deploymentgroup:<CodeDeployApp'))).toBe(true);
+    const [config] = withAction(worker, 'codedeploy:GetDeploymentConfig');
+    expect(resourcesOf(config as Statement).map((r) => r.split(':deploymentconfig:')[1])).toEqual([
+      'CodeDeployDefault.HalfAtATime',
+      expect.stringMatching(/^<CodeDeployConfigstarmacminhealthy50percent\w+>$/),
+    ]);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged finding on the stack', () => {
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(
+      report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`)),
+    ).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('does find problems where there are some (the check is live)', () => {
+    const bare = freshStack();
+    new Bucket(bare, 'Bucket', { removalPolicy: RemovalPolicy.DESTROY });
+    const rules = new AwsSolutionsChecks().validateScope(bare).violations.map((v) => v.ruleName);
+    expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']));
+  });
+});
