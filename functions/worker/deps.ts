@@ -18,7 +18,9 @@ import type {
 export interface BundleTarget {
   releaseUrl(release: Pick<Release, 'sha256' | 'artifactKey'>): string;
   secretsSource(instance: Instance): { kind: 'ssm'; path: string; region?: string } | { kind: 'dir'; path: string };
-  migrationLock(instance: Instance): { kind: 'dynamodb'; table: string; region?: string } | { kind: 'dir'; path: string };
+  migrationLock(
+    instance: Instance,
+  ): { kind: 'dynamodb'; table: string; region?: string } | { kind: 'dir'; path: string };
 }
 
 /** Result of validating a release tarball (functions/release/check.ts). */

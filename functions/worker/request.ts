@@ -29,17 +29,10 @@ export interface DeployRequestInput {
 export async function requestDeploy(deps: WorkerDeps, input: DeployRequestInput): Promise<JobResult> {
   const { app, env, release } = input;
   const now = deps.clock.now();
-  const lock = await getLock(deps.state, app, env);
   const existing = await getDeployment(deps.state, input.deploymentId);
-  if (lock && !existing) {
-    const message = `${app}/${env} is locked by ${lock.by} ${formatAge(lock.since, now)} ago: "${lock.reason}" — tarmac unlock ${app} ${env}`;
-    await deps.notifier.notify({
-      kind: 'rejected',
-      text: message,
-      correlationId: input.correlationId,
-      slackResponseUrl: input.replyTo?.slackResponseUrl,
-    });
-    return { outcome: 'refused', message };
+  if (!existing) {
+    const refusal = await refuseIfLocked(deps, input);
+    if (refusal) return refusal;
   }
   const instance = instanceOf(deps.config, app, env);
   const current = await getCurrent(deps.state, app, env);
@@ -90,4 +83,22 @@ export async function requestDeploy(deps: WorkerDeps, input: DeployRequestInput)
     slackResponseUrl: input.replyTo?.slackResponseUrl,
   });
   return { outcome: 'done', message, deploymentId: deployment.id };
+}
+
+/** A locked environment refuses deploys (manual and continuous): say who, why, since when, and how to unlock. */
+export async function refuseIfLocked(
+  deps: WorkerDeps,
+  request: { app: string; env: string; correlationId: string; replyTo?: DeployRequestInput['replyTo'] },
+): Promise<JobResult | undefined> {
+  const lock = await getLock(deps.state, request.app, request.env);
+  if (!lock) return undefined;
+  const age = formatAge(lock.since, deps.clock.now());
+  const message = `${request.app}/${request.env} is locked by ${lock.by} ${age} ago: "${lock.reason}" — tarmac unlock ${request.app} ${request.env}`;
+  await deps.notifier.notify({
+    kind: 'rejected',
+    text: message,
+    correlationId: request.correlationId,
+    slackResponseUrl: request.replyTo?.slackResponseUrl,
+  });
+  return { outcome: 'refused', message };
 }

@@ -4,7 +4,7 @@ import { deleteLock, putLock } from '../../state/locks';
 import { findRelease, getRelease } from '../../state/releases';
 import type { WorkerDeps } from '../deps';
 import type { JobRecord, JobResult } from '../once';
-import { requestDeploy } from '../request';
+import { refuseIfLocked, requestDeploy } from '../request';
 
 type Reply = { slackResponseUrl?: string | undefined } | undefined;
 
@@ -20,6 +20,8 @@ async function refuse(deps: WorkerDeps, correlationId: string, replyTo: Reply, m
 
 /** Deploy a named (version, sha, branch) or the newest accepted release. */
 export async function deploy(deps: WorkerDeps, job: JobOf<'deploy'>, record: JobRecord): Promise<JobResult> {
+  const locked = await refuseIfLocked(deps, job);
+  if (locked) return locked;
   const release = await findRelease(deps.state, job.app, job.ref);
   if (!release) {
     const what = job.ref ? `matching "${job.ref}"` : 'at all';
@@ -35,6 +37,8 @@ export async function deploy(deps: WorkerDeps, job: JobOf<'deploy'>, record: Job
 
 /** Back to the environment's previous successful release, without naming a version. */
 export async function rollback(deps: WorkerDeps, job: JobOf<'rollback'>, record: JobRecord): Promise<JobResult> {
+  const locked = await refuseIfLocked(deps, job);
+  if (locked) return locked;
   const current = await getCurrent(deps.state, job.app, job.env);
   const target = await previousSuccess(deps.state, job.app, job.env, current?.releaseId);
   const release = target && (await getRelease(deps.state, job.app, target.sha256));
@@ -51,6 +55,8 @@ export async function rollback(deps: WorkerDeps, job: JobOf<'rollback'>, record:
 
 /** The same tarball (by sha256) from one environment to another; refused unless it succeeded in the source. */
 export async function promote(deps: WorkerDeps, job: JobOf<'promote'>, record: JobRecord): Promise<JobResult> {
+  const locked = await refuseIfLocked(deps, { ...job, env: job.to });
+  if (locked) return locked;
   const source = await getCurrent(deps.state, job.app, job.from);
   const release = source && (await getRelease(deps.state, job.app, source.sha256));
   if (!release) {
