@@ -117,11 +117,9 @@ class Tree:
 
     def resolve(self, link):
         """Follow a symlink inside the archive's namespace; refuse when it leaves the tree."""
-        stack, todo, hops = [], [], 0
-        todo = self.links[link].split("/")[::-1] if not self.links[link].startswith("/") else None
-        if todo is None:
+        if self.links[link].startswith("/"):
             raise Refused(link, f"symlink to absolute path {self.links[link]}")
-        stack = link.split("/")[:-1]
+        stack, todo, hops = link.split("/")[:-1], self.links[link].split("/")[::-1], 0
         while todo:
             segment = todo.pop()
             if segment in ("", "."):

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,21 +11,23 @@ const scratch = mkdtempSync(join(tmpdir(), 'tarmac-validator-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Run AfterInstall's validator/extractor on an archive inside a fresh directory; report what it left there. */
-function extract(name: string, archive: Buffer) {
+async function extract(name: string, archive: Buffer) {
   const dir = join(scratch, name.replace(/[^a-z0-9]+/gi, '-'));
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
   const file = join(dir, 'release.tar.gz');
   writeFileSync(file, archive);
-  const result = spawnSync('python3', [validator, 'extract', file, join(dir, 'release'), '--release-name', 'hello'], {
-    encoding: 'utf8',
-  });
-  return { ...result, dir };
+  const child = spawn('python3', [validator, 'extract', file, join(dir, 'release'), '--release-name', 'hello']);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const status = await new Promise<number | null>((done) => child.on('close', done));
+  return { status, stdout, stderr, dir };
 }
 
 describe('the host-side validator (tarball.py) used by AfterInstall', () => {
-  it('unpacks a release into the release dir exactly as listed, with no special bits', () => {
-    const { status, stdout, stderr, dir } = extract('good', tgz(RELEASE));
+  it('unpacks a release into the release dir exactly as listed, with no special bits', async () => {
+    const { status, stdout, stderr, dir } = await extract('good', tgz(RELEASE));
     expect(stderr).toBe('');
     expect(status).toBe(0);
     expect(stdout).toMatch(/^ok: \d+ entries/);
@@ -36,8 +38,9 @@ describe('the host-side validator (tarball.py) used by AfterInstall', () => {
   });
 
   for (const hostile of HOSTILE.filter((c) => c.hostSees !== false)) {
-    it(`refuses ${hostile.name} before writing anything`, () => {
-      const { status, stderr, dir } = extract(hostile.name, hostile.archive());
+    // Each case is its own python3 process; run them side by side.
+    it.concurrent(`refuses ${hostile.name} before writing anything`, async ({ expect }) => {
+      const { status, stderr, dir } = await extract(hostile.name, hostile.archive());
       expect(stderr).toMatch(/^refused: /);
       const entry = hostile.hostEntry ?? hostile.entry;
       if (entry !== '(archive)' && entry !== 'bin/') expect(stderr).toContain(`refused: ${entry}:`);
