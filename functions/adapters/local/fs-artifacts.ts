@@ -1,19 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ArtifactNotFoundError, ArtifactTooLargeError, TarmacError } from '../../core/errors';
+import { ArtifactNotFoundError, TarmacError } from '../../core/errors';
 import type { ArtifactStore, ByteStream, PutOptions, StoredObject } from '../../ports';
+import { hashFile, type Meta, syncDir, writeHashed } from './fs-hashing';
 
 /** Each path segment: starts with a letter, digit or `_` (so `.`, `..` and the store's dot-folders are out). */
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._+=@,-]*$/;
-
-/** What `head` needs without re-reading the object; `ino` ties it to the exact file it describes. */
-interface Meta {
-  readonly sha256: string;
-  readonly size: number;
-  readonly ino: number;
-}
 
 /**
  * Artifacts as files under one directory: `<dir>/<key>`, plus `<dir>/.meta/<key>.json` (sha256, size) and
@@ -24,6 +18,7 @@ export class FsArtifactStore implements ArtifactStore {
   constructor(private readonly dir: string) {
     mkdirSync(join(dir, '.tmp'), { recursive: true });
     mkdirSync(join(dir, '.meta'), { recursive: true });
+    sweepStale(join(dir, '.tmp'));
   }
 
   async put(body: ByteStream, options: PutOptions = {}): Promise<StoredObject> {
@@ -113,49 +108,13 @@ export class FsArtifactStore implements ArtifactStore {
   }
 }
 
-/** Stream `body` into `file`, hashing as it goes; abort (leaving the caller to remove `file`) past `maxBytes`. */
-async function writeHashed(file: string, body: ByteStream, maxBytes?: number): Promise<Meta> {
-  const hash = createHash('sha256');
-  const handle = await open(file, 'wx');
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      size += chunk.byteLength;
-      // Leaving the loop early calls the body's return(): a Node stream is destroyed, a generator finishes.
-      if (maxBytes !== undefined && size > maxBytes) throw new ArtifactTooLargeError(maxBytes);
-      hash.update(chunk);
-      await handle.write(chunk);
-    }
-    await handle.sync();
-    const { ino } = await handle.stat();
-    return { sha256: hash.digest('hex'), size, ino };
-  } finally {
-    await handle.close();
-  }
-}
-
-async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  const handle = await open(path, 'r');
-  let size = 0;
-  try {
-    for await (const chunk of handle.createReadStream({ autoClose: false }) as AsyncIterable<Buffer>) {
-      size += chunk.byteLength;
-      hash.update(chunk);
-    }
-  } finally {
-    await handle.close();
-  }
-  return { sha256: hash.digest('hex'), size };
-}
-
-/** Make a rename durable: fsync the directory that holds the new name. */
-async function syncDir(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+/** Uploads cut short by a crashed process leave temporary files; a day is far longer than any live upload. */
+function sweepStale(tmpDir: string): void {
+  const dayAgo = Date.now() - 86_400_000;
+  for (const name of readdirSync(tmpDir)) {
+    const path = join(tmpDir, name);
+    const modified = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+    if (modified !== undefined && modified < dayAgo) rmSync(path, { force: true });
   }
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TarmacError } from '../../core/errors';
 import type { Clock, DeadLetter, Ids, JobQueue, OutgoingMessage, ReceivedMessage } from '../../ports';
 import { randomIds, systemClock } from '../system';
+import { checkMessage, checkReceive, checkSeconds } from './queue-checks';
 import { openSqlite, type SqliteDatabase, type SqliteOptions } from './sqlite';
 import { QUEUE_SCHEMA, type QueueStatements, queueStatements, type Row } from './sqlite-queue-sql';
 
@@ -15,7 +16,6 @@ export interface SqliteQueueOptions extends SqliteOptions {
 }
 
 const DEDUP_WINDOW_MS = 5 * 60_000;
-const MAX_BODY_BYTES = 256 * 1024;
 
 /**
  * A durable FIFO queue in one SQLite file with SQS FIFO semantics: per-group order, one message in flight per
@@ -73,14 +73,8 @@ export class SqliteQueue implements JobQueue {
   }
 
   async receive(options: { max: number; visibilityTimeoutSec: number }): Promise<ReceivedMessage[]> {
-    const { max, visibilityTimeoutSec } = options;
-    if (!Number.isInteger(max) || max < 1 || max > 10) {
-      throw new TarmacError(`receive max must be 1 to 10 (given ${max})`, { max });
-    }
-    if (!(visibilityTimeoutSec >= 0 && visibilityTimeoutSec <= 43_200)) {
-      throw new TarmacError(`visibilityTimeoutSec must be 0 to 43200 (given ${visibilityTimeoutSec})`, options);
-    }
-    return this.tx.receive.immediate(max, visibilityTimeoutSec * 1000);
+    checkReceive(options);
+    return this.tx.receive.immediate(options.max, options.visibilityTimeoutSec * 1000);
   }
 
   /** Deliver the visible head of up to `max` groups; heads past the receive limit are dead-lettered first. */
@@ -117,9 +111,7 @@ export class SqliteQueue implements JobQueue {
 
   async fail(receipt: string, error: string, options: { retryAfterSec?: number } = {}): Promise<void> {
     const retryAfterSec = options.retryAfterSec ?? 0;
-    if (!(retryAfterSec >= 0 && retryAfterSec <= 43_200)) {
-      throw new TarmacError(`retryAfterSec must be 0 to 43200 (given ${retryAfterSec})`, { retryAfterSec });
-    }
+    checkSeconds('retryAfterSec', retryAfterSec);
     this.tx.fail.immediate(receipt, error, retryAfterSec * 1000);
   }
 
@@ -156,24 +148,6 @@ export class SqliteQueue implements JobQueue {
   private deadLetter(row: Row, error: string, now: number): void {
     this.sql.insertDeadLetter.run(row.id, row.grp, row.dedup_key, row.body, error, row.receive_count, now);
     this.sql.deleteBySeq.run(row.seq);
-  }
-}
-
-function checkMessage(message: OutgoingMessage, body: string): void {
-  for (const [field, value] of [
-    ['group', message.group],
-    ['dedupKey', message.dedupKey],
-  ] as const) {
-    if (typeof value !== 'string' || value.length < 1 || value.length > 128) {
-      throw new TarmacError(`message ${field} must be 1 to 128 characters (given "${value}")`, { field, value });
-    }
-  }
-  const bytes = Buffer.byteLength(body);
-  if (bytes > MAX_BODY_BYTES) {
-    throw new TarmacError(
-      `message body of ${bytes} bytes is over the 256 KiB limit — send a reference (artifact key), not the data`,
-      { bytes, group: message.group },
-    );
   }
 }
 

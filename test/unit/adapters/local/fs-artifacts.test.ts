@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -46,6 +46,15 @@ describe('FsArtifactStore', () => {
     expect(await store.head('bundles/b.tgz')).toEqual({ key: 'bundles/b.tgz', sha256, size: 16 });
     rmSync(join(dir, '.meta'), { recursive: true });
     expect(await store.head('bundles/b.tgz')).toMatchObject({ sha256 });
+  });
+
+  it('sweeps temporary files older than a day when it opens, keeping recent ones', () => {
+    writeFileSync(join(dir, '.tmp', 'crashed'), 'half an upload');
+    writeFileSync(join(dir, '.tmp', 'live'), 'an upload in progress');
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+    utimesSync(join(dir, '.tmp', 'crashed'), twoDaysAgo, twoDaysAgo);
+    new FsArtifactStore(dir);
+    expect(readdirSync(join(dir, '.tmp'))).toEqual(['live']);
   });
 
   it('treats a key prefix (a folder here) as missing', async () => {

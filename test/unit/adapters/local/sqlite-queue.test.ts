@@ -66,9 +66,12 @@ describe('SqliteQueue', () => {
     expect(queue.depth()).toBe(0);
   });
 
-  it('fails on an empty or over-long group or dedup key', async () => {
-    await expect(queue.send({ group: '', dedupKey: 'a', body: job('a') })).rejects.toThrow(/group must be 1 to 128/);
-    await expect(queue.send({ group: 'g', dedupKey: 'k'.repeat(129), body: job('a') })).rejects.toThrow(/dedupKey/);
+  it('fails on a group SQS would refuse, and on an empty dedup key', async () => {
+    for (const group of ['', 'has space', 'g'.repeat(129), 'flotte-é']) {
+      await expect(queue.send({ group, dedupKey: 'a', body: job('a') }), group).rejects.toThrow(`group "${group}"`);
+    }
+    await expect(queue.send({ group: 'g', dedupKey: '', body: job('a') })).rejects.toThrow(/dedupKey/);
+    expect(queue.depth()).toBe(0);
   });
 
   it('fails on a visibility timeout or retry delay outside 0 to 12 hours', async () => {
