@@ -1,22 +1,14 @@
 /**
- * Where things live in the artifacts bucket. The IAM policies in this folder are scoped to these prefixes,
- * so the worker must store objects under them:
+ * Where things live in the artifacts bucket, as the S3 adapters write them (functions/adapters/aws). The IAM
+ * policies and lifecycle rules in this folder are scoped to these prefixes:
  *
- * - `uploads/<...>`            CI uploads through presigned PUT URLs, before validation
- * - `releases/<app>/<...>`     accepted release tarballs of an app (hosts download them)
- * - `bundles/<app>/<env>/<...>` deployment bundles of an instance (the CodeDeploy agent downloads them)
+ * - `tmp/<uuid>`                 every upload streams here first, then is copied to its key and deleted
+ * - `uploads/<app>/<version>/…`  tarballs received by the intake (direct or presigned PUT), before ingest
+ * - `sha256/<hex>`               content-addressed release tarballs and deployment bundles (hosts read these)
  */
+export const TMP_PREFIX = 'tmp/';
 export const UPLOADS_PREFIX = 'uploads/';
-
-/** Key prefix of an app's accepted release tarballs. */
-export function releasesPrefix(app: string): string {
-  return `releases/${app}/`;
-}
-
-/** Key prefix of an instance's deployment bundles. */
-export function bundlesPrefix(app: string, env: string): string {
-  return `bundles/${app}/${env}/`;
-}
+export const CONTENT_PREFIX = 'sha256/';
 
 /** SSM parameter path of a secret scope (`<app>/<env>` or `_global`), without a trailing slash. */
 export function secretPath(scope: string): string {

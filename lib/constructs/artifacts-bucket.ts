@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
 import { acknowledge } from './nag';
 
 export interface ArtifactsBucketProps {
@@ -9,6 +10,11 @@ export interface ArtifactsBucketProps {
    * @default Duration.days(30)
    */
   readonly noncurrentVersionExpiration?: Duration;
+  /**
+   * How long received uploads are kept (accepted ones are copied to `sha256/` by ingest).
+   * @default Duration.days(14)
+   */
+  readonly uploadsExpiration?: Duration;
   /**
    * How long server access log objects are kept.
    * @default Duration.days(90)
@@ -60,6 +66,10 @@ export class ArtifactsBucket extends Construct {
       serverAccessLogsPrefix: 'artifacts/',
       lifecycleRules: [
         { noncurrentVersionExpiration: noncurrent, abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Left behind only when a function dies between streaming and copying an upload.
+        { prefix: TMP_PREFIX, expiration: Duration.days(1) },
+        // Ingest copies accepted tarballs to sha256/; what stays under uploads/ is rejected or abandoned.
+        { prefix: UPLOADS_PREFIX, expiration: props.uploadsExpiration ?? Duration.days(14) },
       ],
     });
   }

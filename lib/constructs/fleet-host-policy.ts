@@ -2,7 +2,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { bundlesPrefix, releasesPrefix } from './artifact-layout';
+import { CONTENT_PREFIX } from './artifact-layout';
 import { acknowledgeWildcardResources } from './nag';
 import { kmsViaSsm, migrationLock, readObjects, readSecrets } from './statements';
 
@@ -16,9 +16,9 @@ export interface FleetHostPolicyProps {
 }
 
 /**
- * What the hosts of one fleet may do, as a managed policy to attach to their instance role: read the
- * bundles and releases of their instances, read their instances' secrets (KMS only through SSM), and take
- * the migration lock. Nothing of another fleet.
+ * What the hosts of one fleet may do, as a managed policy to attach to their instance role: read bundles and
+ * releases (the CodeDeploy agent and the AfterInstall hook fetch them), read the secrets of the fleet's own
+ * instances (KMS only through SSM), and take the migration lock. No secret of another fleet.
  */
 export class FleetHostPolicy extends Construct {
   readonly policy: ManagedPolicy;
@@ -28,11 +28,11 @@ export class FleetHostPolicy extends Construct {
     if (props.instances.length === 0) {
       throw new Error(`fleet "${props.fleet}" has no instances (given 0) — only fleets that run an app get a policy`);
     }
-    const apps = [...new Set(props.instances.map((i) => i.app))];
-    const prefixes = [...apps.map(releasesPrefix), ...props.instances.map((i) => bundlesPrefix(i.app, i.env))];
     const scopes = props.instances.map((i) => `${i.app}/${i.env}`);
     const statements = [
-      readObjects(props.bucket, prefixes),
+      // Bundles and releases are content-addressed (`sha256/<hex>`), so a host can name only what it is
+      // told to fetch; neither ever holds a secret.
+      readObjects(props.bucket, [CONTENT_PREFIX]),
       readSecrets(this, scopes),
       kmsViaSsm(this, ['kms:Decrypt']),
       migrationLock(props.table),
@@ -44,8 +44,8 @@ export class FleetHostPolicy extends Construct {
     acknowledgeWildcardResources(
       this.policy,
       statements,
-      'Object keys under the fleet’s own release and bundle prefixes and parameters under its instances’ secret ' +
-        'paths are named at run time; KMS keys are usable only through SSM (kms:ViaService).',
+      'Bundles and releases are named by their sha256 at run time and hold no secrets; parameters under the ' +
+        'fleet’s own instances’ secret paths are named at run time; KMS keys are usable only through SSM (kms:ViaService).',
     );
   }
 }

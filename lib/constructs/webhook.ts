@@ -1,12 +1,13 @@
 import { Duration, Fn } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { UPLOADS_PREFIX } from './artifact-layout';
+import { TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
 import { acknowledgeWildcardResources } from './nag';
-import { kmsViaSsm, readSecrets, writeObjects } from './statements';
+import { kmsViaSsm, readObjects, readSecrets, writeObjects } from './statements';
 import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
 
 /** Senders give up quickly (GitHub after 10 s, Slack after 3 s): a longer timeout only hides a hang. */
@@ -49,7 +50,11 @@ export class Webhook extends Construct {
     props.queue.grantSendMessages(fn);
     props.table.grantReadWriteData(fn);
     const statements = [
-      writeObjects(props.bucket, [UPLOADS_PREFIX]),
+      // Uploads stream to tmp/, are copied to uploads/ (reading the source) and the tmp/ object is deleted;
+      // builds check that an uploaded artifact exists (HEAD needs GetObject, and ListBucket to answer 404).
+      readObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX]),
+      writeObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX]),
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
       readSecrets(this, ['_global']),
       kmsViaSsm(this, ['kms:Decrypt']),
     ];
@@ -57,8 +62,8 @@ export class Webhook extends Construct {
     acknowledgeWildcardResources(
       fn,
       statements,
-      'CI uploads go to keys under uploads/ chosen per upload; intake secrets are the names under /tarmac/_global; ' +
-        'KMS keys are usable only through SSM (kms:ViaService).',
+      'Uploads go to keys under tmp/ and uploads/ chosen per upload; intake secrets are the names under ' +
+        '/tarmac/_global; KMS keys are usable only through SSM (kms:ViaService).',
     );
     // Auth NONE on purpose: GitHub, CI and Slack cannot sign AWS SigV4 requests. Every route verifies an
     // HMAC signature (X-Hub-Signature-256, the build secret, X-Slack-Signature) before it does anything.

@@ -32,7 +32,11 @@ describe('artifacts bucket', () => {
           RestrictPublicBuckets: true,
         },
         LifecycleConfiguration: {
-          Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } })]),
+          Rules: Match.arrayWith([
+            Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+            Match.objectLike({ Prefix: 'tmp/', ExpirationInDays: 1 }),
+            Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 14 }),
+          ]),
         },
         LoggingConfiguration: { DestinationBucketName: { Ref: logs } },
       },
@@ -152,7 +156,10 @@ describe('functions', () => {
 
   it('serve the webhook with 256 MB and a 10 s timeout behind a Function URL without AWS auth', () => {
     const webhook = logicalId('AWS::Lambda::Function', 'WebhookFunction');
-    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 10, MemorySize: 256 });
+    expect(template.findResources('AWS::Lambda::Function')[webhook]?.Properties).toMatchObject({
+      Timeout: 10,
+      MemorySize: 256,
+    });
     template.hasResourceProperties('AWS::Lambda::Url', {
       AuthType: 'NONE',
       TargetFunctionArn: { 'Fn::GetAtt': [webhook, 'Arn'] },
@@ -166,6 +173,17 @@ describe('functions', () => {
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+  });
+
+  it('give only the deploy-events function an asynchronous dead-letter queue (the others are invoked in sync)', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const failed = logicalId('AWS::SQS::Queue', 'DeployEventsFailedEvents');
+    expect(functions[logicalId('AWS::Lambda::Function', 'DeployEventsFunction')]?.Properties.DeadLetterConfig).toEqual({
+      TargetArn: { 'Fn::GetAtt': [failed, 'Arn'] },
+    });
+    for (const prefix of ['WebhookFunction', 'WorkerFunction']) {
+      expect(functions[logicalId('AWS::Lambda::Function', prefix)]?.Properties.DeadLetterConfig).toBeUndefined();
+    }
   });
 
   it('route CodeDeploy state changes of tarmac’s applications to the deploy-events function', () => {

@@ -80,15 +80,16 @@ describe('fleet host policies', () => {
     template.hasOutput('FleetPolicyJobs', {});
   });
 
-  it('let a fleet read only its own releases and bundles', () => {
-    const [read] = withAction(statementsOf('AWS::IAM::ManagedPolicy', 'Fleetweb'), 's3:GetObject');
-    expect(read?.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
-    expect(resourcesOf(read as Statement).map((r) => r.replace(/^<[^>]+>/, '<bucket>'))).toEqual([
-      '<bucket>/releases/hello/*',
-      '<bucket>/bundles/hello/staging/*',
-      '<bucket>/bundles/hello/qa/*',
-      '<bucket>/bundles/hello/production/*',
-    ]);
+  it('let hosts read bundles and releases (content-addressed under sha256/) and nothing else of the bucket', () => {
+    for (const fleet of ['Fleetweb', 'Fleetjobs']) {
+      const reads = statementsOf('AWS::IAM::ManagedPolicy', fleet).filter((s) =>
+        list(s.Action).some((a) => a.startsWith('s3:')),
+      );
+      expect(reads.map((s) => s.Action)).toEqual([['s3:GetObject', 's3:GetObjectVersion']]);
+      expect(resourcesOf(reads[0] as Statement)).toEqual([
+        expect.stringMatching(/^<ArtifactsBucket\w+\.Arn>\/sha256\/\*$/),
+      ]);
+    }
   });
 
   it('let a fleet read only the secret paths of its own instances, and KMS only through SSM', () => {
@@ -127,7 +128,7 @@ describe('least privilege', () => {
 
   it('uses wildcard resources only under tarmac’s own prefixes and for KMS keys reached through SSM', () => {
     const allowed = [
-      /^<ArtifactsBucket\w+\.Arn>\/(\*|uploads\/\*|releases\/[a-z-]+\/\*|bundles\/[a-z-]+\/[a-z-]+\/\*)$/,
+      /^<ArtifactsBucket\w+\.Arn>\/(\*|tmp\/\*|uploads\/\*|sha256\/\*)$/,
       /^arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter\/tarmac\/(_global|[a-z-]+\/[a-z-]+)\/\*$/,
       /^arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key\/\*$/,
     ];
