@@ -2,17 +2,15 @@ import { join } from 'node:path';
 import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
 import { LocalDeployer } from '../adapters/local/local-deployer';
 import { createNotifier } from '../adapters/notify';
-import { renderBundle } from '../bundle/render';
-import { packBundle } from '../bundle/write';
 import type { TarmacConfig } from '../core/config/schema';
 import { jobGroup } from '../core/jobs';
 import { HostManager } from '../hosts/manager';
 import type { Logger } from '../log';
-import type { ByteStream, Clock, DeployerEvent } from '../ports';
-import { checkRelease } from '../release/check';
+import type { Clock, DeployerEvent } from '../ports';
 import { getDeployment } from '../state/deployments';
 import type { WorkerDeps } from '../worker/deps';
 import { type LocalRunner, startLocalRunner } from '../worker/local-runner';
+import { checkReleaseStream, packPlanBundle } from '../worker/pack';
 import { recoverInterrupted } from '../worker/recover';
 import { localBundleTarget } from '../worker/targets';
 import { createWorker, type Worker } from '../worker/worker';
@@ -88,17 +86,8 @@ export async function openLocalRuntime(options: {
     }),
     logger: options.logger,
     target: localBundleTarget,
-    checkRelease: (body: ByteStream, { releaseName }) => checkRelease(body, { releaseName }),
-    packBundle: ({ instance, plan, target }) =>
-      packBundle(
-        renderBundle({
-          instance,
-          plan,
-          releaseUrl: target.releaseUrl(plan.release),
-          secretsSource: target.secretsSource(instance),
-          migrationLock: target.migrationLock(instance),
-        }),
-      ) as unknown as ByteStream,
+    checkRelease: checkReleaseStream,
+    packBundle: packPlanBundle,
   };
   const worker = createWorker(deps);
   let lease: WorkerLease | undefined;

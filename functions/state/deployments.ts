@@ -97,3 +97,8 @@ export async function previousSuccess(
   const history = await deploymentHistory(state, app, env, 100);
   return history.find((d) => d.status === 'succeeded' && d.releaseId !== exceptReleaseId);
 }
+
+/** The tarmac deployment a deployer id (a CodeDeploy deployment id) belongs to. */
+export async function deploymentIdOfExternal(state: StateStore, externalId: string): Promise<string | undefined> {
+  return (await state.get<{ deploymentId: string }>(keys.externalRef(externalId)))?.value.deploymentId;
+}

@@ -13,6 +13,8 @@ export const keys = {
   deploymentsOf: (app: string, env: string) => ({ pk: `env#${app}#${env}`, prefix: 'deployment#' }),
   /** Where a deployment id lives (deployer events carry only the id). */
   deploymentRef: (id: string): StateKey => ({ pk: `deployment#${id}`, sk: 'ref' }),
+  /** tarmac deployment id of a deployer's own id (CodeDeploy events carry only theirs). */
+  externalRef: (externalId: string): StateKey => ({ pk: `external#${externalId}`, sk: 'ref' }),
   /** The one deployment allowed in flight on a fleet. */
   fleetActive: (fleet: string): StateKey => ({ pk: `fleet#${fleet}`, sk: 'active' }),
   /** At most one waiting deploy per environment: a newer request supersedes an older one. */

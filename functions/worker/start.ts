@@ -3,6 +3,7 @@ import { type Deployment, transition } from '../core/deployments';
 import { planDeployment } from '../core/plans';
 import { getDeployment, updateDeployment } from '../state/deployments';
 import { acquireFleet, putPending, releaseFleet, takeNextPending } from '../state/fleets';
+import { keys } from '../state/keys';
 import { getRelease } from '../state/releases';
 import type { WorkerDeps } from './deps';
 
@@ -48,6 +49,7 @@ export async function startDeployment(deps: WorkerDeps, deploymentId: string, op
   log.info({ event: 'deployment.start', bundle: bundle.key, batches: plan.batches }, 'starting deployer');
   try {
     const { externalId } = await deps.deployer.start({ plan, bundle, autoRollback: true });
+    await deps.state.put(keys.externalRef(externalId), { deploymentId });
     return await updateDeployment(deps.state, deploymentId, (d) => ({ ...d, externalId }));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { TarmacError } from '../../core/errors';
 import { checkRelease } from '../../release/check';
 import type { GlobalOptions } from '../main';
-import { notBuiltYet } from '../not-built';
 import type { Output } from '../output';
+import { type PushOptions, pushLocal, pushToServer } from '../release-push';
 
 export function registerRelease(program: Command, out: Output): void {
   const release = program.command('release').description('release tarballs');
@@ -33,8 +33,16 @@ export function registerRelease(program: Command, out: Output): void {
 
   release
     .command('push')
-    .description('upload a release tarball (not built yet, issue #5)')
-    .allowUnknownOption()
-    .argument('[args...]')
-    .action(() => notBuiltYet('release push', 5));
+    .description('upload a release tarball; the worker validates and records it (with --server: signed, as CI does)')
+    .argument('<tarball>')
+    .requiredOption('--app <app>', 'the app it is a release of')
+    .requiredOption('--version <v>', 'its version, e.g. 1.4.2')
+    .option('--sha <git sha>', 'the commit it was built from (joins continuous delivery)')
+    .option('--branch <branch>', 'the branch it was built from')
+    .action(async (tarball: string, opts: PushOptions) => {
+      const options = program.opts<GlobalOptions>();
+      const push = { app: opts.app, version: opts.version, sha: opts.sha, branch: opts.branch };
+      if (options.server) await pushToServer({ ...options, server: options.server }, tarball, push, out);
+      else await pushLocal(options, tarball, push, out);
+    });
 }

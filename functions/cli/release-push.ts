@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { TarmacError, UnknownNameError } from '../core/errors';
+import type { Job } from '../core/jobs';
+import { assertVersion } from '../core/releases';
+import { signedJsonHeaders, signedUploadHeaders } from '../http/signing';
+import { localSecrets } from './commands/secrets';
+import { submit, waitForJob, whoami, withLocalRuntime } from './local-client';
+import type { GlobalOptions } from './main';
+import type { Output } from './output';
+
+export interface PushOptions {
+  readonly app: string;
+  readonly version: string;
+  readonly sha?: string;
+  readonly branch?: string;
+}
+
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/**
+ * `--server`: what CI does — a signed streamed upload, then a signed build event; the server's worker
+ * validates and records the release. The build secret comes from TARMAC_BUILD_SECRET or the local store.
+ */
+export async function pushToServer(
+  options: GlobalOptions & { server: string },
+  tarball: string,
+  push: PushOptions,
+  out: Output,
+) {
+  const secret =
+    process.env.TARMAC_BUILD_SECRET ?? (await localSecrets(options).get('_global', 'build_webhook_secret'));
+  if (!secret) {
+    throw new TarmacError(
+      'no build secret — set TARMAC_BUILD_SECRET or tarmac secrets set _global build_webhook_secret --stdin',
+    );
+  }
+  const base = options.server.replace(/\/$/, '');
+  const sha256 = await fileSha256(tarball);
+  const now = () => Date.now() / 1000;
+  const path = `/artifacts/${encodeURIComponent(push.app)}/${encodeURIComponent(push.version)}`;
+  const upload = await fetch(`${base}${path}`, {
+    method: 'PUT',
+    headers: signedUploadHeaders(secret, { ...push, sha256 }, now()),
+    body: createReadStream(tarball) as unknown as ReadableStream,
+    duplex: 'half',
+  } as RequestInit);
+  if (!upload.ok) throw new TarmacError(`upload refused: HTTP ${upload.status} ${await upload.text()}`);
+  const { key } = (await upload.json()) as { key: string };
+  const event = JSON.stringify({
+    id: `push-${push.app}-${push.version}-${sha256.slice(0, 16)}`,
+    app: push.app,
+    version: push.version,
+    ...(push.sha ? { sha: push.sha } : {}),
+    ...(push.branch ? { branch: push.branch } : {}),
+    artifact: key,
+  });
+  const build = await fetch(`${base}/webhooks/builds`, {
+    method: 'POST',
+    headers: signedJsonHeaders(secret, event, now()),
+    body: event,
+  });
+  if (!build.ok) throw new TarmacError(`build event refused: HTTP ${build.status} ${await build.text()}`);
+  out.write(
+    `${push.app} ${push.version}: uploaded (${sha256.slice(0, 12)}) and build event accepted — the server validates it now\n`,
+  );
+}
+
+/** Local mode: store the upload, queue its ingest and wait for the verdict. */
+export async function pushLocal(options: GlobalOptions, tarball: string, push: PushOptions, out: Output) {
+  await withLocalRuntime(options, async (runtime) => {
+    if (!runtime.deps.config.apps[push.app])
+      throw new UnknownNameError('app', push.app, Object.keys(runtime.deps.config.apps));
+    assertVersion(push.version);
+    const id = runtime.adapters.ids.next();
+    const stored = await runtime.adapters.artifacts.put(createReadStream(tarball), {
+      key: `uploads/${push.app}/${push.version}/${id}`,
+    });
+    const job: Job = {
+      v: 1,
+      type: 'ingest',
+      idempotencyKey: `cli-${id}`,
+      correlationId: id,
+      app: push.app,
+      version: push.version,
+      artifactKey: stored.key,
+      uploadedBy: whoami(),
+      ...(push.sha ? { gitSha: push.sha } : {}),
+      ...(push.branch ? { branch: push.branch } : {}),
+    };
+    await submit(runtime, job);
+    const result = (await waitForJob(runtime, job.idempotencyKey)).result;
+    if (!result || result.outcome === 'rejected') throw new TarmacError(result?.message ?? 'ingest failed');
+    out.write(options.json ? `${JSON.stringify(result)}\n` : `${result.message}\n`);
+  });
+}
