@@ -92,6 +92,7 @@ export class PipelineStack extends Stack {
     }
     addOutputs(this, {
       urls: {
+        server: webhook.url,
         github: webhook.routeUrl('webhooks/github'),
         builds: webhook.routeUrl('webhooks/builds'),
         slack: webhook.routeUrl('slack/commands'),

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { INTAKE_SECRETS } from './artifact-layout';
 
 export interface OutputValues {
-  readonly urls: { readonly github: string; readonly builds: string; readonly slack: string };
+  readonly urls: { readonly server: string; readonly github: string; readonly builds: string; readonly slack: string };
   readonly bucketName: string;
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
@@ -17,6 +17,7 @@ export interface OutputValues {
 /** Output IDs are a contract (scripts read them from `cdk deploy --outputs-file`): keep them stable. */
 export function addOutputs(scope: Construct, values: OutputValues): void {
   const out = (id: string, value: string, description: string) => new CfnOutput(scope, id, { value, description });
+  out('ServerUrl', values.urls.server, 'Base URL of the tarmac API: tarmac --server <this> (release push, status, …)');
   out('GithubWebhookUrl', values.urls.github, 'GitHub repository webhook: Payload URL (content type application/json)');
   out('BuildsWebhookUrl', values.urls.builds, 'CI posts build events here (signed with build_webhook_secret)');
   out('SlackCommandsUrl', values.urls.slack, 'Slack app slash command: Request URL');

@@ -254,6 +254,7 @@ describe('outputs', () => {
     ] as const) {
       template.hasOutput(id, { Value: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [url, 'FunctionUrl'] }, route]] } });
     }
+    template.hasOutput('ServerUrl', { Value: { 'Fn::GetAtt': [url, 'FunctionUrl'] } });
     for (const id of ['ArtifactsBucketName', 'JobQueueUrl', 'StateTableName', 'FleetPolicyWeb']) {
       template.hasOutput(id, { Value: { Ref: Match.anyValue() } });
     }
