@@ -1,4 +1,44 @@
-/** Placeholder Lambda entry so the CDK stack can bundle; the real composition root replaces this file. */
-export async function handler(): Promise<never> {
-  throw new Error('not built yet (issue #5)');
-}
+/**
+ * Lambda entry of the worker (SQS FIFO event source with ReportBatchItemFailures): a composition root.
+ * Adapters are built once per cold start; each record is one job, run at most once to completion.
+ */
+import { readFileSync } from 'node:fs';
+import { openAwsAdapters } from '../adapters/aws';
+import { sqsJobHandler } from '../adapters/aws/sqs-batch';
+import { createNotifier } from '../adapters/notify';
+import { randomIds } from '../adapters/system';
+import { parseConfig } from '../core/config/parse';
+import { createLogger } from '../log';
+import { checkReleaseStream, packPlanBundle } from '../worker/pack';
+import { awsBundleTarget } from '../worker/targets';
+import { createWorker } from '../worker/worker';
+
+const env = process.env;
+const aws = openAwsAdapters(env);
+const configFile = env.TARMAC_CONFIG ?? new URL('./tarmac.yml', import.meta.url).pathname;
+const config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
+const logger = createLogger({ name: 'tarmac-worker', destination: process.stdout });
+const githubToken = await aws.secrets.get('_global', 'github_token');
+
+const worker = createWorker({
+  config,
+  ...aws,
+  ids: randomIds(aws.clock),
+  logger,
+  notifier: createNotifier({
+    logger,
+    state: aws.state,
+    github: githubToken ? { token: githubToken, repoOf: (app) => config.apps[app]?.repo } : undefined,
+  }),
+  target: awsBundleTarget({
+    bucket: env.TARMAC_BUCKET as string,
+    table: env.TARMAC_TABLE as string,
+    region: env.AWS_REGION,
+  }),
+  checkRelease: checkReleaseStream,
+  packBundle: packPlanBundle,
+});
+
+export const handler = sqsJobHandler(async (job) => {
+  await worker.handle(job);
+});
