@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStateStore } from '../../functions/adapters/aws/dynamodb-state';
 import { S3ArtifactStore } from '../../functions/adapters/aws/s3-artifacts';
+import { S3UploadUrls } from '../../functions/adapters/aws/s3-upload-urls';
 import { SsmSecretStore } from '../../functions/adapters/aws/ssm-secrets';
 import { type RunningDynamo, startDynalite } from '../support/dynalite';
 import { FakeClock } from '../support/fake-clock';
@@ -77,5 +78,17 @@ describe('S3ArtifactStore on s3rver, beyond the contract', () => {
     expect((listed.Contents ?? []).map((o) => o.Key).sort()).toEqual(['bundles/d-1.tgz', stored.key]);
     const head = await s3Client.send(new HeadObjectCommand({ Bucket: bucket, Key: stored.key }));
     expect(head.Metadata).toEqual({ sha256: stored.sha256 });
+  });
+
+  it('accepts an upload through a presigned PUT URL, as CI does', async () => {
+    const bucket = `artifacts-${++fresh}`;
+    await s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
+    const url = await new S3UploadUrls({ bucket, clientConfig: s3.clientConfig }).presignPut('uploads/ci.tar.gz', {
+      expiresInSec: 300,
+    });
+    const response = await fetch(url, { method: 'PUT', body: 'tarball bytes' });
+    expect(response.status).toBe(200);
+    const artifacts = new S3ArtifactStore({ bucket, client: s3Client });
+    expect(await artifacts.head('uploads/ci.tar.gz')).toEqual({ key: 'uploads/ci.tar.gz', sha256: '', size: 13 });
   });
 });

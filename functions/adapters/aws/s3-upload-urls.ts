@@ -5,7 +5,7 @@ import type { UploadUrls } from '../../ports';
 
 export interface S3UploadUrlsOptions {
   readonly bucket: string;
-  /** @default new S3Client(clientConfig) */
+  /** Must be built with `requestChecksumCalculation: 'WHEN_REQUIRED'` (see below). @default built from clientConfig */
   readonly client?: S3Client;
   readonly clientConfig?: S3ClientConfig;
 }
@@ -20,12 +20,16 @@ const MAX_EXPIRY_SEC = 7 * 24 * 3600;
  * is not enforced here: the ingest job re-reads the upload through `ArtifactStore.put({ maxBytes })`, which
  * refuses anything larger, and deletes the upload. Encryption comes from the bucket's default encryption —
  * putting SSE headers in the signature would force every client to send them back verbatim.
+ *
+ * The client must not add default checksums: with `requestChecksumCalculation: 'WHEN_SUPPORTED'` (the SDK's
+ * default) the URL carries `x-amz-checksum-crc32` of an *empty* body and S3 rejects every real upload.
  */
 export class S3UploadUrls implements UploadUrls {
   private readonly client: S3Client;
 
   constructor(private readonly options: S3UploadUrlsOptions) {
-    this.client = options.client ?? new S3Client(options.clientConfig ?? {});
+    this.client =
+      options.client ?? new S3Client({ ...options.clientConfig, requestChecksumCalculation: 'WHEN_REQUIRED' });
   }
 
   /** @example await urls.presignPut('uploads/01J….tar.gz', { expiresInSec: 900 }) // https://bucket.s3…?X-Amz-Signature=… */
@@ -35,6 +39,12 @@ export class S3UploadUrls implements UploadUrls {
       throw new TarmacError(
         `presigned URL expiry must be a whole number of seconds between 1 and ${MAX_EXPIRY_SEC} (given ${expiresInSec})`,
         { expiresInSec },
+      );
+    }
+    if ((await this.client.config.requestChecksumCalculation()) !== 'WHEN_REQUIRED') {
+      throw new TarmacError(
+        "the S3 client for presigned uploads adds checksums of an empty body — build it with requestChecksumCalculation: 'WHEN_REQUIRED'",
+        {},
       );
     }
     const command = new PutObjectCommand({ Bucket: this.options.bucket, Key: key });

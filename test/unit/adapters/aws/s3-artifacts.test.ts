@@ -120,6 +120,21 @@ describe('S3UploadUrls', () => {
     expect(s3.calls()).toHaveLength(0);
   });
 
+  it('signs no checksum of an empty body into the URL (the SDK default would make S3 reject the upload)', async () => {
+    const urls = new S3UploadUrls({
+      bucket: 'art',
+      clientConfig: { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' } },
+    });
+    const url = new URL(await urls.presignPut('k', { expiresInSec: 60 }));
+    expect(
+      [...url.searchParams.keys()].filter((k) => k.startsWith('x-amz-checksum') || k.startsWith('x-amz-sdk-checksum')),
+    ).toEqual([]);
+    const defaults = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'A', secretAccessKey: 'x' } });
+    await expect(
+      new S3UploadUrls({ bucket: 'art', client: defaults }).presignPut('k', { expiresInSec: 60 }),
+    ).rejects.toThrow(/WHEN_REQUIRED/);
+  });
+
   it('fails on an expiry S3 would not honour, naming it', async () => {
     const urls = new S3UploadUrls({ bucket: 'art', client });
     await expect(urls.presignPut('k', { expiresInSec: 8 * 24 * 3600 })).rejects.toThrow('(given 691200)');
