@@ -32,6 +32,9 @@ roll_back() {
     link_atomically "$previous" "$TARMAC_ROOT/current"
     log "switched current back to $previous"
     run systemctl restart "$TARMAC_UNIT" || log "restarting $TARMAC_UNIT on $previous failed too"
+    # Wait until the previous release serves again: a VM still booting ignores SIGTERM, so an
+    # ApplicationStop right after this (the automatic rollback) would otherwise wait TimeoutStopSec.
+    if healthy; then log "$previous serves again"; else log "$previous did not become healthy either"; fi
   else
     log "no previous release to switch back to"
   fi

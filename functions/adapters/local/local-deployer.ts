@@ -1,0 +1,218 @@
+import type { HookResult, LifecycleEvent } from '../../core/deployments';
+import type { DeploymentPlan } from '../../core/plans';
+import type { Hosts } from '../../hosts/manager';
+import { type Logger, silentLogger } from '../../log';
+import type { Clock, Deployer, DeployerEvent, DeployRequest, SecretStore } from '../../ports';
+import { deployHost, type HostOutcome, type Revision } from './local-deployer/host-deployment';
+import type { PathCapableStore } from './local-deployer/host-files';
+import { deploymentGroup } from './local-deployer/paths';
+import { type GoodRevision, journalTail, readGoodRevision, recordGoodRevision } from './local-deployer/records';
+import { releaseProvider } from './local-deployer/release-copy';
+
+export { localBundleTargets } from './local-deployer/paths';
+
+export interface LocalDeployerOptions {
+  readonly hosts: Hosts;
+  /** Holds bundles and release tarballs; a store with `pathOf(key)` (FsArtifactStore) is copied without streaming. */
+  readonly artifacts: PathCapableStore;
+  readonly secrets: SecretStore;
+  readonly onEvent: (event: DeployerEvent) => void | Promise<void>;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+}
+
+/**
+ * Runs a bundle's hooks on local hosts exactly as the CodeDeploy agent would, batch by batch as the plan
+ * says; a failed host stops the rollout. With `autoRollback`, a failure triggers a new deployment of the last
+ * revision that succeeded on every host, on the hosts the failed deployment touched.
+ */
+export class LocalDeployer implements Deployer {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: LocalDeployerOptions) {
+    this.logger = options.logger ?? silentLogger();
+  }
+
+  /** Starts the deployment in the background and returns at once. */
+  async start(request: DeployRequest): Promise<{ externalId: string }> {
+    const externalId = `local-${request.plan.deploymentId}`;
+    const run = this.run(request, externalId).catch((error: unknown) => {
+      this.logger.error({ err: error, deploymentId: request.plan.deploymentId }, 'local deployment crashed');
+    });
+    this.running.set(externalId, run);
+    void run.finally(() => this.running.delete(externalId));
+    return { externalId };
+  }
+
+  /** Resolves once the deployment (and its rollback) is over — or every running one, without an id. */
+  async settled(externalId?: string): Promise<void> {
+    await Promise.all(externalId ? [this.running.get(externalId)] : [...this.running.values()]);
+  }
+
+  private async run(request: DeployRequest, externalId: string): Promise<void> {
+    const { plan } = request;
+    const log = this.logger.child({ deploymentId: plan.deploymentId, correlationId: plan.correlationId });
+    await this.emit({ type: 'deployment.started', deploymentId: plan.deploymentId, externalId, at: this.now() });
+    const revision = this.revision(plan, externalId, request.bundle.key, plan.hookEnv);
+    const release = { artifactKey: plan.release.artifactKey, sha256: plan.release.sha256 };
+    const result = await this.rollout(revision, release, plan.batches, plan.deploymentId, true);
+    if (result.ok) {
+      const good: GoodRevision = {
+        deploymentId: plan.deploymentId,
+        bundleKey: request.bundle.key,
+        release: plan.release,
+        hookEnv: plan.hookEnv,
+      };
+      await Promise.all(
+        plan.batches.flat().map((host) => recordGoodRevision(this.options.hosts, host, revision.group, good)),
+      );
+      log.info('deployment succeeded');
+      return this.emit({
+        type: 'deployment.finished',
+        deploymentId: plan.deploymentId,
+        status: 'succeeded',
+        at: this.now(),
+      });
+    }
+    const error = `${result.failedEvent ?? 'deployment'} failed on ${result.host}\n${result.tail ?? ''}\n${await journalTail(this.options.hosts, result.host, plan)}`;
+    log.warn({ host: result.host, event: result.failedEvent }, 'deployment failed');
+    await this.emit({
+      type: 'deployment.finished',
+      deploymentId: plan.deploymentId,
+      status: 'failed',
+      at: this.now(),
+      error,
+    });
+    if (request.autoRollback) await this.rollBack(plan, externalId, result.touched, error, log);
+  }
+
+  private async rollBack(plan: DeploymentPlan, externalId: string, touched: string[], error: string, log: Logger) {
+    const group = deploymentGroup(plan.app, plan.env);
+    const good =
+      touched.length > 0 ? await readGoodRevision(this.options.hosts, touched[0] as string, group) : undefined;
+    if (!good || good.deploymentId === plan.deploymentId) {
+      log.warn('no earlier good revision to roll back to');
+      return;
+    }
+    const id = `${plan.deploymentId}-rollback`;
+    log.info({ to: good.release.id, hosts: touched }, 'rolling back');
+    const revision = this.revision(
+      { ...plan, deploymentId: id },
+      `${externalId}-rollback`,
+      good.bundleKey,
+      good.hookEnv,
+    );
+    const release = { artifactKey: good.release.artifactKey, sha256: good.release.sha256 };
+    // Every touched host at once: they are already out of service, restoring them fast matters most.
+    const result = await this.rollout(revision, release, [touched], id, false);
+    if (!result.ok) {
+      log.error({ host: result.host, event: result.failedEvent }, 'rollback failed');
+      return;
+    }
+    await this.emit({
+      type: 'deployment.finished',
+      deploymentId: plan.deploymentId,
+      status: 'rolled_back',
+      at: this.now(),
+      error,
+      rolledBackTo: good.release.id,
+    });
+  }
+
+  /** Deploy batch after batch; stop at the first batch with a failed host. */
+  private async rollout(
+    revision: Revision,
+    release: { artifactKey: string; sha256: string },
+    batches: readonly (readonly string[])[],
+    reportAs: string,
+    report: boolean,
+  ): Promise<
+    { ok: true } | { ok: false; host: string; failedEvent?: LifecycleEvent; tail?: string; touched: string[] }
+  > {
+    const provideRelease = releaseProvider(this.options.artifacts, this.options.hosts.sharedDir, release);
+    const touched: string[] = [];
+    for (const batch of batches) {
+      const outcomes = await Promise.all(
+        batch.map((host) =>
+          deployHost(
+            {
+              ...this.options,
+              logger: this.logger,
+              provideRelease,
+              report: (h, event, status, tail) =>
+                report ? this.hostEvent(reportAs, h, event, status, tail) : Promise.resolve(),
+            },
+            host,
+            revision,
+          ).catch(
+            (error: unknown): HostOutcome => ({
+              ok: false,
+              touched: true,
+              tail: error instanceof Error ? error.message : String(error),
+            }),
+          ),
+        ),
+      );
+      touched.push(...batch.filter((_, i) => outcomes[i]?.touched));
+      const failed = outcomes.findIndex((o) => !o.ok);
+      if (failed >= 0) {
+        const outcome = outcomes[failed] as HostOutcome;
+        return {
+          ok: false,
+          host: batch[failed] as string,
+          failedEvent: outcome.failedEvent,
+          tail: outcome.tail,
+          touched,
+        };
+      }
+    }
+    return { ok: true };
+  }
+
+  private revision(
+    plan: DeploymentPlan,
+    externalId: string,
+    bundleKey: string,
+    hookEnv: Readonly<Record<string, string>>,
+  ): Revision {
+    const group = deploymentGroup(plan.app, plan.env);
+    return {
+      deploymentId: plan.deploymentId,
+      app: plan.app,
+      env: plan.env,
+      group,
+      bundleKey,
+      hookEnv: {
+        ...hookEnv,
+        DEPLOYMENT_ID: externalId,
+        APPLICATION_NAME: plan.app,
+        DEPLOYMENT_GROUP_NAME: group,
+        DEPLOYMENT_GROUP_ID: `local-${group}`,
+      },
+    };
+  }
+
+  private hostEvent(
+    deploymentId: string,
+    host: string,
+    event: LifecycleEvent,
+    status: HookResult['status'],
+    tail?: string,
+  ) {
+    const extra = tail === undefined ? {} : { tail };
+    return this.emit({ type: 'host.event', deploymentId, host, event, status, at: this.now(), ...extra });
+  }
+
+  private async emit(event: DeployerEvent): Promise<void> {
+    try {
+      await this.options.onEvent(event);
+    } catch (error) {
+      this.logger.error({ err: error, event: event.type }, 'deployer event handler failed');
+    }
+  }
+
+  private now(): string {
+    return this.options.clock.now().toISOString();
+  }
+}

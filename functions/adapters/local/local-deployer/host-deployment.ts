@@ -1,0 +1,135 @@
+import { rm } from 'node:fs/promises';
+import type { HookResult, LifecycleEvent } from '../../../core/deployments';
+import type { Hosts } from '../../../hosts/manager';
+import type { Logger } from '../../../log';
+import type { SecretStore } from '../../../ports';
+import { type HookScript, parseAppspec } from './appspec';
+import { runHook } from './hook-runner';
+import { copyArtifact, inHost, type PathCapableStore, readOptional, readText, writeText } from './host-files';
+import { archiveDir, lastSuccessfulFile, revisionDir, secretsDir } from './paths';
+
+/** One revision run by the local deployer: a bundle and the environment its hooks get. */
+export interface Revision {
+  readonly deploymentId: string;
+  readonly app: string;
+  readonly env: string;
+  readonly group: string;
+  readonly bundleKey: string;
+  /** Everything hooks see besides LIFECYCLE_EVENT: the agent's variables and the plan's hookEnv. */
+  readonly hookEnv: Readonly<Record<string, string>>;
+}
+
+export interface HostDeploymentDeps {
+  readonly hosts: Hosts;
+  readonly artifacts: PathCapableStore;
+  readonly secrets: SecretStore;
+  readonly logger: Logger;
+  /** Put the release the bundle points at (`tarmac/release.json` url) where hosts can fetch it. */
+  readonly provideRelease: (releaseJson: string) => Promise<void>;
+  readonly report: (host: string, event: LifecycleEvent, status: HookResult['status'], tail?: string) => Promise<void>;
+}
+
+export interface HostOutcome {
+  readonly ok: boolean;
+  /** Any hook of this revision ran on the host (it may have stopped or switched the app). */
+  readonly touched: boolean;
+  readonly failedEvent?: LifecycleEvent;
+  readonly tail?: string;
+}
+
+const INSTALL_EVENTS: readonly LifecycleEvent[] = ['BeforeInstall', 'AfterInstall'];
+const START_EVENTS: readonly LifecycleEvent[] = ['ApplicationStart', 'ValidateService'];
+
+/**
+ * Deploy a revision on one host with the CodeDeploy agent's semantics: unpack the bundle under the
+ * deployment root, ApplicationStop from the last successful revision (none on a first deployment), then
+ * BeforeInstall → AfterInstall, record the revision as last successful, ApplicationStart → ValidateService.
+ * The instance's secrets are copied into a root-only directory for the hooks and removed afterwards.
+ */
+export async function deployHost(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<HostOutcome> {
+  const record = await deps.hosts.get(host);
+  const archive = archiveDir(revision.group, revision.deploymentId);
+  await unpackBundle(deps, host, revision);
+  const appspec = parseAppspec(await readText(inHost(record, `${archive}/appspec.yml`)));
+  await deps.provideRelease(await readText(inHost(record, `${archive}/tarmac/release.json`)));
+  try {
+    await copySecrets(deps, host, revision);
+    const stop = await applicationStop(deps, host, revision);
+    if (!stop.ok) return { ...stop, touched: true };
+    for (const event of [...INSTALL_EVENTS, ...START_EVENTS]) {
+      const outcome = await step(deps, host, revision, event, archive, appspec[event] ?? []);
+      if (!outcome.ok) return { ok: false, touched: true, failedEvent: event, tail: outcome.tail };
+      // Like the agent: the revision counts as last successful as soon as Install succeeded.
+      if (event === 'AfterInstall') {
+        await writeText(inHost(record, lastSuccessfulFile(revision.group)), `${revision.deploymentId}\n`, 0o644);
+      }
+    }
+    return { ok: true, touched: true };
+  } finally {
+    await rm(inHost(record, secretsDir(revision.group)), { recursive: true, force: true });
+  }
+}
+
+async function unpackBundle(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<void> {
+  const record = await deps.hosts.get(host);
+  const dir = revisionDir(revision.group, revision.deploymentId);
+  const archive = archiveDir(revision.group, revision.deploymentId);
+  await must(deps, host, ['install', '-d', '-m', '0700', archive]);
+  await copyArtifact(deps.artifacts, revision.bundleKey, inHost(record, `${dir}/bundle.tgz`));
+  // The agent extracts bundles with `tar -zxpsf`.
+  await must(deps, host, ['tar', '-zxpsf', `${dir}/bundle.tgz`, '-C', archive]);
+}
+
+async function copySecrets(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<void> {
+  const record = await deps.hosts.get(host);
+  const dir = secretsDir(revision.group);
+  await must(deps, host, ['install', '-d', '-m', '0700', '-o', 'root', '-g', 'root', dir]);
+  const values = await deps.secrets.getAll(`${revision.app}/${revision.env}`);
+  for (const [name, value] of Object.entries(values)) await writeText(inHost(record, `${dir}/${name}`), value, 0o600);
+}
+
+async function applicationStop(deps: HostDeploymentDeps, host: string, revision: Revision) {
+  const record = await deps.hosts.get(host);
+  const last = (await readOptional(inHost(record, lastSuccessfulFile(revision.group))))?.trim();
+  const archive = last ? archiveDir(revision.group, last) : undefined;
+  const appspecText = archive ? await readOptional(inHost(record, `${archive}/appspec.yml`)) : undefined;
+  if (!archive || appspecText === undefined) {
+    await deps.report(host, 'ApplicationStop', 'skipped');
+    return { ok: true as const };
+  }
+  const outcome = await step(
+    deps,
+    host,
+    revision,
+    'ApplicationStop',
+    archive,
+    parseAppspec(appspecText).ApplicationStop ?? [],
+  );
+  return outcome.ok
+    ? { ok: true as const }
+    : { ok: false as const, failedEvent: 'ApplicationStop' as const, tail: outcome.tail };
+}
+
+async function step(
+  deps: HostDeploymentDeps,
+  host: string,
+  revision: Revision,
+  event: LifecycleEvent,
+  archive: string,
+  scripts: readonly HookScript[],
+) {
+  if (scripts.length === 0) {
+    await deps.report(host, event, 'skipped');
+    return { ok: true, tail: '' };
+  }
+  await deps.report(host, event, 'in_progress');
+  const outcome = await runHook(deps.hosts, host, { event, archive, scripts, env: revision.hookEnv });
+  deps.logger.info({ host, event, ok: outcome.ok, deploymentId: revision.deploymentId }, 'hook finished');
+  await deps.report(host, event, outcome.ok ? 'succeeded' : 'failed', outcome.tail);
+  return outcome;
+}
+
+async function must(deps: HostDeploymentDeps, host: string, argv: string[]): Promise<void> {
+  const result = await deps.hosts.exec(host, argv, { timeoutMs: 120_000 });
+  if (result.code !== 0) throw new Error(`${argv.join(' ')} failed on ${host}: ${result.stderr.trim()}`);
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeployerEvent } from '../../functions/ports';
+import { buildFixture } from '../support/fixture';
+import { bootTestHosts, type TestHosts } from '../support/hosts';
+import { type DeployHarness, deployHarness, workDirIn } from '../support/local-deploy';
+
+// Real hosts (systemd in nspawn), the real hello OTP release, the real bundle hooks. The cases build on each
+// other (v1 → v2 → broken v3 → hostile tarball), as a fleet's history does; hosts are booted once.
+const PORTS = { staging: 4001, production: 4002 } as const;
+let hosts: TestHosts;
+let h: DeployHarness;
+let tarballs: ReturnType<typeof buildFixture>;
+const secretValues: string[] = [];
+
+async function health(address: string, port: number): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`http://${address}:${port}/health`, { signal: AbortSignal.timeout(5_000) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const finished = (events: DeployerEvent[]) => events.filter((e) => e.type === 'deployment.finished');
+
+beforeAll(async () => {
+  tarballs = buildFixture();
+  hosts = await bootTestHosts(2);
+  h = await deployHarness(hosts.manager, workDirIn(hosts.dataDir));
+  for (const env of ['staging', 'production']) {
+    for (const name of ['erlang_cookie', 'secret_key_base', 'database_password']) {
+      const value = randomBytes(48).toString('base64url');
+      secretValues.push(value);
+      await h.secrets.set(`hello/${env}`, name, value);
+    }
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await hosts?.teardown();
+});
+
+describe('local deployer on real hosts', { timeout: 180_000 }, () => {
+  it('deploys v1 then v2 to staging and production on both hosts, stopping the old release first', async () => {
+    const v1 = await h.pushRelease(tarballs['1.0.0'], '1.0.0');
+    const first = await Promise.all([h.deploy('staging', v1), h.deploy('production', v1)]);
+    for (const events of first)
+      expect(
+        finished(events).map((e) => e.status),
+        JSON.stringify(finished(events)),
+      ).toEqual(['succeeded']);
+    const skippedStops = first.flat().filter((e) => e.type === 'host.event' && e.event === 'ApplicationStop');
+    expect(skippedStops.map((e) => e.type === 'host.event' && e.status)).toEqual(Array(4).fill('skipped'));
+
+    const v2 = await h.pushRelease(tarballs['2.0.0'], '2.0.0');
+    const second = await Promise.all([h.deploy('staging', v2), h.deploy('production', v2)]);
+    for (const events of second) expect(finished(events).map((e) => e.status)).toEqual(['succeeded']);
+    const stops = second.flat().filter((e) => e.type === 'host.event' && e.event === 'ApplicationStop');
+    expect(stops.filter((e) => e.type === 'host.event' && e.status === 'succeeded')).toHaveLength(4);
+
+    for (const host of hosts.hosts) {
+      for (const [env, port] of Object.entries(PORTS)) {
+        const answer = await health(host.address, port);
+        expect(answer).toMatchObject({ status: 200, body: { version: '2.0.0', port, node: `hello_${env}` } });
+      }
+    }
+  }, 180_000);
+
+  it('ran the migration exactly once per deployment across the two hosts', async () => {
+    const lines: string[] = [];
+    for (const host of hosts.hosts) {
+      const result = await hosts.manager.exec(host.name, ['cat', '/var/lib/tarmac/hello/staging/migrations.log']);
+      lines.push(...result.stdout.trim().split('\n').filter(Boolean));
+    }
+    expect(lines.map((line) => line.split(' ')[1]).sort()).toEqual(['1.0.0', '2.0.0']);
+  });
+
+  it('rolls a broken release back to v2 automatically and reports the failure with the journal', async () => {
+    const v3 = await h.pushRelease(tarballs['3.0.0'], '3.0.0');
+    const events = await h.deploy('staging', v3, { autoRollback: true });
+    if (process.env.DEBUG_EVENTS)
+      console.log(
+        h.logLines.filter((l) => l.includes('hook finished') && l.includes('rollback')).join(''),
+        events.map((e) => `${e.at} ${e.type} ${'host' in e ? `${e.host} ${e.event} ${e.status}` : ''}`).join('\n'),
+      );
+    const [failed, rolledBack] = finished(events);
+    expect(failed).toMatchObject({ status: 'failed', error: expect.stringContaining('ValidateService failed on h1') });
+    expect(failed?.error).toContain('journal of tarmac-hello-staging.service on h1');
+    expect(rolledBack, JSON.stringify(events)).toMatchObject({
+      status: 'rolled_back',
+      rolledBackTo: expect.stringMatching(/^2\.0\.0-/),
+    });
+    // The requirement: v2 serves again within 30 s of the failure.
+    expect(Date.parse(rolledBack?.at ?? '') - Date.parse(failed?.at ?? '')).toBeLessThan(30_000);
+    for (const host of hosts.hosts) {
+      expect((await health(host.address, PORTS.staging)).body).toMatchObject({ version: '2.0.0' });
+    }
+  }, 180_000);
+
+  it('keeps secret values out of units, the journal, the bundle, events and logs', async () => {
+    for (const host of hosts.hosts) {
+      const creds = await hosts.manager.exec(host.name, [
+        'stat',
+        '-c',
+        '%a %U %n',
+        ...['erlang_cookie', 'secret_key_base', 'database_password'].map(
+          (n) => `/etc/tarmac/hello-staging/credentials/${n}`,
+        ),
+      ]);
+      expect(
+        creds.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ').slice(0, 2).join(' ')),
+      ).toEqual(Array(3).fill('600 root'));
+      const show = await hosts.manager.exec(host.name, [
+        'systemctl',
+        'show',
+        'tarmac-hello-staging.service',
+        'tarmac-hello-production.service',
+      ]);
+      // Every field of every entry except _CMDLINE: bin/hello passes the Erlang cookie as `--cookie` on its
+      // command line (Elixir's release script does), which journald records with each line the VM logs.
+      // Reported to the bundle owner; the messages themselves must never hold a secret.
+      const journal = await hosts.manager.exec(host.name, [
+        'sh',
+        '-c',
+        'journalctl --no-pager -o verbose | grep -v "^ *_CMDLINE="',
+      ]);
+      const bundles = await hosts.manager.exec(host.name, [
+        'sh',
+        '-c',
+        'cat /var/lib/tarmac-agent/deployment-root/*/*/deployment-archive/tarmac/* /var/lib/tarmac-agent/deployment-root/*/*/deployment-archive/appspec.yml',
+      ]);
+      const leftovers = await hosts.manager.exec(host.name, ['ls', '-A', '/var/lib/tarmac-agent/secrets']);
+      expect(show.stdout).toContain('Environment=PORT=');
+      expect(journal.stdout.length).toBeGreaterThan(1000);
+      expect(bundles.stdout).toContain('TARMAC_SECRETS');
+      expect(leftovers.stdout.trim()).toBe('');
+      const everything = [
+        show.stdout,
+        journal.stdout,
+        bundles.stdout,
+        JSON.stringify(h.events),
+        h.logLines.join(''),
+      ].join('\n');
+      for (const value of secretValues) expect(everything.includes(value), where(everything, value)).toBe(false);
+    }
+  });
+});
+
+/** Where a leaked value sits (surrounding text with the value masked), for the failure message. */
+function where(text: string, value: string): string {
+  const at = text.indexOf(value);
+  return at < 0 ? '' : text.slice(Math.max(0, at - 300), at + value.length + 100).replaceAll(value, '<SECRET>');
+}

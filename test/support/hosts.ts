@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HostManager, type HostRecord } from '../../functions/hosts/manager';
+import { REPO_ROOT } from './fixture';
+
+export interface TestHosts {
+  readonly manager: HostManager;
+  readonly dataDir: string;
+  readonly hosts: HostRecord[];
+  /** Stop the hosts, remove the data dir, release the machine-wide lock. */
+  teardown(): Promise<void>;
+}
+
+const TEST_DATA_ROOT = join(REPO_ROOT, '.cache', 'test-hosts');
+/** Host names (h1, veth ve-h1, subnet 10.213.1.0/24) are machine-wide: one test file holds hosts at a time. */
+const LOCK_FILE = join(tmpdir(), 'tarmac-test-hosts.lock');
+
+/**
+ * Boot `count` real hosts for one test file (call in `beforeAll`, `teardown` in `afterAll`). Fails — never
+ * skips — without root or systemd-nspawn. Hosts left by a test process that died are stopped first.
+ */
+export async function bootTestHosts(count: number): Promise<TestHosts> {
+  const lock = await acquireLock();
+  try {
+    await stopOrphans();
+    mkdirSync(TEST_DATA_ROOT, { recursive: true });
+    const dataDir = mkdtempSync(join(TEST_DATA_ROOT, 'run-'));
+    writeFileSync(join(dataDir, 'owner.pid'), String(process.pid));
+    const manager = new HostManager({ dataDir });
+    const teardown = async () => {
+      try {
+        await manager.down();
+        rmSync(dataDir, { recursive: true, force: true });
+      } finally {
+        release(lock);
+      }
+    };
+    try {
+      return { manager, dataDir, hosts: await manager.up(count), teardown };
+    } catch (error) {
+      await teardown();
+      throw error;
+    }
+  } catch (error) {
+    release(lock);
+    throw error;
+  }
+}
+
+function release(lock: ChildProcess): void {
+  lock.stdin?.end(); // `cat` exits, then flock: the lock is free again
+}
+
+/** Hold `flock` on the lock file in a child that lives as long as its stdin: a dead test process frees it. */
+async function acquireLock(): Promise<ChildProcess> {
+  const child = spawn('flock', [LOCK_FILE, '-c', 'echo locked; exec cat >/dev/null'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`flock ${LOCK_FILE} exited with ${code}`)));
+  });
+  return child;
+}
+
+async function stopOrphans(): Promise<void> {
+  if (!existsSync(TEST_DATA_ROOT)) return;
+  for (const name of readdirSync(TEST_DATA_ROOT)) {
+    const dataDir = join(TEST_DATA_ROOT, name);
+    const owner = Number(readFileSync(join(dataDir, 'owner.pid'), { encoding: 'utf8', flag: 'a+' }));
+    if (owner && existsSync(`/proc/${owner}`)) continue;
+    await new HostManager({ dataDir }).down();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
