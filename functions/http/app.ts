@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { dashboardRoutes } from './dashboard';
 import type { AppDeps, AppEnv } from './deps';
 import { errorText, methodNotAllowed, problem } from './responses';
 import { apiRoutes } from './routes/api';
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/artifacts', artifactRoutes(deps, secrets));
   app.route('/slack', slackRoutes(deps, secrets));
   app.route('/api', apiRoutes(deps));
+  app.route('/', dashboardRoutes(deps));
 
   app.notFound((c) => problem(c, 404, `no route ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {

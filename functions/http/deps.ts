@@ -28,6 +28,8 @@ export interface AppDeps {
   readonly readApi?: ReadApi;
   /** How long intake secrets are cached per process. @default 60_000 */
   readonly secretTtlMs?: number;
+  /** Token guarding the dashboard (`GET /`). @default process.env.TARMAC_DASHBOARD_TOKEN; unset: open */
+  readonly dashboardToken?: string;
 }
 
 /** Per-request values set by the app's middleware. */

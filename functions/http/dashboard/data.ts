@@ -1,0 +1,63 @@
+import { allInstances, type Instance } from '../../core/config';
+import type { TarmacConfig } from '../../core/config/schema';
+import type { Deployment } from '../../core/deployments';
+import type { Lock } from '../../core/locks';
+import type { StateStore } from '../../ports';
+import { type CurrentRelease, getCurrent } from '../../state/deployments';
+import type { ReadApi } from '../read-api';
+import { stateReadApi } from '../state-read-api';
+
+/** Everything one environment card shows. */
+export interface EnvironmentView {
+  readonly instance: Instance;
+  /** The full record (sha256, git sha, who, trigger), which the read API's summary leaves out. */
+  readonly current: CurrentRelease | undefined;
+  readonly lock: Lock | undefined;
+  /** Oldest first. */
+  readonly pending: readonly Deployment[];
+  /** Newest first. */
+  readonly recent: readonly Deployment[];
+}
+
+export interface AppView {
+  readonly name: string;
+  readonly repo: string;
+  readonly fleet: string;
+  readonly hosts: readonly string[];
+  readonly environments: readonly EnvironmentView[];
+}
+
+export interface DashboardView {
+  readonly apps: readonly AppView[];
+  readonly now: Date;
+}
+
+/** The sources the dashboard reads; all read-only. */
+export interface DashboardSources {
+  readonly config: TarmacConfig;
+  readonly state: StateStore;
+  /** @default stateReadApi(state) */
+  readonly readApi?: ReadApi | undefined;
+}
+
+/** Read every configured environment (in file order) with its current release, lock and deployments. */
+export async function loadDashboard(sources: DashboardSources, now: Date): Promise<DashboardView> {
+  const read = sources.readApi ?? stateReadApi(sources.state);
+  const environments = await Promise.all(
+    allInstances(sources.config).map(async (instance): Promise<EnvironmentView> => {
+      const [summary, current] = await Promise.all([
+        read.environment(instance.app, instance.env),
+        getCurrent(sources.state, instance.app, instance.env),
+      ]);
+      return { instance, current, lock: summary.lock, pending: summary.pending, recent: summary.recent };
+    }),
+  );
+  const apps = Object.entries(sources.config.apps).map(([name, app]) => ({
+    name,
+    repo: app.repo,
+    fleet: app.fleet,
+    hosts: sources.config.fleets[app.fleet]?.hosts ?? [],
+    environments: environments.filter((e) => e.instance.app === name),
+  }));
+  return { apps, now };
+}

@@ -1,0 +1,64 @@
+import { type Context, Hono } from 'hono';
+import type { Child } from 'hono/jsx';
+import { getDeployment } from '../../state/deployments';
+import type { AppDeps, AppEnv } from '../deps';
+import { dashboardAuth } from './auth';
+import { loadDashboard } from './data';
+import { DashboardPage, DeploymentPage, MessagePage } from './pages';
+import { STYLESHEET_HASH } from './style';
+
+/** Refresh period while a deployment runs or waits, and while nothing happens. */
+const ACTIVE_REFRESH_SEC = 5;
+const IDLE_REFRESH_SEC = 30;
+
+/**
+ * Pages carry no script at all: the CSP forbids every script and allows only the inline stylesheet, by hash,
+ * so even an escaping bug could not run code. Nothing is cached, nothing framed, no referrer leaks.
+ */
+function page(c: Context<AppEnv>, body: Child, status: 200 | 404 = 200): Response | Promise<Response> {
+  c.header(
+    'Content-Security-Policy',
+    `default-src 'none'; style-src ${STYLESHEET_HASH}; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  );
+  c.header('X-Content-Type-Options', 'nosniff');
+  c.header('Referrer-Policy', 'no-referrer');
+  c.header('Cache-Control', 'no-store');
+  return c.html(body as string, status);
+}
+
+/**
+ * The read-only dashboard: `GET /` (every app and environment) and `GET /deployments/:id` (one deployment,
+ * output expanded). Token-protected when `deps.dashboardToken` or `TARMAC_DASHBOARD_TOKEN` is set (read once,
+ * here). Mount with `app.route('/', dashboardRoutes(deps))`: the guard is per route, so it never touches the
+ * app's other routes.
+ */
+export function dashboardRoutes(deps: AppDeps): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  const auth = dashboardAuth(deps.dashboardToken ?? (process.env.TARMAC_DASHBOARD_TOKEN || undefined));
+
+  routes.get('/', auth, async (c) => {
+    const view = await loadDashboard(deps, deps.clock.now());
+    const active = view.apps.some((app) =>
+      app.environments.some((e) => e.pending.length > 0 || e.recent[0]?.status === 'in_progress'),
+    );
+    return page(c, <DashboardPage view={view} refreshSec={active ? ACTIVE_REFRESH_SEC : IDLE_REFRESH_SEC} />);
+  });
+
+  routes.get('/deployments/:id', auth, async (c) => {
+    const id = c.req.param('id');
+    const deployment = await getDeployment(deps.state, id);
+    if (!deployment) {
+      return page(
+        c,
+        <MessagePage title="No such deployment">
+          <p>
+            There is no deployment <code>{id}</code>. <a href="/">Back to all environments</a>.
+          </p>
+        </MessagePage>,
+        404,
+      );
+    }
+    return page(c, <DeploymentPage deployment={deployment} now={deps.clock.now()} />);
+  });
+  return routes;
+}

@@ -1,0 +1,100 @@
+import type { Child } from 'hono/jsx';
+import type { Deployment } from '../../core/deployments';
+import type { DashboardView } from './data';
+import { DeploymentBlock } from './deployment';
+import { EnvironmentCard } from './environment';
+import { STYLESHEET } from './style';
+
+/** The page shell: one inline stylesheet, no scripts, an optional meta refresh instead of client JS. */
+function Layout(props: { title: string; refreshSec?: number | undefined; subtitle?: Child; children?: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        {props.refreshSec ? <meta http-equiv="refresh" content={String(props.refreshSec)} /> : ''}
+        <title>{props.title}</title>
+        {/* A constant of this module, never data: the only raw HTML on the page. */}
+        <style dangerouslySetInnerHTML={{ __html: STYLESHEET }} />
+      </head>
+      <body>
+        <header class="top">
+          <div class="inner">
+            <h1>
+              <a href="/">tarmac</a>
+            </h1>
+            <span class="meta">{props.subtitle}</span>
+          </div>
+        </header>
+        <main>{props.children}</main>
+      </body>
+    </html>
+  );
+}
+
+const clockTime = (now: Date) => `${now.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+
+/** `GET /`: every app, each environment as a card. */
+export function DashboardPage(props: { view: DashboardView; refreshSec: number }) {
+  const { apps, now } = props.view;
+  const environments = apps.reduce((n, app) => n + app.environments.length, 0);
+  return (
+    <Layout
+      title="tarmac — deployments"
+      refreshSec={props.refreshSec}
+      subtitle={`${apps.length} app${apps.length === 1 ? '' : 's'} · ${environments} environments · as of ${clockTime(now)} · refreshes every ${props.refreshSec} s`}
+    >
+      {apps.length === 0 ? <p class="empty">No apps in tarmac.yml.</p> : ''}
+      {apps.map((app) => (
+        <section class="app" aria-label={app.name}>
+          <div class="app-head">
+            <h2>{app.name}</h2>
+            <span class="muted small">
+              {app.repo} · fleet <b>{app.fleet}</b>
+              {app.hosts.length > 0 ? ` (${app.hosts.join(', ')})` : ''}
+            </span>
+          </div>
+          <div class="envs">
+            {app.environments.map((view) => (
+              <EnvironmentCard view={view} now={now} />
+            ))}
+          </div>
+        </section>
+      ))}
+    </Layout>
+  );
+}
+
+/** `GET /deployments/:id`: one deployment with every host's output expanded; refreshes while it runs. */
+export function DeploymentPage(props: { deployment: Deployment; now: Date }) {
+  const d = props.deployment;
+  const running = d.status === 'pending' || d.status === 'in_progress';
+  return (
+    <Layout title={`tarmac — ${d.app}/${d.env} ${d.version}`} refreshSec={running ? 5 : undefined}>
+      <section class="card">
+        <div class="env-head">
+          <h3>
+            {d.app}/{d.env} · {d.version}
+          </h3>
+          <a class="small" href="/">
+            ← all environments
+          </a>
+        </div>
+        <DeploymentBlock deployment={d} now={props.now} open />
+      </section>
+    </Layout>
+  );
+}
+
+/** A page saying what went wrong and what to do (401, 404). */
+export function MessagePage(props: { title: string; children?: Child }) {
+  return (
+    <Layout title={`tarmac — ${props.title}`}>
+      <section class="card">
+        <h3>{props.title}</h3>
+        {props.children}
+      </section>
+    </Layout>
+  );
+}
