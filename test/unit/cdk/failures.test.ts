@@ -1,8 +1,12 @@
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { ArtifactsBucket } from '../../../lib/constructs/artifacts-bucket';
 import { JobQueue } from '../../../lib/constructs/job-queue';
-import { PipelineStack } from '../../../lib/pipeline-stack';
+import { StateTable } from '../../../lib/constructs/state-table';
+import { Webhook } from '../../../lib/constructs/webhook';
+import { Worker } from '../../../lib/constructs/worker';
+import { PipelineStack, PROJECT_ROOT } from '../../../lib/pipeline-stack';
 import { buildStack, EXAMPLE_CONFIG, freshStack } from './support';
 
 // These fail while constructing, before any synth or bundling: cheap.
@@ -64,5 +68,31 @@ describe('JobQueue', () => {
     expect(
       () => new JobQueue(freshStack(), 'Jobs', { consumerTimeout: Duration.seconds(10), maxReceiveCount: 0 }),
     ).toThrow(/maxReceiveCount must be an integer from 1 to 1000 \(given 0\)/);
+  });
+});
+
+describe('functions', () => {
+  const resources = () => {
+    const stack = freshStack();
+    const jobs = new JobQueue(stack, 'Jobs', { consumerTimeout: Duration.minutes(5) });
+    const base = { projectRoot: PROJECT_ROOT, configFile: 'tarmac.yml', environment: {} };
+    const shared = { queue: jobs.queue, table: new StateTable(stack, 'State').table };
+    return { stack, jobs, base, shared, bucket: new ArtifactsBucket(stack, 'Artifacts').bucket };
+  };
+
+  it('fails when the worker batch is larger than a FIFO event source allows', () => {
+    const { stack, jobs, base, shared, bucket } = resources();
+    const worker = { ...base, ...shared, bucket, deadLetterQueue: jobs.deadLetterQueue, secretScopes: [] };
+    const codeDeploy = { applications: [], deploymentGroups: [], deploymentConfigs: [] };
+    expect(() => new Worker(stack, 'Worker', { ...worker, ...codeDeploy, batchSize: 11 })).toThrow(
+      /worker batchSize must be an integer from 1 to 10 \(given 11\)/,
+    );
+  });
+
+  it('fails when the webhook timeout is longer than senders wait', () => {
+    const { stack, base, shared, bucket } = resources();
+    expect(() => new Webhook(stack, 'Webhook', { ...base, ...shared, bucket, timeout: Duration.minutes(1) })).toThrow(
+      /webhook timeout must be at most 30 s \(given 60 s\)/,
+    );
   });
 });
