@@ -10,6 +10,7 @@ import {
 import { ConcurrentChangeError } from '../../core/errors';
 import type { Clock, PutStateOptions, QueryOptions, StateItem, StateKey, StateStore } from '../../ports';
 import { systemClock } from '../system';
+import { isConditionFailure, LIVE, type Row, row, toItem, ttl } from './dynamodb-rows';
 
 export interface DynamoStateStoreOptions {
   readonly table: string;
@@ -18,17 +19,6 @@ export interface DynamoStateStoreOptions {
   readonly clientConfig?: DynamoDBClientConfig;
   readonly clock?: Clock;
 }
-
-interface Row {
-  pk: string;
-  sk: string;
-  value: unknown;
-  version: number;
-  expiresAt?: number;
-}
-
-/** True for items that have not expired: DynamoDB's TTL deletes lazily (up to days later), so reads must filter. */
-const LIVE = '(attribute_not_exists(expiresAt) OR expiresAt > :now)';
 
 /**
  * State in one DynamoDB table: `pk`/`sk` string keys, `value` (a JSON string), `version` (number) and
@@ -173,23 +163,4 @@ export class DynamoStateStore implements StateStore {
   private nowSec(): number {
     return Math.floor(this.clock.now().getTime() / 1000);
   }
-}
-
-function row(key: StateKey, value: unknown, version: number, expiresAt: number | undefined): Row {
-  const base = { pk: key.pk, sk: key.sk, value: JSON.stringify(value), version };
-  return expiresAt === undefined ? base : { ...base, expiresAt };
-}
-
-function ttl(expiresAt: number | undefined, now: number): Pick<PutStateOptions, 'ttlSec'> {
-  return expiresAt === undefined ? {} : { ttlSec: expiresAt - now };
-}
-
-/** `value` is written as a JSON string; a map (written by hand or an older writer) is returned as is. */
-function toItem<T>(item: Row): StateItem<T> {
-  const value = typeof item.value === 'string' ? JSON.parse(item.value) : item.value;
-  return { pk: item.pk, sk: item.sk, value: value as T, version: Number(item.version) };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 }

@@ -52,6 +52,7 @@ export class S3ArtifactStore implements ArtifactStore {
       // Content-addressed: identical bytes are already there, with the same metadata.
       const exists = options.key === undefined && (await this.head(key)) !== undefined;
       if (!exists) {
+        // A single CopyObject takes up to 5 GB; release tarballs and bundles are far below that.
         await this.client.send(
           new CopyObjectCommand({
             Bucket: this.bucket,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
@@ -12,6 +11,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { TarmacError } from '../../core/errors';
 import type { DeadLetter, JobQueue, OutgoingMessage, ReceivedMessage } from '../../ports';
+import { attributesSize, deduplicationId, MAX_MESSAGE_BYTES, SQS_ID, toDeadLetter, toReceived } from './sqs-messages';
 
 export interface SqsQueueOptions {
   /** URL of the FIFO queue (`….fifo`). */
@@ -24,11 +24,6 @@ export interface SqsQueueOptions {
   /** Long polling for `receive`, 0–20 s. @default 0 */
   readonly waitTimeSec?: number;
 }
-
-/** SQS's documented limit for a message (body + attributes); newer text says 1 MiB, we keep the safe one. */
-export const MAX_MESSAGE_BYTES = 256 * 1024;
-/** Group and deduplication ids: 1–128 printable ASCII characters, no spaces. */
-const SQS_ID = /^[\x21-\x7e]{1,128}$/;
 
 /**
  * The job queue on SQS FIFO. The group orders a fleet's work; the deduplication id is the job's idempotency
@@ -114,7 +109,11 @@ export class SqsQueue implements JobQueue {
     );
   }
 
-  /** Read the DLQ without deleting: messages are hidden while paging, then made visible again. */
+  /**
+   * Read the DLQ without deleting: messages are hidden while paging, then made visible again. FIFO hands out
+   * at most one receive's worth (≤ 10) of a group while its messages are hidden, so a group with more dead
+   * letters than that shows its oldest ones only.
+   */
   async deadLetters(): Promise<DeadLetter[]> {
     const url = this.options.deadLetterQueueUrl;
     if (!url) throw new TarmacError('no dead-letter queue URL configured — set TARMAC_DLQ_URL', {});
@@ -147,49 +146,4 @@ export class SqsQueue implements JobQueue {
       await this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: entries }));
     }
   }
-}
-
-/** The key itself when SQS accepts it (readable in the console), else its sha256 (64 hex characters). */
-export function deduplicationId(key: string): string {
-  return SQS_ID.test(key) ? key : createHash('sha256').update(key).digest('hex');
-}
-
-function attributesSize(attributes: Record<string, MessageAttributeValue>): number {
-  return Object.entries(attributes).reduce(
-    (sum, [name, a]) =>
-      sum + Buffer.byteLength(name) + Buffer.byteLength(a.DataType ?? '') + Buffer.byteLength(a.StringValue ?? ''),
-    0,
-  );
-}
-
-function parseBody(message: Message): unknown {
-  try {
-    return JSON.parse(message.Body ?? '');
-  } catch {
-    return message.Body; // the worker's job validation reports it
-  }
-}
-
-function toReceived(message: Message): ReceivedMessage {
-  return {
-    id: message.MessageId ?? '',
-    group: message.Attributes?.MessageGroupId ?? '',
-    dedupKey: message.MessageAttributes?.dedupKey?.StringValue ?? '',
-    body: parseBody(message),
-    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
-    receipt: message.ReceiptHandle ?? '',
-  };
-}
-
-function toDeadLetter(message: Message): DeadLetter {
-  const sent = Number(message.Attributes?.SentTimestamp);
-  return {
-    id: message.MessageId ?? '',
-    group: message.Attributes?.MessageGroupId ?? '',
-    body: parseBody(message),
-    error: 'receive limit reached — SQS keeps no failure reason; see the worker logs for this correlation id',
-    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
-    // SQS keeps the original send time; the moment it was dead-lettered is not recorded.
-    failedAt: Number.isFinite(sent) ? new Date(sent).toISOString() : '',
-  };
 }

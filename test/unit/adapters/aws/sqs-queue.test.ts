@@ -8,7 +8,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { deduplicationId, SqsQueue } from '../../../../functions/adapters/aws/sqs-queue';
+import { deduplicationId } from '../../../../functions/adapters/aws/sqs-messages';
+import { SqsQueue } from '../../../../functions/adapters/aws/sqs-queue';
 import type { Job } from '../../../../functions/core/jobs';
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/tarmac-jobs.fifo';
