@@ -27,7 +27,7 @@ export const REDACTED_KEYS = [
  * correlation id: `log.child({ correlationId })` (webhook → queue → worker → host hooks).
  */
 export function createLogger(
-  options: { level?: string; destination?: NodeJS.WritableStream; name?: string } = {},
+  options: { level?: string; destination?: NodeJS.WritableStream | pino.DestinationStream; name?: string } = {},
 ): Logger {
   const paths = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
   return pino(

@@ -40,8 +40,11 @@ export async function openLocalRuntime(options: {
   /** Work the queue in this process (when the lease is free). @default true */
   work?: boolean;
   githubToken?: string;
+  /** Already opened stores (e.g. the server's); the caller keeps ownership. */
+  adapters?: LocalAdapters;
 }): Promise<LocalRuntime> {
-  const adapters = openLocalAdapters(options.dataDir, options.clock ? { clock: options.clock } : {});
+  const adapters = options.adapters ?? openLocalAdapters(options.dataDir, options.clock ? { clock: options.clock } : {});
+  const ownsAdapters = !options.adapters;
   const { queue, state, clock } = adapters;
   const hosts = new HostManager({ dataDir: options.dataDir, logger: options.logger });
   const fleetOf = (app: string) => options.config.apps[app]?.fleet ?? app;
@@ -109,7 +112,7 @@ export async function openLocalRuntime(options: {
       await runner?.stop();
       await deployer.settled();
       lease?.release();
-      adapters.close();
+      if (ownsAdapters) adapters.close();
     },
   };
 }
