@@ -1,12 +1,21 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_CONFIG, writeConfig } from './support';
 
 const run = promisify(execFile);
+const outDirs: string[] = [];
+const outDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tarmac-synth-'));
+  outDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
+});
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
 /** `npx cdk synth` exactly as a team runs it: offline, no credentials, real esbuild bundles. */
@@ -22,7 +31,7 @@ function synth(out: string, ...extra: string[]) {
 
 describe('npx cdk synth', () => {
   it('writes the template and a bundle per function with tarmac.yml beside it', { timeout: 300_000 }, async () => {
-    const out = mkdtempSync(join(tmpdir(), 'tarmac-synth-'));
+    const out = outDir();
     await synth(out);
 
     const templateFile = join(out, 'Tarmac.template.json');
@@ -44,7 +53,7 @@ describe('npx cdk synth', () => {
 
   it('fails with the config error message for an invalid tarmac.yml', { timeout: 120_000 }, async () => {
     const bad = writeConfig(EXAMPLE_CONFIG.replace('release: hello', 'release: Hello'));
-    const out = mkdtempSync(join(tmpdir(), 'tarmac-synth-'));
+    const out = outDir();
     const failure = await synth(out, '-c', `tarmac:config=${bad}`).then(
       () => undefined,
       (error: { code?: number; stderr?: string }) => error,
