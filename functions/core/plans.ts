@@ -9,6 +9,8 @@ export interface Strategy {
   /** Hosts that must stay healthy while a batch is deployed. */
   readonly minHealthyHosts: number;
   readonly batchSize: number;
+  /** `min_healthy_hosts` as written in tarmac.yml (a count or `"50%"`), when set: names the CodeDeploy config. */
+  readonly minHealthyConfigured?: number | string;
 }
 
 /** What a deployment will do, as data: printed by `tarmac plan`, compared in tests, run by a deployer. */
@@ -52,7 +54,12 @@ export function resolveStrategy(config: StrategyConfig, hostCount: number): Stra
         ? configured
         : Math.ceil((hostCount * Number.parseInt(configured, 10)) / 100);
   const batchSize = Math.max(1, hostCount - Math.max(0, minHealthyHosts));
-  return { type, minHealthyHosts: Math.max(0, Math.min(minHealthyHosts, hostCount)), batchSize };
+  return {
+    type,
+    minHealthyHosts: Math.max(0, Math.min(minHealthyHosts, hostCount)),
+    batchSize,
+    ...(configured === undefined ? {} : { minHealthyConfigured: configured }),
+  };
 }
 
 /** Split hosts into batches of the strategy's size, keeping the configured order. */

@@ -34,18 +34,29 @@ export function defaultCodeDeployNames(app: string, env: string): CodeDeployName
   return { application: `tarmac-${app}`, deploymentGroup: `${app}-${env}` };
 }
 
+const PREDEFINED = {
+  'one-at-a-time': 'CodeDeployDefault.OneAtATime',
+  half: 'CodeDeployDefault.HalfAtATime',
+  all: 'CodeDeployDefault.AllAtOnce',
+} as const;
+
 /**
- * The deployment config for a strategy: a CodeDeploy default when the minimum of healthy hosts is the
- * strategy's own, else `tarmac-min-healthy-<n>` (a HOST_COUNT config the CDK stack creates by that name).
+ * The deployment config for a strategy, named as the CDK stack creates them (lib/constructs/deployment-configs.ts,
+ * kept in step by a test): a CodeDeploy default unless tarmac.yml sets `min_healthy_hosts`, then
+ * `tarmac-min-healthy-<n>` for a count or `tarmac-min-healthy-<p>-percent` for `"<p>%"`. A strategy built
+ * without the configured value but with a non-default minimum falls back to the count name.
  * @example deploymentConfigName({ type: 'half', minHealthyHosts: 2, batchSize: 2 }, 4) // 'CodeDeployDefault.HalfAtATime'
  */
 export function deploymentConfigName(strategy: Strategy, hostCount: number): string {
-  const defaults = {
-    'one-at-a-time': { min: Math.max(0, hostCount - 1), name: 'CodeDeployDefault.OneAtATime' },
-    half: { min: Math.ceil(hostCount / 2), name: 'CodeDeployDefault.HalfAtATime' },
-    all: { min: 0, name: 'CodeDeployDefault.AllAtOnce' },
-  }[strategy.type];
-  return strategy.minHealthyHosts === defaults.min ? defaults.name : `tarmac-min-healthy-${strategy.minHealthyHosts}`;
+  const configured = strategy.minHealthyConfigured;
+  if (typeof configured === 'number') return `tarmac-min-healthy-${configured}`;
+  if (typeof configured === 'string') return `tarmac-min-healthy-${configured.replace('%', '')}-percent`;
+  const defaultMin = { 'one-at-a-time': Math.max(0, hostCount - 1), half: Math.ceil(hostCount / 2), all: 0 }[
+    strategy.type
+  ];
+  return strategy.minHealthyHosts === defaultMin
+    ? PREDEFINED[strategy.type]
+    : `tarmac-min-healthy-${strategy.minHealthyHosts}`;
 }
 
 /** Human text on the CodeDeploy deployment, so the console leads back to tarmac's records. */

@@ -9,7 +9,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { CodeDeployDeployer, deploymentConfigName } from '../../../../functions/adapters/aws/codedeploy-deployer';
 import { TarmacError } from '../../../../functions/core/errors';
 import type { DeploymentPlan } from '../../../../functions/core/plans';
+import { resolveStrategy } from '../../../../functions/core/plans';
 import type { DeployRequest } from '../../../../functions/ports';
+import { minHealthyConfigName } from '../../../../lib/constructs/deployment-configs';
 
 const client = new CodeDeployClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const codedeploy = mockClient(client);
@@ -96,6 +98,16 @@ describe('deploymentConfigName', () => {
   ] as const;
   it.each(cases)('%o on %i hosts → %s', (strategy, hosts, name) => {
     expect(deploymentConfigName(strategy, hosts)).toBe(name);
+  });
+
+  it('names a configured min_healthy_hosts exactly as the CDK stack names the config it creates', () => {
+    for (const configured of [2, 0, '50%', '100%']) {
+      const strategy = { ...resolveStrategy({ type: 'one-at-a-time', min_healthy_hosts: configured }, 4) };
+      expect(deploymentConfigName(strategy, 4)).toBe(minHealthyConfigName(configured));
+    }
+    for (const type of ['one-at-a-time', 'half', 'all'] as const) {
+      expect(deploymentConfigName(resolveStrategy(type, 5), 5)).toMatch(/^CodeDeployDefault\./);
+    }
   });
 });
 
