@@ -27,6 +27,12 @@ export interface TarmacFunctionProps {
   readonly logRetention?: RetentionDays;
   /** Where asynchronous invocations that fail every retry go. @default none */
   readonly deadLetterQueue?: IQueue;
+  /**
+   * Directories (relative to `projectRoot`) copied next to the bundle, for code that reads files beside
+   * itself at run time — the worker renders deployment bundles from `functions/bundle/templates`.
+   * @default none
+   */
+  readonly copyDirectories?: readonly { readonly from: string; readonly to: string }[];
 }
 
 /** What every tarmac function shares: where the code and config are, and the stack's environment. */
@@ -82,6 +88,9 @@ export function tarmacFunction(scope: Construct, id: string, props: TarmacFuncti
         beforeInstall: () => [],
         afterBundling: (_input: string, output: string) => [
           `cp ${shellQuote(props.configFile)} ${shellQuote(join(output, 'tarmac.yml'))}`,
+          ...(props.copyDirectories ?? []).map(
+            ({ from, to }) => `cp -R ${shellQuote(join(props.projectRoot, from))} ${shellQuote(join(output, to))}`,
+          ),
         ],
       },
     },

@@ -53,6 +53,8 @@ export class Worker extends Construct {
       description: 'tarmac worker: ingest, deploy, rollback, promote, locks, deployer events',
       timeout: props.timeout ?? Duration.minutes(5),
       memorySize: props.memorySize ?? 1024,
+      // The bundle renderer reads its templates beside the code (functions/bundle/templates.ts).
+      copyDirectories: [{ from: 'functions/bundle/templates', to: 'templates' }],
     });
     fn.addEventSource(new SqsEventSource(props.queue, { batchSize, reportBatchItemFailures: true }));
     props.queue.grantSendMessages(fn);

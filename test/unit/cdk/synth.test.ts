@@ -41,11 +41,18 @@ describe('npx cdk synth', () => {
       template.Resources as Record<string, { Type: string; Properties: { Code: { S3Key: string } } }>,
     ).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions).toHaveLength(3);
+    const withTemplates: string[] = [];
     for (const fn of functions) {
       const asset = join(out, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
       expect(readFileSync(join(asset, 'index.mjs'), 'utf8')).toMatch(/handler/);
       expect(readFileSync(join(asset, 'tarmac.yml'), 'utf8')).toBe(EXAMPLE_CONFIG);
+      const hook = join(asset, 'templates', 'hooks', 'after-install.sh');
+      if (existsSync(hook)) withTemplates.push(readFileSync(hook, 'utf8'));
     }
+    // The worker renders deployment bundles at run time from templates copied beside its code.
+    expect(withTemplates).toEqual([
+      readFileSync(new URL('../../../functions/bundle/templates/hooks/after-install.sh', import.meta.url), 'utf8'),
+    ]);
     // The built-in CloudFormation schema validation ran during synth and found nothing.
     const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports.flatMap((p: { violations: unknown[] }) => p.violations)).toEqual([]);
