@@ -1,4 +1,11 @@
-import { type Deployment, type HostResult, LIFECYCLE_EVENTS, type LifecycleEvent } from '../../core/deployments';
+import type { Child } from 'hono/jsx';
+import {
+  type Deployment,
+  type HookResult,
+  type HostResult,
+  LIFECYCLE_EVENTS,
+  type LifecycleEvent,
+} from '../../core/deployments';
 import { Age, DeploymentBadge, duration, HookMark, shortSha } from './status';
 
 /** Column headings short enough for a phone; the full event name is in the tooltip. */
@@ -76,11 +83,13 @@ export function HookTails(props: { hosts: readonly HostResult[]; open?: boolean 
           <details open={props.open}>
             <summary>Output of {host.host}</summary>
             {LIFECYCLE_EVENTS.map((event) => host.events.find((e) => e.event === event))
-              .filter((e) => e?.tail)
+              .filter((e): e is HookResult => Boolean(e?.tail))
               .map((e) => (
                 <>
-                  <p class="tail-event">{e?.event}</p>
-                  <pre>{e?.tail}</pre>
+                  <p class="tail-event">
+                    <HookMark event={e.event} result={e} /> {e.event}
+                  </p>
+                  <pre>{e.tail}</pre>
                 </>
               ))}
           </details>
@@ -89,30 +98,39 @@ export function HookTails(props: { hosts: readonly HostResult[]; open?: boolean 
   );
 }
 
-/** A deployment with its per-host results and collapsed output. */
+/** A release's sha256 and git sha, short (full on hover), then whatever else belongs on the line. */
+export function ReleaseFacts(props: { sha256: string; gitSha?: string | undefined; children?: Child }) {
+  return (
+    <p class="facts">
+      <span>
+        sha256 <code title={props.sha256}>{shortSha(props.sha256)}</code>
+      </span>
+      {props.gitSha ? (
+        <span>
+          git <code title={props.gitSha}>{shortSha(props.gitSha, 8)}</code>
+        </span>
+      ) : null}
+      {props.children}
+    </p>
+  );
+}
+
+/** A deployment with its per-host results and output; `open` (the deployment page) expands the output. */
 export function DeploymentBlock(props: { deployment: Deployment; now: Date; open?: boolean }) {
   const d = props.deployment;
   return (
     <div class="deploy">
       <DeploymentLine deployment={d} now={props.now} />
-      {d.error ? <p class="error">{d.error}</p> : ''}
+      <ReleaseFacts sha256={d.sha256} gitSha={d.gitSha}>
+        {props.open ? (
+          <span>
+            id <code>{d.id}</code>
+          </span>
+        ) : null}
+      </ReleaseFacts>
+      {d.error ? <p class="error">{d.error}</p> : null}
       <HookTable hosts={d.hosts} />
       <HookTails hosts={d.hosts} open={props.open} />
-      <p class="facts">
-        <span>
-          sha256 <code title={d.sha256}>{shortSha(d.sha256)}</code>
-        </span>
-        {d.gitSha ? (
-          <span>
-            git <code title={d.gitSha}>{shortSha(d.gitSha, 8)}</code>
-          </span>
-        ) : (
-          ''
-        )}
-        <span>
-          id <code>{d.id}</code>
-        </span>
-      </p>
     </div>
   );
 }

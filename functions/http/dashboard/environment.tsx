@@ -2,8 +2,8 @@ import type { Deployment, HookResult } from '../../core/deployments';
 import type { Lock } from '../../core/locks';
 import type { CurrentRelease } from '../../state/deployments';
 import type { EnvironmentView } from './data';
-import { DeploymentBlock, deploymentHref } from './deployment';
-import { Age, Badge, shortSha } from './status';
+import { DeploymentBlock, deploymentHref, ReleaseFacts } from './deployment';
+import { Age, Badge } from './status';
 
 /** How many recent deployments a card shows; the rest are in `tarmac history` and the read API. */
 const RECENT_SHOWN = 3;
@@ -16,21 +16,11 @@ function Current(props: { current: CurrentRelease | undefined; now: Date }) {
       <p class="version">
         <a href={deploymentHref(c.deploymentId)}>{c.version}</a>
       </p>
-      <p class="facts">
-        <span>
-          sha256 <code title={c.sha256}>{shortSha(c.sha256)}</code>
-        </span>
-        {c.gitSha ? (
-          <span>
-            git <code title={c.gitSha}>{shortSha(c.gitSha, 8)}</code>
-          </span>
-        ) : (
-          ''
-        )}
+      <ReleaseFacts sha256={c.sha256} gitSha={c.gitSha}>
         <span>
           deployed <Age iso={c.at} now={props.now} /> by <b>{c.by}</b> via {c.trigger}
         </span>
-      </p>
+      </ReleaseFacts>
     </>
   );
 }
@@ -40,8 +30,8 @@ function LockNotice(props: { lock: Lock | undefined; now: Date }) {
   if (!lock) return null;
   return (
     <p class="lock" role="status">
-      🔒 <strong>Locked</strong> by <strong>{lock.by}</strong> <Age iso={lock.since} now={props.now} />: “{lock.reason}”
-      — deploys are refused until <code>tarmac unlock</code>.
+      <strong>Locked</strong> by <strong>{lock.by}</strong> <Age iso={lock.since} now={props.now} />: “{lock.reason}” —
+      deploys are refused until <code>tarmac unlock</code>.
     </p>
   );
 }
@@ -93,8 +83,8 @@ export function EnvironmentCard(props: { view: EnvironmentView; now: Date }) {
     <section class="card" id={instance.id} aria-label={`${instance.app} ${instance.env}`}>
       <div class="env-head">
         <h3>{instance.env}</h3>
-        {lock ? <Badge tone="warn" mark="🔒" label="locked" /> : ''}
-        {recent[0]?.status === 'in_progress' ? <Badge tone="run" mark="…" label="deploying" /> : ''}
+        {lock ? <Badge tone="warn" mark="■" label="locked" /> : null}
+        {recent[0]?.status === 'in_progress' ? <Badge tone="run" mark="…" label="deploying" /> : null}
         <span class="muted small">
           {instance.domain ?? 'no domain'} · port {instance.port}
         </span>
@@ -102,12 +92,14 @@ export function EnvironmentCard(props: { view: EnvironmentView; now: Date }) {
       <LockNotice lock={lock} now={props.now} />
       <h4>Current release</h4>
       <Current current={current} now={props.now} />
-      <h4>Health (last ValidateService)</h4>
+      <h4>
+        Host health <span class="note">last ValidateService</span>
+      </h4>
       <Health last={last} />
       <h4>Pending deploys</h4>
       <Pending pending={pending} now={props.now} />
       <h4>Recent deployments</h4>
-      {recent.length === 0 ? <p class="empty">None yet.</p> : ''}
+      {recent.length === 0 ? <p class="empty">None yet.</p> : null}
       {recent.slice(0, RECENT_SHOWN).map((d) => (
         <DeploymentBlock deployment={d} now={props.now} />
       ))}

@@ -13,7 +13,7 @@ function Layout(props: { title: string; refreshSec?: number | undefined; subtitl
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
-        {props.refreshSec ? <meta http-equiv="refresh" content={String(props.refreshSec)} /> : ''}
+        {props.refreshSec ? <meta http-equiv="refresh" content={String(props.refreshSec)} /> : null}
         <title>{props.title}</title>
         {/* A constant of this module, never data: the only raw HTML on the page. */}
         <style dangerouslySetInnerHTML={{ __html: STYLESHEET }} />
@@ -28,6 +28,7 @@ function Layout(props: { title: string; refreshSec?: number | undefined; subtitl
           </div>
         </header>
         <main>{props.children}</main>
+        <footer>Read-only. Deploy, roll back, lock and unlock with the tarmac CLI or the Slack command.</footer>
       </body>
     </html>
   );
@@ -45,7 +46,7 @@ export function DashboardPage(props: { view: DashboardView; refreshSec: number }
       refreshSec={props.refreshSec}
       subtitle={`${apps.length} app${apps.length === 1 ? '' : 's'} · ${environments} environments · as of ${clockTime(now)} · refreshes every ${props.refreshSec} s`}
     >
-      {apps.length === 0 ? <p class="empty">No apps in tarmac.yml.</p> : ''}
+      {apps.length === 0 ? <p class="empty">No apps in tarmac.yml.</p> : null}
       {apps.map((app) => (
         <section class="app" aria-label={app.name}>
           <div class="app-head">

@@ -28,6 +28,7 @@ main{max-width:84rem;margin:0 auto;padding:1rem}
 .card h3{margin:0;font-size:1.15rem}
 .env-head{display:flex;flex-wrap:wrap;gap:.4rem .7rem;align-items:center;margin-bottom:.2rem}
 h4{margin:1rem 0 .4rem;font-size:.78rem;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
+h4 .note{text-transform:none;letter-spacing:0;font-weight:400;margin-left:.3rem}
 .version{font-size:1.6rem;font-weight:650;margin:.1rem 0;overflow-wrap:anywhere}
 .facts{display:flex;flex-wrap:wrap;gap:.15rem .9rem;margin:0;font-size:.85rem;color:var(--muted)}
 .facts b{color:var(--text);font-weight:600}
@@ -43,6 +44,7 @@ padding:.5rem .7rem;margin:.6rem 0;overflow-wrap:anywhere}
 .list li{padding:.25rem 0;border-top:1px solid var(--line)}.list li:first-child{border-top:0}
 .deploy{border-top:1px solid var(--line);padding:.6rem 0 .2rem}
 .deploy-line{display:flex;flex-wrap:wrap;gap:.2rem .6rem;align-items:center;font-size:.9rem}
+.deploy .facts{font-size:.78rem;margin:.15rem 0 0}
 .error{color:var(--bad);font-size:.85rem;margin:.3rem 0;overflow-wrap:anywhere}
 .scroll{overflow-x:auto}
 table.hooks{border-collapse:collapse;width:100%;margin:.4rem 0;font-size:.82rem}

@@ -72,7 +72,7 @@ describe('dashboard GET /', () => {
     expect(production).toContain('✗ h2 failed health check');
     expect(production).toContain('ValidateService failed on h2');
     expect(production).toContain('aria-label="ValidateService: failed"');
-    expect(production.match(/aria-label="AfterInstall: succeeded"/g)).toHaveLength(4);
+    expect(production.match(/<td><span class="mark s-ok" title="AfterInstall: succeeded"/g)).toHaveLength(4);
     expect(production).toMatch(/<details><summary>Output of h2<\/summary>.*health check failed/s);
   });
 
