@@ -83,7 +83,9 @@ describe('S3ArtifactStore on s3rver, beyond the contract', () => {
   it('accepts an upload through a presigned PUT URL, as CI does', async () => {
     const bucket = `artifacts-${++fresh}`;
     await s3Client.send(new CreateBucketCommand({ Bucket: bucket }));
-    const url = await new S3UploadUrls({ bucket, clientConfig: s3.clientConfig }).presignPut('uploads/ci.tar.gz', {
+    // A client with the SDK's default checksums, as a composition root would share it with the artifact store.
+    const shared = new S3Client({ ...s3.clientConfig, requestChecksumCalculation: 'WHEN_SUPPORTED' });
+    const url = await new S3UploadUrls({ bucket, client: shared }).presignPut('uploads/ci.tar.gz', {
       expiresInSec: 300,
     });
     const response = await fetch(url, { method: 'PUT', body: 'tarball bytes' });

@@ -63,8 +63,7 @@ export function openAwsAdapters(env: AwsEnv, clients: AwsClients = {}) {
   return {
     clock,
     artifacts: new S3ArtifactStore({ bucket, client: s3, ...(kmsKeyId ? { kmsKeyId } : {}) }),
-    // Its own client: presigning needs checksums off (see S3UploadUrls), the shared one keeps them on.
-    uploadUrls: new S3UploadUrls({ bucket, clientConfig: { region } }),
+    uploadUrls: new S3UploadUrls({ bucket, client: s3 }),
     state: new DynamoStateStore({
       table: env.TARMAC_TABLE as string,
       client: clients.dynamo ?? DynamoDBDocumentClient.from(new DynamoDBClient({ region })),

@@ -5,7 +5,7 @@ import type { UploadUrls } from '../../ports';
 
 export interface S3UploadUrlsOptions {
   readonly bucket: string;
-  /** Must be built with `requestChecksumCalculation: 'WHEN_REQUIRED'` (see below). @default built from clientConfig */
+  /** @default new S3Client(clientConfig) — either way, URLs are signed without default checksums (see below). */
   readonly client?: S3Client;
   readonly clientConfig?: S3ClientConfig;
 }
@@ -21,11 +21,13 @@ const MAX_EXPIRY_SEC = 7 * 24 * 3600;
  * refuses anything larger, and deletes the upload. Encryption comes from the bucket's default encryption —
  * putting SSE headers in the signature would force every client to send them back verbatim.
  *
- * The client must not add default checksums: with `requestChecksumCalculation: 'WHEN_SUPPORTED'` (the SDK's
- * default) the URL carries `x-amz-checksum-crc32` of an *empty* body and S3 rejects every real upload.
+ * URLs are signed by a client that adds no default checksums: with `requestChecksumCalculation: 'WHEN_SUPPORTED'`
+ * (the SDK's default) the URL would carry `x-amz-checksum-crc32` of an *empty* body and S3 would reject every
+ * real upload. A shared client with that default is therefore twinned (same region, credentials, endpoint).
  */
 export class S3UploadUrls implements UploadUrls {
   private readonly client: S3Client;
+  private signer: S3Client | undefined;
 
   constructor(private readonly options: S3UploadUrlsOptions) {
     this.client =
@@ -41,13 +43,23 @@ export class S3UploadUrls implements UploadUrls {
         { expiresInSec },
       );
     }
-    if ((await this.client.config.requestChecksumCalculation()) !== 'WHEN_REQUIRED') {
-      throw new TarmacError(
-        "the S3 client for presigned uploads adds checksums of an empty body — build it with requestChecksumCalculation: 'WHEN_REQUIRED'",
-        {},
-      );
-    }
     const command = new PutObjectCommand({ Bucket: this.options.bucket, Key: key });
-    return getSignedUrl(this.client, command, { expiresIn: expiresInSec });
+    return getSignedUrl(await this.signingClient(), command, { expiresIn: expiresInSec });
+  }
+
+  private async signingClient(): Promise<S3Client> {
+    if (this.signer) return this.signer;
+    const { config } = this.client;
+    this.signer =
+      (await config.requestChecksumCalculation()) === 'WHEN_REQUIRED'
+        ? this.client
+        : new S3Client({
+            region: config.region,
+            credentials: config.credentials,
+            forcePathStyle: config.forcePathStyle,
+            ...(config.isCustomEndpoint && config.endpoint ? { endpoint: config.endpoint } : {}),
+            requestChecksumCalculation: 'WHEN_REQUIRED',
+          });
+    return this.signer;
   }
 }
