@@ -87,7 +87,12 @@ export async function drain(queue: JobQueue): Promise<unknown[]> {
 }
 
 /** Headers of a GitHub delivery signed with `secret`. */
-export function githubHeaders(body: string, event: string, delivery: string, secret = SECRETS.github_webhook_secret) {
+export function githubHeaders(
+  body: string,
+  event: string,
+  delivery: string,
+  secret: string = SECRETS.github_webhook_secret,
+) {
   return {
     'content-type': 'application/json',
     'x-github-event': event,
@@ -97,13 +102,17 @@ export function githubHeaders(body: string, event: string, delivery: string, sec
 }
 
 /** Headers of a Slack slash command signed at `timestamp`. */
-export function slackHeaders(body: string, timestamp: number, secret = SECRETS.slack_signing_secret) {
+export function slackHeaders(body: string, timestamp: number, secret: string = SECRETS.slack_signing_secret) {
   return {
     'content-type': 'application/x-www-form-urlencoded',
     'x-slack-request-timestamp': String(timestamp),
     'x-slack-signature': `v0=${hmacHex(secret, `v0:${timestamp}:`, body)}`,
   };
 }
+
+/** A JSON answer, for assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: tests assert on the shape with toMatchObject / toEqual.
+export type Json = Record<string, any>;
 
 /** A push event as GitHub sends it (the fields tarmac reads, plus a few it ignores). */
 export function pushEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {

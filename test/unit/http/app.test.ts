@@ -3,7 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stateReadApi } from '../../../functions/http/state-read-api';
 import { createLogger } from '../../../functions/log';
 import { keys } from '../../../functions/state/keys';
-import { githubHeaders, type HttpHarness, httpHarness, pushEvent, SECRETS } from '../../support/http-harness';
+import {
+  githubHeaders,
+  type HttpHarness,
+  httpHarness,
+  type Json,
+  pushEvent,
+  SECRETS,
+} from '../../support/http-harness';
 
 let h: HttpHarness;
 afterEach(() => h?.close());
@@ -80,7 +87,7 @@ describe('GET /api', () => {
     });
     const res = await h.app.request('/api/apps/hello/environments/staging');
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as Json;
     expect(body.current).toEqual({
       releaseId: '1.0.0-aaaaaaaaaaaa',
       version: '1.0.0',
@@ -89,9 +96,11 @@ describe('GET /api', () => {
     });
     expect(body.pending.map((d: { id: string }) => d.id)).toEqual(['d2']);
     expect(body.recent.map((d: { id: string }) => d.id)).toEqual(['d1']);
-    const app = await (await h.app.request('/api/apps/hello')).json();
+    const app = (await (await h.app.request('/api/apps/hello')).json()) as Json;
     expect(app.environments.map((e: { env: string }) => e.env)).toEqual(['staging', 'production']);
-    const history = await (await h.app.request('/api/apps/hello/environments/staging/deployments?limit=1')).json();
+    const history = (await (
+      await h.app.request('/api/apps/hello/environments/staging/deployments?limit=1')
+    ).json()) as Json;
     expect(history.deployments).toHaveLength(1);
     expect((await h.app.request('/api/apps/hello/environments/qa')).status).toBe(404);
   });

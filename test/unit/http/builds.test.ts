@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex, signedJsonHeaders, signedUploadHeaders } from '../../../functions/http/signing';
 import type { UploadUrls } from '../../../functions/ports';
-import { type HttpHarness, httpHarness, SECRETS } from '../../support/http-harness';
+import { type HttpHarness, httpHarness, type Json, SECRETS } from '../../support/http-harness';
 
 let h: HttpHarness;
 afterEach(() => h?.close());
@@ -49,7 +49,7 @@ describe('PUT /artifacts/<app>/<version>', () => {
     h = await httpHarness();
     const res = await upload(Buffer.from('tampered'), { sha256: sha256Hex('original') });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toContain('nothing was stored');
+    expect(((await res.json()) as Json).error).toContain('nothing was stored');
     expect(h.storedFiles()).toEqual([]);
   });
 
@@ -87,7 +87,7 @@ describe('POST /artifacts/<app>/<version>/upload-url', () => {
     h = await httpHarness();
     const res = await request('hello', '1.0.0');
     expect(res.status).toBe(404);
-    expect((await res.json()).error).toContain('PUT /artifacts/hello/1.0.0');
+    expect(((await res.json()) as Json).error).toContain('PUT /artifacts/hello/1.0.0');
   });
 
   it('hands out a presigned PUT for a fresh uploads/ key when UploadUrls is given', async () => {

@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobQueue } from '../../../functions/ports';
-import { EXAMPLE_CONFIG, githubHeaders, type HttpHarness, httpHarness, pushEvent } from '../../support/http-harness';
+import {
+  EXAMPLE_CONFIG,
+  githubHeaders,
+  type HttpHarness,
+  httpHarness,
+  type Json,
+  pushEvent,
+} from '../../support/http-harness';
 
 let h: HttpHarness;
 afterEach(() => h?.close());
@@ -102,7 +109,7 @@ describe('POST /webhooks/github', () => {
     h = await httpHarness({ secrets: {} });
     const res = await deliver(JSON.stringify(pushEvent()));
     expect(res.status).toBe(503);
-    expect((await res.json()).error).toContain('tarmac secrets set _global github_webhook_secret --stdin');
+    expect(((await res.json()) as Json).error).toContain('tarmac secrets set _global github_webhook_secret --stdin');
     expect(await h.drain()).toEqual([]);
   });
 
