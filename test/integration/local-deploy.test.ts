@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployerEvent } from '../../functions/ports';
 import { buildFixture } from '../support/fixture';
@@ -94,6 +96,22 @@ describe('local deployer on real hosts', { timeout: 180_000 }, () => {
     }
   }, 180_000);
 
+  it('refuses a hostile release archive in AfterInstall and writes nothing outside the release dir', async () => {
+    const tarball = hostileTarball(join(hosts.dataDir, 'hostile.tar.gz'));
+    const hostile = await h.pushRelease(tarball, '6.6.6');
+    const events = await h.deploy('staging', hostile, { autoRollback: true, hosts: ['h1'] });
+    const [failed] = finished(events);
+    expect(failed).toMatchObject({ status: 'failed', error: expect.stringContaining('AfterInstall failed on h1') });
+    expect(failed?.error).toContain('was refused');
+    const found = await hosts.manager.exec('h1', [
+      'sh',
+      '-c',
+      `find /etc /opt /var/lib /root /tmp -name 'tarmac-evil*' 2>/dev/null; ls -d /opt/tarmac/hello/staging/releases/${hostile.id} /opt/tarmac/hello/staging/releases/.incoming.* 2>/dev/null; true`,
+    ]);
+    expect(found.stdout).toBe('');
+    expect((await health(hosts.hosts[0]?.address ?? '', PORTS.staging)).body).toMatchObject({ version: '2.0.0' });
+  });
+
   it('keeps secret values out of units, the journal, the bundle, events and logs', async () => {
     for (const host of hosts.hosts) {
       const creds = await hosts.manager.exec(host.name, [
@@ -150,4 +168,27 @@ describe('local deployer on real hosts', { timeout: 180_000 }, () => {
 function where(text: string, value: string): string {
   const at = text.indexOf(value);
   return at < 0 ? '' : text.slice(Math.max(0, at - 300), at + value.length + 100).replaceAll(value, '<SECRET>');
+}
+
+/**
+ * A release tarball that tries every classic escape: `..` traversal, an absolute path, and a symlink to /etc
+ * followed by a file written through it — next to a plausible `bin/hello`.
+ */
+function hostileTarball(path: string): string {
+  const script = `
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], 'w:gz', format=tarfile.GNU_FORMAT) as tar:
+    def add(name, data=b'x', **kw):
+        info = tarfile.TarInfo(name)
+        for k, v in kw.items(): setattr(info, k, v)
+        info.size = len(data) if info.type == tarfile.REGTYPE else 0
+        tar.addfile(info, io.BytesIO(data) if info.type == tarfile.REGTYPE else None)
+    add('bin/hello', b'#!/bin/sh\\n', mode=0o755)
+    add('../../../../../../etc/tarmac-evil-traversal')
+    add('/etc/tarmac-evil-absolute')
+    add('lib/escape', type=tarfile.SYMTYPE, linkname='/etc')
+    add('lib/escape/tarmac-evil-through-link')
+`;
+  execFileSync('python3', ['-c', script, path]);
+  return path;
 }

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { parseAppspec } from '../../../functions/adapters/local/local-deployer/appspec';
+import { localBundleTargets } from '../../../functions/adapters/local/local-deployer/paths';
+import { bootScript, MASKED_UNITS } from '../../../functions/hosts/boot';
+import { execArgv } from '../../../functions/hosts/exec';
+import { run, tail } from '../../../functions/hosts/run';
+
+describe('host commands as data', () => {
+  it('runs commands inside a host through nsenter with only the given environment', () => {
+    expect(execArgv({ pid1: 42 }, ['bash', 'hook.sh'], { LIFECYCLE_EVENT: 'BeforeInstall' })).toEqual([
+      'nsenter',
+      '-t',
+      '42',
+      '-a',
+      '--',
+      '/usr/bin/env',
+      '-i',
+      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'LIFECYCLE_EVENT=BeforeInstall',
+      'bash',
+      'hook.sh',
+    ]);
+  });
+
+  it('boots on a tmpfs-backed overlay of / and never on the machine root', () => {
+    const script = bootScript({ name: 'h1', dir: '/data/hosts/h1', sharedDir: '/data/hosts/shared' });
+    expect(script).toContain(`mount -t tmpfs -o size=2g,mode=0755 tmpfs "$H"`);
+    expect(script).toContain('lowerdir=/,upperdir="$H/upper"');
+    expect(script).toContain(`-D "$H/root" -M 'h1'`);
+    expect(script).toContain(`--bind='/data/hosts/shared':/var/lib/tarmac-agent/shared`);
+    expect(script.indexOf('/etc/hostname')).toBeLessThan(script.indexOf('systemd-nspawn'));
+    expect(MASKED_UNITS).toContain('postgresql.service');
+  });
+});
+
+describe('run', () => {
+  it('kills the whole process group past the timeout', async () => {
+    const result = await run(['sh', '-c', 'sleep 30 & sleep 30; echo never'], { timeoutMs: 200, killGraceMs: 200 });
+    expect(result).toMatchObject({ timedOut: true, stdout: '' });
+  });
+
+  it('keeps the tail of the output', async () => {
+    const result = await run(['sh', '-c', 'for i in 1 2 3 4 5; do echo line$i; done; exit 3']);
+    expect(result.code).toBe(3);
+    expect(tail(result.output, 2)).toBe('line4\nline5');
+  });
+});
+
+describe('appspec for the local deployer', () => {
+  it('reads each event’s scripts and timeouts', () => {
+    const text = 'version: 0.0\nos: linux\nhooks:\n  BeforeInstall:\n    - location: hooks/b.sh\n      timeout: 300\n';
+    expect(parseAppspec(text)).toEqual({ BeforeInstall: [{ location: 'hooks/b.sh', timeoutSec: 300 }] });
+  });
+
+  it('fails on a hook location outside the bundle', () => {
+    const text = 'hooks:\n  BeforeInstall:\n    - location: ../../etc/x.sh\n';
+    expect(() => parseAppspec(text)).toThrow('must be a path inside the bundle');
+  });
+
+  it('points bundles at the shared release copy, the per-group secrets dir and the shared lock', () => {
+    expect(localBundleTargets('hello', 'staging', 'ab12')).toEqual({
+      releaseUrl: 'file:///var/lib/tarmac-agent/shared/releases/ab12.tar.gz',
+      secretsSource: { kind: 'dir', path: '/var/lib/tarmac-agent/secrets/hello-staging' },
+      migrationLock: { kind: 'dir', path: '/var/lib/tarmac-agent/shared/locks/hello-staging' },
+    });
+  });
+});
