@@ -94,3 +94,24 @@ describe('S3ArtifactStore on s3rver, beyond the contract', () => {
     expect(await artifacts.head('uploads/ci.tar.gz')).toEqual({ key: 'uploads/ci.tar.gz', sha256: '', size: 13 });
   });
 });
+
+describe('DynamoStateStore on dynalite, beyond the contract', () => {
+  const key = { pk: 'locks', sk: 'hello#production' };
+
+  it('lets exactly one of many concurrent create-only writes win', async () => {
+    const state = new DynamoStateStore({ table: await dynamo.createTable(`state-${++fresh}`), client: documents });
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, n) => state.put(key, { by: n }, { expectedVersion: null })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.name)).toEqual(
+      Array(7).fill('ConcurrentChangeError'),
+    );
+  });
+
+  it('gives concurrent unconditional writes distinct versions (the increment is atomic)', async () => {
+    const state = new DynamoStateStore({ table: await dynamo.createTable(`state-${++fresh}`), client: documents });
+    const versions = await Promise.all(Array.from({ length: 8 }, (_, n) => state.put(key, n)));
+    expect([...versions].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
