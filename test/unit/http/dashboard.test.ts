@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { recordHook } from '../../../functions/core/deployments';
+import { updateDeployment } from '../../../functions/state/deployments';
 import { putLock } from '../../../functions/state/locks';
 import { seedDeployment } from '../../support/dashboard-seed';
 import { type HttpHarness, httpHarness } from '../../support/http-harness';
 
-const TOKEN = 'dashboard-token-for-tests';
 let harness: HttpHarness | undefined;
 
 afterEach(() => {
@@ -12,9 +13,10 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-async function open(dashboardToken?: string): Promise<HttpHarness> {
+/** The app with no dashboard token, whatever the environment says. */
+async function open(): Promise<HttpHarness> {
   vi.stubEnv('TARMAC_DASHBOARD_TOKEN', '');
-  harness = await httpHarness(dashboardToken ? { override: () => ({ dashboardToken }) } : {});
+  harness = await httpHarness();
   return harness;
 }
 
@@ -86,6 +88,10 @@ describe('dashboard GET /', () => {
       reason: hostile,
       since: clock.now().toISOString(),
     });
+    const seeded = await seedDeployment(adapters.state, clock, { env: 'staging', version: '1.0.0', by: '<img src=y>' });
+    await updateDeployment(adapters.state, seeded.id, (d) =>
+      recordHook(d, 'h1', { event: 'ApplicationStart', status: 'failed', tail: '</pre><script>alert(3)</script>' }),
+    );
 
     const html = await (await app.request('/')).text();
 
@@ -94,6 +100,8 @@ describe('dashboard GET /', () => {
     expect(html).not.toContain('"><b>mallory');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;');
     expect(html).toContain('&quot;&gt;&lt;b&gt;mallory');
+    expect(html).toContain('<pre>&lt;/pre&gt;&lt;script&gt;alert(3)&lt;/script&gt;</pre>');
+    expect(html).toContain('cli by &lt;img src=y&gt;');
   });
 
   it('refreshes every 30 s when nothing runs or waits, and says when nothing is deployed', async () => {
@@ -123,57 +131,5 @@ describe('dashboard GET /deployments/:id', () => {
     expect(html).not.toContain('http-equiv="refresh"');
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain('There is no deployment <code>nope</code>');
-  });
-});
-
-describe('dashboard token', () => {
-  it('fails with a 401 page without a token, or with a wrong bearer, query or cookie', async () => {
-    const { app } = await open(TOKEN);
-
-    const none = await app.request('/');
-    const wrongBearer = await app.request('/', { headers: { authorization: `Bearer ${TOKEN}x` } });
-    const wrongQuery = await app.request('/?token=guess');
-    const wrongCookie = await app.request('/', { headers: { cookie: `tarmac_dashboard=${TOKEN}` } });
-    const detail = await app.request('/deployments/any');
-
-    for (const res of [none, wrongBearer, wrongQuery, wrongCookie, detail]) expect(res.status).toBe(401);
-    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="tarmac dashboard"');
-    expect(wrongQuery.headers.get('set-cookie')).toBeNull();
-    const page = await none.text();
-    expect(page).toContain('Dashboard token required');
-    expect(page).not.toContain('hello-staging');
-  });
-
-  it('accepts Authorization: Bearer with the token', async () => {
-    const { app } = await open(TOKEN);
-    const res = await app.request('/', { headers: { authorization: `Bearer ${TOKEN}` } });
-    expect(res.status).toBe(200);
-    expect(await res.text()).toContain('id="hello-staging"');
-  });
-
-  it('turns ?token= into an HttpOnly SameSite=Strict cookie (not the token itself) and redirects to /', async () => {
-    const { app } = await open(TOKEN);
-
-    const visit = await app.request(`/?token=${TOKEN}`);
-    const setCookie = visit.headers.get('set-cookie') ?? '';
-    const cookie = setCookie.split(';')[0] ?? '';
-    const next = await app.request('/', { headers: { cookie } });
-    const tampered = await app.request('/', { headers: { cookie: `${cookie.slice(0, -1)}0` } });
-
-    expect(visit.status).toBe(302);
-    expect(visit.headers.get('location')).toBe('/');
-    expect(setCookie).toMatch(/^tarmac_dashboard=[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict$/);
-    expect(setCookie).not.toContain(TOKEN);
-    expect(next.status).toBe(200);
-    expect(tampered.status).toBe(401);
-  });
-
-  it('takes the token from TARMAC_DASHBOARD_TOKEN and guards nothing but the dashboard', async () => {
-    vi.stubEnv('TARMAC_DASHBOARD_TOKEN', TOKEN);
-    harness = await httpHarness();
-
-    expect((await harness.app.request('/')).status).toBe(401);
-    expect((await harness.app.request('/', { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
-    expect((await harness.app.request('/health')).status).toBe(200);
   });
 });
