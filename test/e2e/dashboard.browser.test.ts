@@ -104,6 +104,7 @@ describe('dashboard in a real Chromium', () => {
       expect(await current.textContent()).toBe(version);
     }
     expect(await page.locator('#hello-production').textContent()).toContain('✗ h2 failed health check');
+    expect(await page.evaluate('document.compatMode')).toBe('CSS1Compat');
     // The CSP allows the stylesheet by hash: a wrong hash would leave the header unstyled.
     const headerColor = await page.locator('header.top').evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(headerColor).toBe('rgb(29, 35, 48)');

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../deps';
 import { MessagePage } from './pages';
+import { htmlPage } from './respond';
 
 /** Name of the cookie a `?token=` visit sets. */
 export const DASHBOARD_COOKIE = 'tarmac_dashboard';
@@ -43,8 +44,8 @@ export function dashboardAuth(token: string | undefined): MiddlewareHandler<AppE
 
 function unauthorizedPage(c: Context<AppEnv>): Response | Promise<Response> {
   c.header('WWW-Authenticate', 'Bearer realm="tarmac dashboard"');
-  c.header('Cache-Control', 'no-store');
-  return c.html(
+  return htmlPage(
+    c,
     <MessagePage title="Dashboard token required">
       <p>
         This dashboard is protected by a token (<code>TARMAC_DASHBOARD_TOKEN</code>). Open{' '}

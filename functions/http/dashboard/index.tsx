@@ -1,30 +1,14 @@
-import { type Context, Hono } from 'hono';
-import type { Child } from 'hono/jsx';
+import { Hono } from 'hono';
 import { getDeployment } from '../../state/deployments';
 import type { AppDeps, AppEnv } from '../deps';
 import { dashboardAuth } from './auth';
 import { loadDashboard } from './data';
 import { DashboardPage, DeploymentPage, MessagePage } from './pages';
-import { STYLESHEET_HASH } from './style';
+import { htmlPage as page } from './respond';
 
 /** Refresh period while a deployment runs or waits, and while nothing happens. */
 const ACTIVE_REFRESH_SEC = 5;
 const IDLE_REFRESH_SEC = 30;
-
-/**
- * Pages carry no script at all: the CSP forbids every script and allows only the inline stylesheet, by hash,
- * so even an escaping bug could not run code. Nothing is cached, nothing framed, no referrer leaks.
- */
-function page(c: Context<AppEnv>, body: Child, status: 200 | 404 = 200): Response | Promise<Response> {
-  c.header(
-    'Content-Security-Policy',
-    `default-src 'none'; style-src ${STYLESHEET_HASH}; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-  );
-  c.header('X-Content-Type-Options', 'nosniff');
-  c.header('Referrer-Policy', 'no-referrer');
-  c.header('Cache-Control', 'no-store');
-  return c.html(body as string, status);
-}
 
 /**
  * The read-only dashboard: `GET /` (every app and environment) and `GET /deployments/:id` (one deployment,

@@ -29,6 +29,7 @@ describe('dashboard token', () => {
 
     for (const res of [none, wrongBearer, wrongQuery, wrongCookie, detail]) expect(res.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="tarmac dashboard"');
+    expect(none.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
     expect(wrongQuery.headers.get('set-cookie')).toBeNull();
     const page = await none.text();
     expect(page).toContain('Dashboard token required');

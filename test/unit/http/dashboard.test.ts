@@ -58,6 +58,7 @@ describe('dashboard GET /', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'; style-src 'sha256-");
+    expect(html.startsWith('<!DOCTYPE html><html lang="en">')).toBe(true);
     expect(html).toContain('<meta http-equiv="refresh" content="5"/>');
     const staging = card(html, 'hello-staging');
     expect(staging).toMatch(/class="version"><a href="\/deployments\/[^"]+">1\.4\.0</);
