@@ -173,6 +173,8 @@ export type DeployerEvent =
       readonly error?: string;
       /** When the deployer rolled back by itself: the release id now serving. */
       readonly rolledBackTo?: string;
+      /** When the deployment failed (before an automatic rollback took the time up to `at`). */
+      readonly failedAt?: string;
     };
 
 /** Runs a bundle on a fleet. Progress arrives as {@link DeployerEvent}s (local callback, or EventBridge on AWS). */

@@ -94,7 +94,11 @@ export class CodeDeployDeployer implements Deployer {
       description: deploymentDescription(plan),
       autoRollbackConfiguration: {
         enabled: request.autoRollback,
-        events: ['DEPLOYMENT_FAILURE' as const, 'DEPLOYMENT_STOP_ON_REQUEST' as const],
+        events: [
+          'DEPLOYMENT_FAILURE' as const,
+          'DEPLOYMENT_STOP_ON_ALARM' as const,
+          'DEPLOYMENT_STOP_ON_REQUEST' as const,
+        ],
       },
     };
     try {

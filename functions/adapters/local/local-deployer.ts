@@ -77,23 +77,34 @@ export class LocalDeployer implements Deployer {
     }
     const error = `${result.failedEvent ?? 'deployment'} failed on ${result.host}\n${result.tail ?? ''}\n${await journalTail(this.options.hosts, result.host, plan)}`;
     log.warn({ host: result.host, event: result.failedEvent }, 'deployment failed');
+    // One outcome per deployment, sent once the automatic rollback (if any) is over: the fleet stays busy
+    // until the hosts serve the previous release again.
+    const failedAt = this.now();
+    const rollback = request.autoRollback ? await this.rollBack(plan, externalId, result.touched, log) : {};
     await this.emit({
       type: 'deployment.finished',
       deploymentId: plan.deploymentId,
-      status: 'failed',
+      status: rollback.to ? 'rolled_back' : 'failed',
       at: this.now(),
-      error,
+      failedAt,
+      error: rollback.problem ? `${error}\n${rollback.problem}` : error,
+      ...(rollback.to ? { rolledBackTo: rollback.to } : {}),
     });
-    if (request.autoRollback) await this.rollBack(plan, externalId, result.touched, error, log);
   }
 
-  private async rollBack(plan: DeploymentPlan, externalId: string, touched: string[], error: string, log: Logger) {
+  /** A new deployment of the last revision that succeeded everywhere, on the hosts the failed one touched. */
+  private async rollBack(
+    plan: DeploymentPlan,
+    externalId: string,
+    touched: string[],
+    log: Logger,
+  ): Promise<{ to?: string; problem?: string }> {
     const group = deploymentGroup(plan.app, plan.env);
     const good =
       touched.length > 0 ? await readGoodRevision(this.options.hosts, touched[0] as string, group) : undefined;
     if (!good || good.deploymentId === plan.deploymentId) {
       log.warn('no earlier good revision to roll back to');
-      return;
+      return {};
     }
     const id = `${plan.deploymentId}-rollback`;
     log.info({ to: good.release.id, hosts: touched }, 'rolling back');
@@ -108,16 +119,11 @@ export class LocalDeployer implements Deployer {
     const result = await this.rollout(revision, release, [touched], id, false);
     if (!result.ok) {
       log.error({ host: result.host, event: result.failedEvent }, 'rollback failed');
-      return;
+      return {
+        problem: `automatic rollback to ${good.release.id} failed on ${result.host} (${result.failedEvent ?? 'deployment'})`,
+      };
     }
-    await this.emit({
-      type: 'deployment.finished',
-      deploymentId: plan.deploymentId,
-      status: 'rolled_back',
-      at: this.now(),
-      error,
-      rolledBackTo: good.release.id,
-    });
+    return { to: good.release.id };
   }
 
   /** Deploy batch after batch; stop at the first batch with a failed host. */

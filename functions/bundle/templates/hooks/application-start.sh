@@ -22,6 +22,8 @@ run_migration() {
   for name in "${TARMAC_SECRETS[@]}"; do props+=(-p "LoadCredential=$name:$TARMAC_CREDENTIALS_DIR/$name"); done
   for entry in "${TARMAC_SERVICE_ENV[@]}"; do props+=(-p "Environment=$entry"); done
   props+=(-p "Environment=RELEASE_TMP=/run/$TARMAC_RUNTIME_DIRECTORY-migrate" -p "Environment=RELEASE_DISTRIBUTION=none")
+  # The migration records which deployment it ran for (tarmac-wide id, not the deployer's).
+  props+=(-p "Environment=TARMAC_DEPLOYMENT_ID=$TARMAC_DEPLOYMENT_ID")
   run systemd-run --quiet --wait --pipe --collect --service-type=exec \
     --unit="tarmac-$TARMAC_INSTANCE-migrate-$TARMAC_DEPLOYMENT_ID" "${props[@]}" \
     "$TARMAC_START_WRAPPER" --release-dir "$target" eval "$TARMAC_MIGRATE"

@@ -18,7 +18,7 @@ healthy() {
       log "last answer from $url: ${code:-none}"
       return 1
     }
-    sleep 1
+    sleep 0.2
   done
 }
 

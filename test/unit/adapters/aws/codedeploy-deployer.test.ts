@@ -59,7 +59,10 @@ describe('CodeDeployDeployer.start', () => {
       },
       deploymentConfigName: 'CodeDeployDefault.OneAtATime',
       description: 'tarmac deployment 01J9Z6S8Q4V5XG0W7M2N3P4R5T release r-0.1.0-abc correlation corr-42',
-      autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'] },
+      autoRollbackConfiguration: {
+        enabled: true,
+        events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'],
+      },
     });
   });
 
