@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startServer } from '../../http/serve';
+import { openLocalRuntime } from '../../local/runtime';
 import { loadConfig } from '../context';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
@@ -22,13 +23,22 @@ export function registerServe(program: Command, out: Output): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (opts: { port: number; host: string }) => {
       const options = program.opts<GlobalOptions>();
+      const config = loadConfig(options);
+      let worker = 'another process works this data dir';
       const server = await startServer({
-        config: loadConfig(options),
+        config,
         dataDir: options.data,
         port: opts.port,
         host: opts.host,
+        // The worker and the local deployer run in this process, over the same stores.
+        onStarted: async ({ adapters, logger }) => {
+          const githubToken = await adapters.secrets.get('_global', 'github_token');
+          const runtime = await openLocalRuntime({ dataDir: options.data, config, logger, adapters, githubToken });
+          if (runtime.runner) worker = 'worker and local deployer running';
+          return () => runtime.close();
+        },
       });
-      out.write(`tarmac serve: listening on ${server.url} (data ${options.data})\n`);
+      out.write(`tarmac serve: listening on ${server.url} (data ${options.data}; ${worker})\n`);
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
