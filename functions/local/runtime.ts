@@ -43,7 +43,8 @@ export async function openLocalRuntime(options: {
   /** Already opened stores (e.g. the server's); the caller keeps ownership. */
   adapters?: LocalAdapters;
 }): Promise<LocalRuntime> {
-  const adapters = options.adapters ?? openLocalAdapters(options.dataDir, options.clock ? { clock: options.clock } : {});
+  const adapters =
+    options.adapters ?? openLocalAdapters(options.dataDir, options.clock ? { clock: options.clock } : {});
   const ownsAdapters = !options.adapters;
   const { queue, state, clock } = adapters;
   const hosts = new HostManager({ dataDir: options.dataDir, logger: options.logger });
