@@ -1,5 +1,6 @@
 import type { Logger } from '../log';
 import type { JobQueue, ReceivedMessage } from '../ports';
+import { crashPoint } from './crash-points';
 import type { Worker } from './worker';
 
 export interface LocalRunnerOptions {
@@ -12,6 +13,8 @@ export interface LocalRunnerOptions {
   readonly visibilityTimeoutSec?: number;
   /** Sleep between empty polls. @default 100 */
   readonly idleMs?: number;
+  /** Seconds before a failed job is delivered again. @default min(60, 2^receiveCount) */
+  readonly retryAfterSec?: number;
 }
 
 /**
@@ -32,7 +35,7 @@ export function startLocalRunner(options: LocalRunnerOptions) {
       await queue.ack(message.receipt);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      const retryAfterSec = Math.min(60, 2 ** message.receiveCount);
+      const retryAfterSec = options.retryAfterSec ?? Math.min(60, 2 ** message.receiveCount);
       logger.warn(
         { event: 'message.retry', messageId: message.id, receiveCount: message.receiveCount, error: text },
         'job will be retried',
@@ -46,6 +49,7 @@ export function startLocalRunner(options: LocalRunnerOptions) {
       const free = concurrency - inFlight.size;
       const messages =
         free > 0 ? await queue.receive({ max: free, visibilityTimeoutSec: options.visibilityTimeoutSec ?? 300 }) : [];
+      if (messages.length > 0) crashPoint('after-receive');
       for (const message of messages) {
         const task = handle(message).finally(() => inFlight.delete(task));
         inFlight.add(task);

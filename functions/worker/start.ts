@@ -5,6 +5,7 @@ import { getDeployment, updateDeployment } from '../state/deployments';
 import { acquireFleet, putPending, releaseFleet, takeNextPending } from '../state/fleets';
 import { keys } from '../state/keys';
 import { getRelease } from '../state/releases';
+import { crashPoint } from './crash-points';
 import type { WorkerDeps } from './deps';
 
 /** Hosts of a fleet as the plan sees them. AWS fleets are resolved by CodeDeploy from the tag filter. */
@@ -43,12 +44,14 @@ export async function startDeployment(deps: WorkerDeps, deploymentId: string, op
   });
   const bundle =
     deployment.bundle ?? (await deps.artifacts.put(deps.packBundle({ instance, plan, target: deps.target })));
+  crashPoint('after-bundle');
   await updateDeployment(deps.state, deploymentId, (d) =>
     transition(d, 'in_progress', deps.clock.now(), { bundle: { key: bundle.key, sha256: bundle.sha256 } }),
   );
   log.info({ event: 'deployment.start', bundle: bundle.key, batches: plan.batches }, 'starting deployer');
   try {
     const { externalId } = await deps.deployer.start({ plan, bundle, autoRollback: true });
+    crashPoint('after-deployer-start');
     await deps.state.put(keys.externalRef(externalId), { deploymentId });
     return await updateDeployment(deps.state, deploymentId, (d) => ({ ...d, externalId }));
   } catch (error) {

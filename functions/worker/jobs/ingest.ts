@@ -2,6 +2,7 @@ import type { JobOf } from '../../core/jobs';
 import { contentKey, type Release, releaseId } from '../../core/releases';
 import { keys } from '../../state/keys';
 import { recordRelease } from '../../state/releases';
+import { crashPoint } from '../crash-points';
 import type { WorkerDeps } from '../deps';
 import type { JobRecord, JobResult } from '../once';
 import { deployPushedRelease } from './push';
@@ -54,6 +55,7 @@ export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: Job
     artifactKey,
     status: 'accepted',
   });
+  crashPoint('after-ingest');
   const message = created
     ? `${job.app} ${release.version} accepted (${release.sha256.slice(0, 12)}, ${release.size} bytes)`
     : `${job.app} ${release.version} already recorded (${release.sha256.slice(0, 12)})`;
