@@ -1,11 +1,55 @@
 import type { Command } from 'commander';
 import { formatAge } from '../../core/clock';
 import { allInstances } from '../../core/config';
-import { UnknownNameError } from '../../core/errors';
+import type { Deployment } from '../../core/deployments';
+import { TarmacError, UnknownNameError } from '../../core/errors';
+import type { EnvironmentSummary } from '../../http/read-api';
 import { stateReadApi } from '../../http/state-read-api';
 import { withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
+
+/** GET a JSON document of the tarmac read API (`--server`). */
+async function api<T>(server: string, path: string): Promise<T> {
+  const response = await fetch(`${server.replace(/\/$/, '')}/api${path}`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new TarmacError(`${server}/api${path}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function remoteSummaries(server: string, app?: string): Promise<EnvironmentSummary[]> {
+  const apps = app ? [app] : (await api<{ apps: { name: string }[] }>(server, '/apps')).apps.map((a) => a.name);
+  const all = await Promise.all(
+    apps.map((name) => api<{ environments: EnvironmentSummary[] }>(server, `/apps/${name}`)),
+  );
+  return all.flatMap((a) => a.environments);
+}
+
+function printSummaries(out: Output, summaries: readonly EnvironmentSummary[], now: Date): void {
+  for (const s of summaries) {
+    const current = s.current
+      ? `${s.current.version} (since ${formatAge(s.current.at, now)} ago)`
+      : '(nothing deployed)';
+    out.write(`${`${s.app}/${s.env}`.padEnd(24)} ${current}\n`);
+    if (s.lock) out.write(`  locked by ${s.lock.by} ${formatAge(s.lock.since, now)} ago: "${s.lock.reason}"\n`);
+    for (const p of s.pending) out.write(`  pending ${p.version} (${p.id}) requested by ${p.requestedBy}\n`);
+    const last = s.recent[0];
+    if (last) {
+      out.write(
+        `  last: ${last.version} ${last.status.replace('_', ' ')} ${formatAge(last.createdAt, now)} ago (${last.trigger} by ${last.requestedBy})\n`,
+      );
+    }
+  }
+}
+
+function printHistory(out: Output, app: string, env: string, history: readonly Deployment[]): void {
+  if (history.length === 0) return out.write(`${app}/${env}: no deployments yet\n`);
+  for (const d of history) {
+    const hosts = d.hosts.map((h) => `${h.host}:${h.status}`).join(' ');
+    out.write(
+      `${d.createdAt}  ${d.version.padEnd(12)} ${d.status.padEnd(11)} ${d.trigger.padEnd(8)} ${d.requestedBy.padEnd(10)} ${hosts}\n`,
+    );
+  }
+}
 
 export function registerStatus(program: Command, out: Output): void {
   program
@@ -14,29 +58,19 @@ export function registerStatus(program: Command, out: Output): void {
     .argument('[app]')
     .action(async (app?: string) => {
       const options = program.opts<GlobalOptions>();
+      const show = (summaries: EnvironmentSummary[]) =>
+        options.json
+          ? out.write(`${JSON.stringify(summaries, null, 2)}\n`)
+          : printSummaries(out, summaries, new Date());
+      if (options.server) return show(await remoteSummaries(options.server, app));
       await withLocalRuntime(
         options,
         async (runtime) => {
           const config = runtime.deps.config;
           if (app && !config.apps[app]) throw new UnknownNameError('app', app, Object.keys(config.apps));
           const read = stateReadApi(runtime.adapters.state);
-          const now = runtime.adapters.clock.now();
           const instances = allInstances(config).filter((i) => !app || i.app === app);
-          const summaries = await Promise.all(instances.map((i) => read.environment(i.app, i.env)));
-          if (options.json) return out.write(`${JSON.stringify(summaries, null, 2)}\n`);
-          for (const s of summaries) {
-            const current = s.current
-              ? `${s.current.version} (since ${formatAge(s.current.at, now)} ago)`
-              : '(nothing deployed)';
-            out.write(`${`${s.app}/${s.env}`.padEnd(24)} ${current}\n`);
-            if (s.lock) out.write(`  locked by ${s.lock.by} ${formatAge(s.lock.since, now)} ago: "${s.lock.reason}"\n`);
-            for (const p of s.pending) out.write(`  pending ${p.version} (${p.id}) requested by ${p.requestedBy}\n`);
-            const last = s.recent[0];
-            if (last)
-              out.write(
-                `  last: ${last.version} ${last.status.replace('_', ' ')} ${formatAge(last.createdAt, now)} ago (${last.trigger} by ${last.requestedBy})\n`,
-              );
-          }
+          show(await Promise.all(instances.map((i) => read.environment(i.app, i.env))));
         },
         { work: false },
       );
@@ -50,24 +84,25 @@ export function registerStatus(program: Command, out: Output): void {
     .option('--limit <n>', 'how many', '20')
     .action(async (app: string, env: string, opts: { limit: string }) => {
       const options = program.opts<GlobalOptions>();
+      const limit = Number.parseInt(opts.limit, 10) || 20;
+      const show = (history: Deployment[]) =>
+        options.json ? out.write(`${JSON.stringify(history, null, 2)}\n`) : printHistory(out, app, env, history);
+      if (options.server) {
+        return show(
+          (
+            await api<{ deployments: Deployment[] }>(
+              options.server,
+              `/apps/${app}/environments/${env}/deployments?limit=${limit}`,
+            )
+          ).deployments,
+        );
+      }
       await withLocalRuntime(
         options,
-        async (runtime) => {
-          const history = await stateReadApi(runtime.adapters.state).history(
-            app,
-            env,
-            Number.parseInt(opts.limit, 10) || 20,
-          );
-          if (options.json) return out.write(`${JSON.stringify(history, null, 2)}\n`);
-          if (history.length === 0) return out.write(`${app}/${env}: no deployments yet\n`);
-          for (const d of history) {
-            const hosts = d.hosts.map((h) => `${h.host}:${h.status}`).join(' ');
-            out.write(
-              `${d.createdAt}  ${d.version.padEnd(12)} ${d.status.padEnd(11)} ${d.trigger.padEnd(8)} ${d.requestedBy.padEnd(10)} ${hosts}\n`,
-            );
-          }
+        async (runtime) => show([...(await stateReadApi(runtime.adapters.state).history(app, env, limit))]),
+        {
+          work: false,
         },
-        { work: false },
       );
     });
 }

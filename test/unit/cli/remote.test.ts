@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLocalAdapters } from '../../../functions/adapters/local';
+import { main } from '../../../functions/cli/main';
+import { memoryOutput } from '../../../functions/cli/output';
+import { parseConfig } from '../../../functions/core/config';
+import { type RunningServer, startServer } from '../../../functions/http/serve';
+import { silentLogger } from '../../../functions/log';
+import { putLock } from '../../../functions/state/locks';
+import { EXAMPLE_CONFIG, SECRETS } from '../../support/http-harness';
+
+describe('tarmac --server (client of a running server)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tarmac-remote-'));
+  const adapters = openLocalAdapters(dir);
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    for (const [name, value] of Object.entries(SECRETS)) await adapters.secrets.set('_global', name, value);
+    await putLock(adapters.state, {
+      app: 'hello',
+      env: 'production',
+      by: 'alice',
+      reason: 'freeze',
+      since: new Date().toISOString(),
+    });
+    server = await startServer({ config: parseConfig(EXAMPLE_CONFIG), adapters, port: 0, logger: silentLogger() });
+  });
+  afterAll(async () => {
+    await server.close();
+    adapters.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tarmac = async (...args: string[]) => {
+    const out = memoryOutput();
+    const code = await main(['node', 'tarmac', '--server', server.url, ...args], out);
+    return { code, stdout: out.out.join(''), stderr: out.err.join('') };
+  };
+
+  it('shows status through the read API, with the lock', async () => {
+    const { code, stdout } = await tarmac('status');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/hello\/staging\s+\(nothing deployed\)/);
+    expect(stdout).toMatch(/hello\/production\s+\(nothing deployed\)\n {2}locked by alice \d+ s ago: "freeze"/);
+  });
+
+  it('shows history as JSON through the read API', async () => {
+    const { code, stdout } = await tarmac('--json', 'history', 'hello', 'staging');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([]);
+  });
+
+  it('fails naming the server answer for an unknown app', async () => {
+    const { code, stderr } = await tarmac('status', 'nope');
+    expect(code).toBe(1);
+    expect(stderr).toContain('HTTP 404');
+  });
+});
