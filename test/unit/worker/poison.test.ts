@@ -26,7 +26,8 @@ describe('local runner: poison messages', () => {
     h.close();
   });
 
-  const send = (dedupKey: string, body: unknown) => queue.send({ group: GROUP, dedupKey, body });
+  const send = (dedupKey: string, body: object) =>
+    queue.send({ group: GROUP, dedupKey, body: body as Parameters<SqliteQueue['send']>[0]['body'] });
   const job = (type: string, fields: Record<string, unknown>) => h.job(type as never, fields);
 
   async function drained(): Promise<void> {
