@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { SsmSecretStore } from '../../adapters/aws/ssm-secrets';
 import { FileSecretStore } from '../../adapters/local/file-secrets';
 import { instanceOf } from '../../core/config';
 import { TarmacError, UnknownNameError } from '../../core/errors';
@@ -13,6 +14,21 @@ import type { Output } from '../output';
 /** The local secret store under `--data`. */
 export function localSecrets(options: Pick<GlobalOptions, 'data'>): SecretStore {
   return new FileSecretStore(join(options.data, 'secrets'));
+}
+
+/** Builds the SSM store of `--aws`; injected so tests hand in a mocked SSM client. */
+export type AwsSecretStoreFactory = (region: string | undefined) => SecretStore;
+
+/**
+ * SecureStrings under `/tarmac` in the account and region the shell points at. Without a region the SDK's own
+ * chain decides (the profile's region), and fails at the first call when there is none.
+ */
+export const ssmSecretStore: AwsSecretStoreFactory = (region) =>
+  new SsmSecretStore({ prefix: '/tarmac', clientConfig: region ? { region } : {} });
+
+interface StoreOptions {
+  readonly aws?: boolean;
+  readonly region?: string;
 }
 
 async function readValue(opts: { valueFile?: string; stdin?: boolean }): Promise<string> {
@@ -28,65 +44,92 @@ async function readValue(opts: { valueFile?: string; stdin?: boolean }): Promise
   throw new TarmacError('give the value with --value-file <file> or --stdin (never on the command line)');
 }
 
-export function registerSecrets(program: Command, out: Output): void {
+/** `--aws`/`--region` on a subcommand: where its secrets live. */
+function withStoreOptions(command: Command): Command {
+  return command
+    .option('--aws', 'use SSM Parameter Store (/tarmac/…, SecureString) instead of the local store under --data')
+    .option('--region <region>', 'AWS region for --aws (default: AWS_REGION, then the AWS profile)');
+}
+
+/** Run one store call; an SDK without a region says so at the first call, and we say how to give one. */
+async function onStore<T>(opts: StoreOptions, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (opts.aws && /region is missing/i.test((error as Error)?.message ?? '')) {
+      throw new TarmacError('no AWS region for --aws — pass --region <region> or set AWS_REGION', {}, { cause: error });
+    }
+    throw error;
+  }
+}
+
+export function registerSecrets(program: Command, out: Output, awsStore: AwsSecretStoreFactory = ssmSecretStore): void {
   const secrets = program.command('secrets').description('manage secrets (values are never printed)');
+  const storeOf = (opts: StoreOptions): SecretStore =>
+    opts.aws ? awsStore(opts.region ?? process.env.AWS_REGION) : localSecrets(program.opts<GlobalOptions>());
 
-  secrets
-    .command('init')
-    .description('generate missing erlang_cookie and secret_key_base for an instance')
-    .argument('<app>')
-    .argument('<env>')
-    .action(async (app: string, env: string) => {
-      const options = program.opts<GlobalOptions>();
-      const config = loadConfig(options);
-      if (!config.apps[app]) throw new UnknownNameError('app', app, Object.keys(config.apps));
-      if (!config.apps[app].environments[env]) {
-        throw new UnknownNameError('environment', env, Object.keys(config.apps[app].environments));
-      }
-      const instance = instanceOf(config, app, env);
-      const store = localSecrets(options);
-      const created = await initInstanceSecrets(store, instance.secretScope);
-      const missing = (await store.listNames(instance.secretScope)).filter((n) => !instance.secrets.includes(n));
-      const stillMissing = instance.secrets.filter((n) => !created.includes(n));
-      const absent: string[] = [];
-      for (const name of stillMissing)
-        if ((await store.get(instance.secretScope, name)) === undefined) absent.push(name);
-      if (options.json) {
-        out.write(`${JSON.stringify({ scope: instance.secretScope, created, missing: absent, extra: missing })}\n`);
-        return;
-      }
-      out.write(
-        created.length
-          ? `${instance.secretScope}: generated ${created.join(', ')}\n`
-          : `${instance.secretScope}: nothing to generate\n`,
-      );
-      for (const name of absent) {
-        out.write(`  still missing: ${name} — tarmac secrets set ${instance.secretScope} ${name} --stdin\n`);
-      }
-    });
+  withStoreOptions(
+    secrets
+      .command('init')
+      .description('generate missing erlang_cookie and secret_key_base for an instance (never replaces one)')
+      .argument('<app>')
+      .argument('<env>'),
+  ).action(async (app: string, env: string, opts: StoreOptions) => {
+    const options = program.opts<GlobalOptions>();
+    const report = await onStore(opts, () => initSecrets(options, storeOf(opts), app, env));
+    if (options.json) {
+      out.write(`${JSON.stringify(report)}\n`);
+      return;
+    }
+    const { scope, created, missing } = report;
+    out.write(created.length ? `${scope}: generated ${created.join(', ')}\n` : `${scope}: nothing to generate\n`);
+    const aws = opts.aws ? ' --aws' : '';
+    for (const name of missing)
+      out.write(`  still missing: ${name} — tarmac secrets set ${scope} ${name} --stdin${aws}\n`);
+  });
 
-  secrets
-    .command('set')
-    .description('set a secret; scope is <app>/<env> or _global')
-    .argument('<scope>')
-    .argument('<name>')
-    .option('--value-file <file>', 'read the value from a file')
-    .option('--stdin', 'read the value from standard input')
-    .action(async (scope: string, name: string, opts: { valueFile?: string; stdin?: boolean }) => {
-      const value = await readValue(opts);
-      if (value.length === 0) throw new TarmacError(`the value for ${scope}/${name} is empty — nothing was written`);
-      await localSecrets(program.opts<GlobalOptions>()).set(scope, name, value);
-      out.write(`${scope}/${name}: set\n`);
-    });
+  withStoreOptions(
+    secrets
+      .command('set')
+      .description('set a secret (replacing its value); scope is <app>/<env> or _global')
+      .argument('<scope>')
+      .argument('<name>')
+      .option('--value-file <file>', 'read the value from a file')
+      .option('--stdin', 'read the value from standard input'),
+  ).action(async (scope: string, name: string, opts: StoreOptions & { valueFile?: string; stdin?: boolean }) => {
+    const value = await readValue(opts);
+    if (value.length === 0) throw new TarmacError(`the value for ${scope}/${name} is empty — nothing was written`);
+    await onStore(opts, () => storeOf(opts).set(scope, name, value));
+    out.write(`${scope}/${name}: set${opts.aws ? ' (SSM SecureString)' : ''}\n`);
+  });
 
-  secrets
-    .command('list')
-    .description('list secret names of a scope (never values)')
-    .argument('<scope>')
-    .action(async (scope: string) => {
-      const options = program.opts<GlobalOptions>();
-      const names = await localSecrets(options).listNames(scope);
-      if (options.json) out.write(`${JSON.stringify(names)}\n`);
-      else out.write(names.length ? `${names.join('\n')}\n` : `(no secrets in ${scope})\n`);
-    });
+  withStoreOptions(
+    secrets.command('list').description('list secret names of a scope (never values)').argument('<scope>'),
+  ).action(async (scope: string, opts: StoreOptions) => {
+    const options = program.opts<GlobalOptions>();
+    const names = await onStore(opts, () => storeOf(opts).listNames(scope));
+    if (options.json) out.write(`${JSON.stringify(names)}\n`);
+    else out.write(names.length ? `${names.join('\n')}\n` : `(no secrets in ${scope})\n`);
+  });
+}
+
+/**
+ * Create the generated secrets of `<app>/<env>` when missing, then compare the store's names (metadata only:
+ * no value is read back) with the instance's declared secrets.
+ */
+async function initSecrets(options: GlobalOptions, store: SecretStore, app: string, env: string) {
+  const config = loadConfig(options);
+  if (!config.apps[app]) throw new UnknownNameError('app', app, Object.keys(config.apps));
+  if (!config.apps[app].environments[env]) {
+    throw new UnknownNameError('environment', env, Object.keys(config.apps[app].environments));
+  }
+  const instance = instanceOf(config, app, env);
+  const created = await initInstanceSecrets(store, instance.secretScope);
+  const names = new Set([...(await store.listNames(instance.secretScope)), ...created]);
+  return {
+    scope: instance.secretScope,
+    created,
+    missing: instance.secrets.filter((n) => !names.has(n)),
+    extra: [...names].filter((n) => !instance.secrets.includes(n)).sort(),
+  };
 }
