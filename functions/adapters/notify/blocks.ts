@@ -1,4 +1,6 @@
+import { formatAge } from '../../core/clock';
 import type { Deployment } from '../../core/deployments';
+import type { EnvironmentSummary } from '../../http/read-api';
 
 const ICON: Record<string, string> = {
   pending: ':hourglass:',
@@ -25,5 +27,36 @@ export function deploymentBlocks(d: Deployment, text: string): unknown[] {
     { type: 'context', elements: facts.map((f) => ({ type: 'mrkdwn', text: f })) },
     ...(hosts.length ? [{ type: 'section', text: { type: 'mrkdwn', text: hosts.join('\n') } }] : []),
     ...(d.error ? [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${d.error.slice(-2500)}\`\`\`` } }] : []),
+  ];
+}
+
+/** Block Kit for `/tarmac status`: one section per environment with its release, lock and pending deploys. */
+export function statusBlocks(summaries: readonly EnvironmentSummary[], now: Date): unknown[] {
+  return summaries.map((s) => {
+    const current = s.current ? `*${s.current.version}* · ${formatAge(s.current.at, now)} ago` : '_nothing deployed_';
+    const lock = s.lock
+      ? `\n:lock: locked by ${s.lock.by} ${formatAge(s.lock.since, now)} ago: “${s.lock.reason}”`
+      : '';
+    const pending = s.pending.length ? `\n:hourglass: ${s.pending.map((p) => p.version).join(', ')} pending` : '';
+    const last = s.recent[0];
+    const recent = last
+      ? `\n${ICON[last.status] ?? ''} last: ${last.version} ${last.status.replace('_', ' ')} (${last.trigger} by ${last.requestedBy})`
+      : '';
+    return {
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*${s.app}/${s.env}* — ${current}${lock}${pending}${recent}` },
+    };
+  });
+}
+
+/** Block Kit for `/tarmac history`: a header and one line per deployment, newest first. */
+export function historyBlocks(app: string, env: string, deployments: readonly Deployment[], now: Date): unknown[] {
+  const lines = deployments.map(
+    (d) =>
+      `${ICON[d.status] ?? ''} *${d.version}* ${d.status.replace('_', ' ')} — ${d.trigger} by ${d.requestedBy}, ${formatAge(d.createdAt, now)} ago`,
+  );
+  return [
+    { type: 'header', text: { type: 'plain_text', text: `${app}/${env} — recent deployments` } },
+    { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') || '_no deployments yet_' } },
   ];
 }

@@ -1,9 +1,11 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
+import { historyBlocks, statusBlocks } from '../../adapters/notify/blocks';
 import { formatAge } from '../../core/clock';
 import type { AppDeps, AppEnv } from '../deps';
 import { enqueueOnce } from '../enqueue';
+import type { EnvironmentSummary } from '../read-api';
 import { methodNotAllowed, problem, requireContentType, tooLarge } from '../responses';
 import type { IntakeSecrets } from '../secrets';
 import { rawBody, slackSignature } from '../signatures';
@@ -69,8 +71,15 @@ export function slackRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppEnv>
   return routes;
 }
 
-function ephemeral(c: { json: (body: unknown, status: 200) => Response }, text: string): Response {
-  return c.json({ response_type: 'ephemeral', text }, 200);
+/** An answer only the user sees: text (the notification fallback) and, for status and history, Block Kit. */
+interface Answer {
+  readonly text: string;
+  readonly blocks?: unknown[];
+}
+
+function ephemeral(c: { json: (body: unknown, status: 200) => Response }, answer: string | Answer): Response {
+  const { text, blocks } = typeof answer === 'string' ? { text: answer, blocks: undefined } : answer;
+  return c.json({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) }, 200);
 }
 
 async function carryOut(
@@ -79,7 +88,7 @@ async function carryOut(
   triggerId: string,
   log: AppEnv['Variables']['log'],
   correlationId: string,
-): Promise<string> {
+): Promise<string | Answer> {
   if (decision.kind === 'reply') return decision.text;
   if (decision.kind === 'read') return readAnswer(deps, decision.command);
   const outcome = await enqueueOnce(deps, { source: 'slack', id: triggerId }, [decision.job], log);
@@ -90,23 +99,29 @@ async function carryOut(
 async function readAnswer(
   deps: AppDeps,
   command: Extract<SlackDecision, { kind: 'read' }>['command'],
-): Promise<string> {
+): Promise<string | Answer> {
   const read = deps.readApi;
   if (!read) return `${command.kind}: not available yet`;
   const now = deps.clock.now();
   if (command.kind === 'history') {
     const deployments = await read.history(command.app, command.env, 10);
-    if (deployments.length === 0) return `${command.app}/${command.env}: no deployments yet`;
+    if (deployments.length === 0) {
+      const text = `${command.app}/${command.env}: no deployments yet`;
+      return { text, blocks: historyBlocks(command.app, command.env, deployments, now) };
+    }
     const lines = deployments.map(
       (d) => `• ${d.version} ${d.status} — ${d.trigger} by ${d.requestedBy}, ${formatAge(d.createdAt, now)} ago`,
     );
-    return [`${command.app}/${command.env}, newest first:`, ...lines].join('\n');
+    const text = [`${command.app}/${command.env}, newest first:`, ...lines].join('\n');
+    return { text, blocks: historyBlocks(command.app, command.env, deployments, now) };
   }
   const apps = command.app ? [command.app] : Object.keys(deps.config.apps);
   const lines: string[] = [];
+  const summaries: EnvironmentSummary[] = [];
   for (const app of apps) {
     for (const env of Object.keys(deps.config.apps[app]?.environments ?? {})) {
       const summary = await read.environment(app, env);
+      summaries.push(summary);
       const current = summary.current
         ? `${summary.current.version} (${formatAge(summary.current.at, now)} ago)`
         : 'nothing deployed';
@@ -115,5 +130,5 @@ async function readAnswer(
       lines.push(`• ${app}/${env}: ${current}${lock}${pending}`);
     }
   }
-  return lines.join('\n');
+  return { text: lines.join('\n'), blocks: statusBlocks(summaries, now) };
 }

@@ -14,7 +14,10 @@ async function command(text: string, overrides: Record<string, string> = {}) {
     body,
     headers: slackHeaders(body, h.nowSec()),
   });
-  return { status: res.status, body: (await res.json()) as { response_type: string; text: string } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { response_type: string; text: string; blocks?: { text?: { text: string } }[] },
+  };
 }
 
 const replyTo = { slackResponseUrl: 'https://hooks.slack.com/commands/T1/1/abc' };
@@ -130,5 +133,27 @@ describe('POST /slack/commands', () => {
     expect(status).toContain('• hello/production: nothing deployed — locked by @bob: "freeze"');
     const history = (await command('history hello staging')).body.text;
     expect(history).toContain('• 1.0.0 succeeded — slack by @alice, 2 h ago');
+  });
+
+  it('formats status and history with Block Kit, text kept as the fallback', async () => {
+    h = await httpHarness({ override: (deps) => ({ readApi: stateReadApi(deps.state) }) });
+    await h.adapters.state.put(keys.lock('hello', 'production'), {
+      app: 'hello',
+      env: 'production',
+      by: '@bob',
+      reason: 'freeze',
+      since: '2029-12-31T23:00:00.000Z',
+    });
+    const status = (await command('status hello')).body;
+    expect(status.blocks?.map((b) => b.text?.text)).toEqual([
+      '*hello/staging* — _nothing deployed_',
+      '*hello/production* — _nothing deployed_\n:lock: locked by @bob 1 h ago: “freeze”',
+    ]);
+    const history = (await command('history hello staging')).body;
+    expect(history.blocks?.[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'hello/staging — recent deployments' },
+    });
+    expect(history.blocks?.[1]?.text?.text).toBe('_no deployments yet_');
   });
 });
