@@ -4,17 +4,33 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileSecretStore, SqliteQueue } from '../../functions/adapters/local';
+import { FileSecretStore, SqliteQueue, SqliteStateStore } from '../../functions/adapters/local';
 import { sha256Hex, signedJsonHeaders, signedUploadHeaders } from '../../functions/http/signing';
+import { keys } from '../../functions/state/keys';
 import { drain, githubHeaders, pushEvent, SECRETS } from '../support/http-harness';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 /** `tarmac serve` as a real process; resolves with its URL once it listens. */
-function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+function startServe(
+  dataDir: string,
+  extra: string[] = [],
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'bin/tarmac.ts', '--config', 'examples/tarmac.yml', '--data', dataDir, 'serve', '--port', '0'],
+    [
+      '--import',
+      'tsx',
+      'bin/tarmac.ts',
+      '--config',
+      'examples/tarmac.yml',
+      '--data',
+      dataDir,
+      'serve',
+      '--port',
+      '0',
+      ...extra,
+    ],
     { cwd: ROOT, env: { ...process.env, TARMAC_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -63,7 +79,8 @@ describe('tarmac serve (real process)', () => {
   });
 
   it('keeps a signed push and a signed build event as durable queue messages across a crash', async () => {
-    const server = await startServe(dataDir);
+    // Intake only, so the messages stay queued for the check (by default the server's worker takes them).
+    const server = await startServe(dataDir, ['--no-worker']);
     children.push(server.child);
 
     const pushed = await fetch(`${server.url}/webhooks/github`, {
@@ -106,6 +123,36 @@ describe('tarmac serve (real process)', () => {
       expect(jobs[1]?.artifactKey).toBe(key);
     } finally {
       queue.close();
+    }
+  });
+
+  it('runs, with its worker, the jobs queued while it was down', async () => {
+    const intake = await startServe(dataDir, ['--no-worker']);
+    children.push(intake.child);
+    const queued = await fetch(`${intake.url}/webhooks/github`, {
+      method: 'POST',
+      body: push,
+      headers: githubHeaders(push, 'push', 'serve-delivery-2'),
+    });
+    expect(queued.status).toBe(202);
+    intake.child.kill('SIGKILL');
+    await exited(intake.child);
+
+    const server = await startServe(dataDir);
+    children.push(server.child);
+    const state = new SqliteStateStore(join(dataDir, 'state.db'));
+    try {
+      const sha = (JSON.parse(push) as { after: string }).after;
+      let recorded = await state.get(keys.push('hello', sha));
+      for (let i = 0; i < 100 && !recorded; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        recorded = await state.get(keys.push('hello', sha));
+      }
+      expect(recorded?.value).toMatchObject({ branch: 'main', sha });
+    } finally {
+      state.close();
+      server.child.kill('SIGTERM');
+      await exited(server.child);
     }
   });
 

@@ -21,10 +21,11 @@ export function registerServe(program: Command, out: Output): void {
     .description('local mode: serve the intake (webhooks, Slack, uploads, read API) over the --data stores')
     .option('--port <port>', 'port to listen on (0: any free port)', portOf, 8787)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .action(async (opts: { port: number; host: string }) => {
+    .option('--no-worker', 'intake only: queue work for another process (tarmac serve or a CLI command) to run')
+    .action(async (opts: { port: number; host: string; worker: boolean }) => {
       const options = program.opts<GlobalOptions>();
       const config = loadConfig(options);
-      let worker = 'another process works this data dir';
+      let worker = opts.worker ? 'another process works this data dir' : 'intake only (--no-worker)';
       const server = await startServer({
         config,
         dataDir: options.data,
@@ -32,6 +33,7 @@ export function registerServe(program: Command, out: Output): void {
         host: opts.host,
         // The worker and the local deployer run in this process, over the same stores.
         onStarted: async ({ adapters, logger }) => {
+          if (!opts.worker) return undefined;
           const githubToken = await adapters.secrets.get('_global', 'github_token');
           const runtime = await openLocalRuntime({ dataDir: options.data, config, logger, adapters, githubToken });
           if (runtime.runner) worker = 'worker and local deployer running';
