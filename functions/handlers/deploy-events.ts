@@ -6,31 +6,16 @@
  */
 import { openAwsAdapters } from '../adapters/aws';
 import { type CodeDeployNotification, hostEvents, mapCodeDeployEvent } from '../adapters/aws/eventbridge';
-import { jobGroup } from '../core/jobs';
 import { createLogger } from '../log';
 import type { DeployerEvent } from '../ports';
-import { deploymentIdOfExternal, getDeployment } from '../state/deployments';
+import { deploymentIdOfExternal } from '../state/deployments';
+import { deployerEventKey, enqueueDeployerEvent } from '../worker/deployer-events';
 
 const aws = openAwsAdapters(process.env);
 const logger = createLogger({ name: 'tarmac-deploy-events', destination: process.stdout });
 
-async function enqueue(event: DeployerEvent, source: string): Promise<void> {
-  const deployment = await getDeployment(aws.state, event.deploymentId);
-  if (!deployment) return;
-  const key = `cd-${source}-${event.type}-${'host' in event ? `${event.host}-${event.event}` : ''}`.slice(0, 128);
-  await aws.queue.send({
-    group: jobGroup(() => deployment.fleet, deployment),
-    dedupKey: key,
-    body: {
-      type: 'deployer-event',
-      v: 1,
-      idempotencyKey: key,
-      correlationId: deployment.correlationId,
-      app: deployment.app,
-      event: { ...event },
-    },
-  });
-}
+const enqueue = (event: DeployerEvent, source: string) =>
+  enqueueDeployerEvent(aws, event, deployerEventKey(`cd-${source}`, event));
 
 export async function handler(input: CodeDeployNotification & { id: string }): Promise<void> {
   const event = await mapCodeDeployEvent(input, (externalId) => deploymentIdOfExternal(aws.state, externalId));
@@ -38,8 +23,7 @@ export async function handler(input: CodeDeployNotification & { id: string }): P
   logger.info({ event: 'codedeploy.event', deploymentId: event.deploymentId, type: event.type }, input['detail-type']);
   if (event.type === 'deployment.finished' && event.status !== 'succeeded') {
     const hosts = await aws.deployer.hostResults(input.detail.deploymentId);
-    for (const hostEvent of hostEvents(event.deploymentId, hosts, event.at))
-      await enqueue(hostEvent, `${input.id}-${hostEvent.type}`);
+    for (const hostEvent of hostEvents(event.deploymentId, hosts, event.at)) await enqueue(hostEvent, input.id);
   }
   await enqueue(event, input.id);
 }

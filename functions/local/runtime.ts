@@ -3,11 +3,10 @@ import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
 import { LocalDeployer } from '../adapters/local/local-deployer';
 import { createNotifier } from '../adapters/notify';
 import type { TarmacConfig } from '../core/config/schema';
-import { jobGroup } from '../core/jobs';
 import { HostManager } from '../hosts/manager';
 import type { Logger } from '../log';
 import type { Clock, DeployerEvent } from '../ports';
-import { getDeployment } from '../state/deployments';
+import { deployerEventKey, enqueueDeployerEvent } from '../worker/deployer-events';
 import type { WorkerDeps } from '../worker/deps';
 import { type LocalRunner, startLocalRunner } from '../worker/local-runner';
 import { checkReleaseStream, packPlanBundle } from '../worker/pack';
@@ -48,26 +47,12 @@ export async function openLocalRuntime(options: {
   const ownsAdapters = !options.adapters;
   const { queue, state, clock } = adapters;
   const hosts = new HostManager({ dataDir: options.dataDir, logger: options.logger });
-  const fleetOf = (app: string) => options.config.apps[app]?.fleet ?? app;
   let runner: LocalRunner | undefined;
   let sequence = 0;
   const onEvent = async (event: DeployerEvent) => {
-    const deployment = await getDeployment(state, event.deploymentId);
-    if (!deployment) return;
-    const key = `evt-${event.deploymentId}-${event.type}-${'host' in event ? `${event.host}-${event.event}-${event.status}` : ''}-${event.at}-${sequence++}`;
-    await queue.send({
-      group: jobGroup(fleetOf, deployment),
-      dedupKey: key,
-      body: {
-        type: 'deployer-event',
-        v: 1,
-        idempotencyKey: key,
-        correlationId: deployment.correlationId,
-        app: deployment.app,
-        event: { ...event },
-      },
-    });
-    runner?.nudge();
+    // The local deployer may report the same step twice (a restarted deployment): number every event.
+    const key = deployerEventKey('evt', event, `-${event.at}-${sequence++}`);
+    if (await enqueueDeployerEvent({ queue, state }, event, key)) runner?.nudge();
   };
   const deployer = new LocalDeployer({
     hosts,
