@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -7,24 +7,12 @@ import { parseConfig } from '../../functions/core/config';
 import { type RunningServer, startServer } from '../../functions/http/serve';
 import { type LocalRuntime, openLocalRuntime } from '../../functions/local/runtime';
 import { silentLogger } from '../../functions/log';
+import { assertChromium, CHROMIUM, CHROMIUM_ARGS, RESULTS } from '../support/chromium';
 import { seedDeployment } from '../support/dashboard-seed';
 import { FakeClock } from '../support/fake-clock';
 import { EXAMPLE_CONFIG, SECRETS } from '../support/http-harness';
 
-/** Debian's chromium (scripts/setup.sh installs it). Missing means this test fails: it never skips. */
-const CHROMIUM = process.env.TARMAC_CHROMIUM ?? '/usr/bin/chromium';
-const RESULTS = new URL('../../test-results/', import.meta.url).pathname;
 const TOKEN = 'e2e-dashboard-token';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** The browser's own function, used only inside `evaluate` (the project's types have no DOM lib). */
 declare const getComputedStyle: (element: unknown) => { backgroundColor: string };
@@ -39,11 +27,7 @@ describe('dashboard in a real Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM} — run scripts/setup.sh (apt-get install chromium) or set TARMAC_CHROMIUM`,
-      );
-    }
+    assertChromium();
     // Prepare: the local runtime (worker, not consuming the queue) and the real server over the same stores.
     vi.stubEnv('TARMAC_DASHBOARD_TOKEN', TOKEN);
     const config = parseConfig(EXAMPLE_CONFIG);
@@ -64,7 +48,7 @@ describe('dashboard in a real Chromium', () => {
     browser = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ARGS,
+      args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 900 },
     });
     page = browser.pages()[0] ?? (await browser.newPage());

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -11,6 +11,7 @@ import { type LocalRuntime, openLocalRuntime } from '../../functions/local/runti
 import { silentLogger } from '../../functions/log';
 import { deploymentHistory, getCurrent } from '../../functions/state/deployments';
 import { listReleases } from '../../functions/state/releases';
+import { assertChromium, CHROMIUM, CHROMIUM_ARGS, RESULTS } from '../support/chromium';
 import { buildFixture } from '../support/fixture';
 import { bootTestHosts, type TestHosts } from '../support/hosts';
 import { EXAMPLE_CONFIG, SECRETS } from '../support/http-harness';
@@ -18,8 +19,6 @@ import { githubPush, health, provisionSecrets, settledDeployment } from '../supp
 
 const SHA = { v1: '1'.repeat(40), v2: '2'.repeat(40), v3: '3'.repeat(40) };
 const PORTS = { staging: 4001, production: 4002 } as const;
-const CHROMIUM = process.env.TARMAC_CHROMIUM ?? '/usr/bin/chromium';
-const RESULTS = new URL('../../test-results/', import.meta.url).pathname;
 
 /**
  * The whole local pipeline on real systemd hosts: signed CI uploads and build events, signed GitHub pushes,
@@ -41,7 +40,7 @@ describe('local pipeline end to end (real hosts, real release, real browser)', (
     Promise.all(hosts.hosts.map(async (host) => (await health(host.address, port)).body.version));
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} — run scripts/setup.sh`);
+    assertChromium();
     tarballs = buildFixture();
     hosts = await bootTestHosts(2);
     runtime = await openLocalRuntime({ dataDir: hosts.dataDir, config, logger: silentLogger() });
@@ -140,16 +139,7 @@ describe('local pipeline end to end (real hosts, real release, real browser)', (
     const profile = mkdtempSync(join(tmpdir(), 'tarmac-chromium-'));
     const browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
     });
     try {
       const page = await browser.newPage();
