@@ -144,7 +144,7 @@ describe('local pipeline end to end (real hosts, real release, real browser)', (
     try {
       const page = await browser.newPage();
       await page.goto(`${server.url}/`);
-      const text = await page.locator('body').innerText();
+      const text = (await page.locator('body').textContent()) ?? '';
       expect(text).toMatch(/staging[\s\S]*1\.0\.0/);
       expect(text).toMatch(/production[\s\S]*2\.0\.0/);
       expect(text).toContain('db maintenance');

@@ -69,7 +69,11 @@ function notifierWithState() {
       repoOf: (app) => (app === 'hello' ? 'acme/hello' : undefined),
     },
   });
-  return { notifier, close: () => (state.close(), rmSync(dir, { recursive: true, force: true })) };
+  const close = () => {
+    state.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { notifier, close };
 }
 
 describe('notifier', () => {
