@@ -16,13 +16,14 @@ import Database from 'better-sqlite3';
 import { parseConfig } from '../../functions/core/config';
 import { openLocalRuntime } from '../../functions/local/runtime';
 import { createLogger } from '../../functions/log';
+import { getDeployment } from '../../functions/state/deployments';
 import { fleetHolder, listPending } from '../../functions/state/fleets';
 import { REPO_ROOT } from './fixture';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: worker-crash-child.ts <dataDir>');
 const FLEET = 'web';
-const GIVE_UP_MS = 150_000;
+const GIVE_UP_MS = 90_000;
 const skewFile = join(dataDir, 'test-clock-skew');
 let skew = existsSync(skewFile) ? Number(readFileSync(skewFile, 'utf8')) : 0;
 const clock = { now: () => new Date(Date.now() + skew) };
@@ -51,7 +52,14 @@ if (!runner) throw new Error(`another live process holds the worker lease of ${d
 const started = Date.now();
 let jumps = 0;
 for (;;) {
-  if (Date.now() - started > GIVE_UP_MS) throw new Error(`the worker did not finish within ${GIVE_UP_MS} ms`);
+  if (Date.now() - started > GIVE_UP_MS) {
+    const holder = await fleetHolder(runtime.adapters.state, FLEET);
+    const deployment = holder && (await getDeployment(runtime.adapters.state, holder.deploymentId));
+    const queued = queueDb.prepare('SELECT id, body, visible_at, receive_count FROM messages').all();
+    throw new Error(
+      `the worker did not finish within ${GIVE_UP_MS} ms: ${JSON.stringify({ holder, deployment, queued, skew })}`,
+    );
+  }
   await new Promise((resolve) => setTimeout(resolve, 100));
   const heads = headsSql.all() as Head[];
   const busy =
