@@ -24,7 +24,7 @@ const sizes = (process.argv[2] ?? '200,1000').split(',').map(Number);
 const root = new URL('..', import.meta.url).pathname;
 const config = join(root, 'examples', 'tarmac.yml');
 // Inside node_modules so the bundle's bare imports (AWS SDK, tar, better-sqlite3) resolve as in the repo.
-const childDir = join(root, 'node_modules', '.cache', 'tarmac-bench');
+const childDir = join(root, 'node_modules', '.cache', 'tarmac-bench-ingest');
 const childFile = join(childDir, `ingest-child-${process.pid}.mjs`);
 const work = mkdtempSync(join(tmpdir(), 'tarmac-bench-ingest-'));
 const s3 = await startS3rver('tarmac-bench');
