@@ -83,6 +83,10 @@ export async function openLocalRuntime(options: {
   if (options.work !== false) {
     lease = takeWorkerLease(join(options.dataDir, 'worker.pid'));
     if (lease) {
+      // This process alone works the queue now: what an earlier (dead) worker had received is due again.
+      const released = queue.releaseInFlight();
+      if (released > 0)
+        options.logger.warn({ event: 'queue.released', count: released }, 'messages of a stopped worker are due again');
       await recoverInterrupted(deps);
       runner = startLocalRunner({ worker, queue, logger: options.logger, idleMs: 50 });
     }

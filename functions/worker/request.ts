@@ -1,6 +1,6 @@
 import { formatAge } from '../core/clock';
 import { instanceOf } from '../core/config';
-import { type Deployment, type Trigger, transition } from '../core/deployments';
+import { type Deployment, isFinished, type Trigger, transition } from '../core/deployments';
 import type { Release } from '../core/releases';
 import { createDeployment, getCurrent, getDeployment, updateDeployment } from '../state/deployments';
 import { acquireFleet, putPending } from '../state/fleets';
@@ -30,6 +30,14 @@ export async function requestDeploy(deps: WorkerDeps, input: DeployRequestInput)
   const { app, env, release } = input;
   const now = deps.clock.now();
   const existing = await getDeployment(deps.state, input.deploymentId);
+  if (existing && isFinished(existing.status)) {
+    // A redelivered request whose deployment already ended: nothing to start again.
+    return {
+      outcome: 'done',
+      message: `${app}/${env}: deployment ${existing.id} already ${existing.status}`,
+      deploymentId: existing.id,
+    };
+  }
   if (!existing) {
     const refusal = await refuseIfLocked(deps, input);
     if (refusal) return refusal;

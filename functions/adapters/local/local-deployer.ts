@@ -5,6 +5,7 @@ import { type Logger, silentLogger } from '../../log';
 import type { Clock, Deployer, DeployerEvent, DeployRequest, SecretStore } from '../../ports';
 import { deployHost, type HostOutcome, type Revision } from './local-deployer/host-deployment';
 import type { PathCapableStore } from './local-deployer/host-files';
+import { clearInterruptedRun } from './local-deployer/interrupted';
 import { deploymentGroup } from './local-deployer/paths';
 import { type GoodRevision, journalTail, readGoodRevision, recordGoodRevision } from './local-deployer/records';
 import { releaseProvider } from './local-deployer/release-copy';
@@ -53,6 +54,7 @@ export class LocalDeployer implements Deployer {
   private async run(request: DeployRequest, externalId: string): Promise<void> {
     const { plan } = request;
     const log = this.logger.child({ deploymentId: plan.deploymentId, correlationId: plan.correlationId });
+    await clearInterruptedRun(this.options.hosts, plan, log);
     await this.emit({ type: 'deployment.started', deploymentId: plan.deploymentId, externalId, at: this.now() });
     const revision = this.revision(plan, externalId, request.bundle.key, plan.hookEnv);
     const release = { artifactKey: plan.release.artifactKey, sha256: plan.release.sha256 };

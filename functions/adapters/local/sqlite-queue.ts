@@ -136,6 +136,17 @@ export class SqliteQueue implements JobQueue {
     }));
   }
 
+  /**
+   * Make every message in flight visible again at once (their receipts stop working). Only for the one
+   * process that works this queue, taking over from a worker that died: its deliveries will never be acked,
+   * and waiting out their visibility timeout would hold up their whole group. Returns how many were released.
+   */
+  releaseInFlight(): number {
+    return this.db
+      .prepare('UPDATE messages SET visible_at = ?, receipt = NULL WHERE receipt IS NOT NULL AND visible_at > ?')
+      .run(this.clock.now().getTime(), this.clock.now().getTime()).changes;
+  }
+
   /** Messages not yet acknowledged or dead-lettered, in flight or not (for status pages and tests). */
   depth(): number {
     return (this.sql.depth.get() as { n: number }).n;

@@ -24,6 +24,18 @@ describe('SqliteQueue', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('releases the deliveries of a worker that died, so its group goes on without waiting out the timeout', async () => {
+    await queue.send({ group: 'g', dedupKey: 'a', body: job('a') });
+    await queue.send({ group: 'g', dedupKey: 'b', body: job('b') });
+    const [taken] = await queue.receive({ max: 1, visibilityTimeoutSec: 300 });
+    expect(queue.releaseInFlight()).toBe(1);
+    const [again] = await queue.receive({ max: 1, visibilityTimeoutSec: 300 });
+    expect(again).toMatchObject({ id: taken?.id, receiveCount: 2 });
+    await queue.ack(taken?.receipt ?? ''); // the dead worker's receipt no longer works
+    expect(queue.depth()).toBe(2);
+    expect(queue.releaseInFlight()).toBe(1);
+  });
+
   it('keeps messages, in flight state and dead letters across a reopen', async () => {
     await queue.send({ group: 'g', dedupKey: 'a', body: job('a') });
     await queue.send({ group: 'g', dedupKey: 'b', body: job('b') });

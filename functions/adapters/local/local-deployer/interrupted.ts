@@ -1,0 +1,48 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DeploymentPlan } from '../../../core/plans';
+import type { Hosts } from '../../../hosts/manager';
+import type { Logger } from '../../../log';
+import { deploymentGroup, revisionDir } from './paths';
+
+/**
+ * Before a deployment runs (again, after its worker died: local recovery), undo what a dead run left behind:
+ * - its hook processes, still running inside the hosts (they outlive the worker that started them) — found by
+ *   their PIDs through the deployment's own revision directory in their command line, and killed, so a stale
+ *   ValidateService cannot switch `current` back under the new run;
+ * - its transient migration unit;
+ * - a migration claim never marked done, which would make every host wait for it forever: it is removed and
+ *   the migration runs again (migrations must be idempotent, as Ecto's are).
+ * Safe because one process alone works a data dir (the worker lease) and this deployer is not running it.
+ * On a first run there is no revision directory yet and nothing is touched.
+ */
+export async function clearInterruptedRun(hosts: Hosts, plan: DeploymentPlan, logger: Logger): Promise<void> {
+  const group = deploymentGroup(plan.app, plan.env);
+  const revision = revisionDir(group, plan.deploymentId);
+  const unit = `tarmac-${plan.app}-${plan.env}-migrate-${plan.deploymentId}.service`;
+  const script = [
+    'rev=$1; unit=$2',
+    '[ -d "$rev" ] || exit 0',
+    'pids=$(pgrep -f -- "$rev/" || true)',
+    '[ -z "$pids" ] || kill -KILL $pids',
+    'systemctl stop "$unit" 2>/dev/null || true',
+    'echo cleared',
+  ].join('\n');
+  const results = await Promise.all(
+    plan.batches
+      .flat()
+      .map((host) =>
+        hosts.exec(host, ['sh', '-c', script, 'clear', revision, unit], { timeoutMs: 60_000 }).catch(() => undefined),
+      ),
+  );
+  if (results.some((r) => r?.stdout.includes('cleared'))) {
+    logger.warn({ deploymentId: plan.deploymentId }, 'stopped what an interrupted run of this deployment left running');
+  }
+  const claim = join(hosts.sharedDir, 'locks', group, plan.deploymentId);
+  if (!existsSync(claim)) return;
+  const statusFile = join(claim, 'status');
+  const status = existsSync(statusFile) ? readFileSync(statusFile, 'utf8').split(' ')[0] : 'running';
+  if (status === 'done') return;
+  rmSync(claim, { recursive: true, force: true });
+  logger.warn({ deploymentId: plan.deploymentId, status }, 'cleared the migration claim of an interrupted run');
+}
