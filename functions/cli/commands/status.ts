@@ -42,7 +42,7 @@ function printSummaries(out: Output, summaries: readonly EnvironmentSummary[], n
 }
 
 function printHistory(out: Output, app: string, env: string, history: readonly Deployment[]): void {
-  if (history.length === 0) return out.write(`${app}/${env}: no deployments yet\n`);
+  if (history.length === 0) out.write(`${app}/${env}: no deployments yet\n`);
   for (const d of history) {
     const hosts = d.hosts.map((h) => `${h.host}:${h.status}`).join(' ');
     out.write(
