@@ -2,20 +2,21 @@ import type { JobOf } from '../../core/jobs';
 import { contentKey, type Release, releaseId } from '../../core/releases';
 import { keys } from '../../state/keys';
 import { recordRelease } from '../../state/releases';
+import { checkAndStore } from '../check-and-store';
 import { crashPoint } from '../crash-points';
 import type { WorkerDeps } from '../deps';
 import type { JobRecord, JobResult } from '../once';
 import { deployPushedRelease } from './push';
 
 /**
- * Validate an uploaded tarball by streaming it through the release checker (no extraction), store it
- * content-addressed, record the release, and — when a push for the same sha already arrived — start the
+ * Validate an uploaded tarball by streaming it through the release checker (no extraction) while storing it
+ * content-addressed (one read of the upload), record the release, and — when a push for the same sha already arrived — start the
  * continuous delivery deploy. A rejected artifact is recorded as rejected with the reason; nothing else changes.
  */
 export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: JobRecord): Promise<JobResult> {
   const app = deps.config.apps[job.app];
   if (!app) return { outcome: 'rejected', message: `unknown app ${job.app}` };
-  const check = await deps.checkRelease(await deps.artifacts.get(job.artifactKey), { releaseName: app.release });
+  const { check, stored } = await checkAndStore(deps, job.artifactKey, app.release);
   const now = deps.clock.now().toISOString();
   const base = {
     app: job.app,
@@ -41,12 +42,8 @@ export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: Job
     await deps.notifier.notify({ kind: 'rejected', text: message, correlationId: job.correlationId });
     return { outcome: 'rejected', message };
   }
-  let artifactKey = job.artifactKey;
-  if (artifactKey !== contentKey(check.sha256)) {
-    const stored = await deps.artifacts.put(await deps.artifacts.get(job.artifactKey));
-    if (stored.sha256 !== check.sha256) throw new Error(`artifact ${job.artifactKey} changed while it was ingested`);
-    artifactKey = stored.key;
-  }
+  const artifactKey = stored?.key ?? job.artifactKey;
+  if (artifactKey !== contentKey(check.sha256)) throw new Error(`artifact ${artifactKey} is not content-addressed`);
   const { release, created } = await recordRelease(deps.state, {
     ...base,
     sha256: check.sha256,

@@ -1,0 +1,48 @@
+import { PassThrough, Readable } from 'node:stream';
+import type { StoredObject } from '../ports';
+import type { CheckResult, WorkerDeps } from './deps';
+
+export interface CheckedUpload {
+  readonly check: CheckResult;
+  /** The content-addressed copy, when the check passed (and the upload was not content-addressed already). */
+  readonly stored?: StoredObject;
+}
+
+/**
+ * Read an upload once and feed the same bytes to the release checker and to a content-addressed put, so
+ * ingest costs one read and one write instead of two reads. A rejected upload leaves no copy behind.
+ */
+export async function checkAndStore(
+  deps: Pick<WorkerDeps, 'artifacts' | 'checkRelease'>,
+  key: string,
+  releaseName: string,
+): Promise<CheckedUpload> {
+  const source = Readable.from(await deps.artifacts.get(key), { objectMode: false });
+  if (key.startsWith('sha256/')) return { check: await deps.checkRelease(source, { releaseName }) };
+  const toCheck = new PassThrough();
+  const toStore = new PassThrough();
+  source.pipe(toCheck);
+  source.pipe(toStore);
+  source.once('error', (error) => {
+    toCheck.destroy(error);
+    toStore.destroy(error);
+  });
+  const storing = deps.artifacts.put(toStore).then(
+    (stored) => ({ stored }),
+    (error: unknown) => ({ error }),
+  );
+  const check = await deps.checkRelease(toCheck, { releaseName });
+  if (!check.ok) {
+    // The checker stopped reading at the offending entry: stop the copy too and drop what it wrote.
+    source.unpipe(toStore);
+    toStore.destroy(new Error('the release was rejected'));
+    source.destroy();
+    const outcome = await storing;
+    if ('stored' in outcome) await deps.artifacts.delete(outcome.stored.key);
+    return { check };
+  }
+  const outcome = await storing;
+  if ('error' in outcome) throw outcome.error;
+  if (outcome.stored.sha256 !== check.sha256) throw new Error(`artifact ${key} changed while it was ingested`);
+  return { check, stored: outcome.stored };
+}
