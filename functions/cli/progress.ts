@@ -19,14 +19,8 @@ export class DeploymentProgress {
 
   update(d: Deployment): void {
     const elapsed = `${((this.options.now() - this.options.startedAt) / 1000).toFixed(1)}s`;
-    if (d.status !== this.lastStatus) {
-      this.lastStatus = d.status;
-      this.line(
-        { type: 'deployment', id: d.id, status: d.status, elapsed },
-        `${d.app}/${d.env} ${d.version}: ${d.status.replace('_', ' ')}`,
-        elapsed,
-      );
-    }
+    // The outcome comes after the last host step it follows from; a start comes before the first.
+    if (!isFinished(d.status)) this.status(d, elapsed);
     for (const host of d.hosts) {
       for (const e of host.events) {
         const key = `${host.host}|${e.event}|${e.status}`;
@@ -43,6 +37,17 @@ export class DeploymentProgress {
         }
       }
     }
+    if (isFinished(d.status)) this.status(d, elapsed);
+  }
+
+  private status(d: Deployment, elapsed: string): void {
+    if (d.status === this.lastStatus) return;
+    this.lastStatus = d.status;
+    this.line(
+      { type: 'deployment', id: d.id, status: d.status, elapsed },
+      `${d.app}/${d.env} ${d.version}: ${d.status.replace('_', ' ')}`,
+      elapsed,
+    );
   }
 
   /** Print the outcome; true when the deployment succeeded. */

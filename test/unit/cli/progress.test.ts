@@ -62,9 +62,9 @@ describe('deployment progress', () => {
       [
         '[   0.0s] hello/staging 2.0.0: in progress',
         '[   1.5s] h1 BeforeInstall succeeded',
-        '[   3.0s] hello/staging 2.0.0: rolled back',
         '[   3.0s] h1 ValidateService failed',
         '    curl: 500',
+        '[   3.0s] hello/staging 2.0.0: rolled back',
         '    ValidateService failed on h1',
         '    health check: HTTP 500',
         '',
@@ -87,8 +87,8 @@ describe('deployment progress', () => {
     expect(lines).toEqual([
       { type: 'deployment', id: 'D1', status: 'in_progress', elapsed: '0.0s' },
       { type: 'hook', host: 'h1', event: 'BeforeInstall', status: 'succeeded', elapsed: '1.5s' },
-      { type: 'deployment', id: 'D1', status: 'rolled_back', elapsed: '3.0s' },
       { type: 'hook', host: 'h1', event: 'ValidateService', status: 'failed', elapsed: '3.0s' },
+      { type: 'deployment', id: 'D1', status: 'rolled_back', elapsed: '3.0s' },
     ]);
   });
 
