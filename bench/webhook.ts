@@ -220,7 +220,7 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
     const tarmac = await startProcess(
-      ['bin/tarmac.ts', '--config', 'examples/tarmac.yml', '--data', dataDir, 'serve', '--port', '0'],
+      ['bin/tarmac.ts', '--config', 'examples/tarmac.yml', '--data', dataDir, 'serve', '--port', '0', '--no-worker'],
       {},
       join(work, 'serve.log'),
     );
