@@ -3,6 +3,7 @@
  * cold start from the stack's environment and the bundled tarmac.yml; only the SDK clients the intake uses
  * are loaded (no CodeDeploy), to keep the cold path small.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -40,14 +41,20 @@ const state = new DynamoStateStore({
   clock: systemClock,
 });
 
+const secrets = new SsmSecretStore({
+  client: new SSMClient({ region }),
+  ...(env.TARMAC_SSM_PREFIX ? { prefix: env.TARMAC_SSM_PREFIX } : {}),
+});
+// A Function URL is public: without a configured token (`tarmac secrets set _global dashboard_token --aws`)
+// the dashboard is closed with a random token nobody knows, rather than open to the internet.
+const dashboardToken = (await secrets.get('_global', 'dashboard_token')) ?? randomBytes(32).toString('hex');
+
 const app = createApp({
   config: parseConfig(readFileSync(configFile, 'utf8'), configFile),
   queue: new SqsQueue({ queueUrl: env.TARMAC_QUEUE_URL as string, client: new SQSClient({ region }) }),
   state,
-  secrets: new SsmSecretStore({
-    client: new SSMClient({ region }),
-    ...(env.TARMAC_SSM_PREFIX ? { prefix: env.TARMAC_SSM_PREFIX } : {}),
-  }),
+  secrets,
+  dashboardToken,
   artifacts: new S3ArtifactStore({ bucket, client: s3, ...(kmsKeyId ? { kmsKeyId } : {}) }),
   uploadUrls: new S3UploadUrls({ bucket, client: s3 }),
   clock: systemClock,

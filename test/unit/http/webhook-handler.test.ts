@@ -1,8 +1,18 @@
+import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { httpApiV2Event } from '../../fixtures/events/http-api-v2';
 
 describe('functions/handlers/webhook.ts (the Lambda composition root)', () => {
-  afterAll(() => vi.unstubAllEnvs());
+  // No dashboard token in SSM: the only call the cold start makes.
+  const ssm = mockClient(SSMClient);
+  ssm
+    .on(GetParameterCommand, { Name: '/tarmac/_global/dashboard_token' })
+    .rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    ssm.restore();
+  });
 
   it('builds the app from the stack environment and the bundled tarmac.yml, and answers /health', async () => {
     vi.stubEnv('AWS_REGION', 'eu-west-1');
@@ -13,6 +23,8 @@ describe('functions/handlers/webhook.ts (the Lambda composition root)', () => {
     const { handler } = await import('../../../functions/handlers/webhook');
     const result = await handler(httpApiV2Event('GET', '/health'));
     expect(result).toMatchObject({ statusCode: 200, body: '{"status":"ok"}' });
+    // On a public Function URL the dashboard is closed unless a token was configured.
+    expect(await handler(httpApiV2Event('GET', '/'))).toMatchObject({ statusCode: 401 });
   });
 
   it('fails at cold start naming every missing variable', async () => {
