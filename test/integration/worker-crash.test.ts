@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -75,11 +75,9 @@ async function killMidHook(worker: ReturnType<typeof runWorker>, hook: string): 
   return exit;
 }
 
-/** Send jobs as the intake would, at the time the data dir's workers live in (see worker-crash-child.ts). */
+/** Send jobs as the intake would. */
 async function enqueue(jobs: Job[]): Promise<void> {
-  const skewFile = join(dataDir, 'test-clock-skew');
-  const skew = existsSync(skewFile) ? Number(readFileSync(skewFile, 'utf8')) : 0;
-  const queue = new SqliteQueue(join(dataDir, 'queue.db'), { clock: { now: () => new Date(Date.now() + skew) } });
+  const queue = new SqliteQueue(join(dataDir, 'queue.db'));
   try {
     for (const job of jobs) {
       await queue.send({ group: jobGroup(() => 'web', job), dedupKey: job.idempotencyKey, body: job });
