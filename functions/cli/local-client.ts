@@ -1,5 +1,7 @@
 import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
 import type { Deployment } from '../core/deployments';
 import { isFinished } from '../core/deployments';
 import { TarmacError } from '../core/errors';
@@ -24,7 +26,11 @@ export async function withLocalRuntime<T>(
   { work = true }: { work?: boolean } = {},
 ): Promise<T> {
   const config = loadConfig(options);
-  const logger = createLogger({ level: process.env.TARMAC_LOG_LEVEL ?? 'warn' });
+  // Structured logs go to the data dir (one JSON event per line); the terminal shows progress only.
+  const logger = createLogger({
+    level: process.env.TARMAC_LOG_LEVEL ?? 'info',
+    destination: pino.destination({ dest: join(options.data, 'tarmac.log'), mkdir: true, sync: true }),
+  });
   const runtime = await openLocalRuntime({ dataDir: options.data, config, logger, work });
   try {
     return await fn(runtime);

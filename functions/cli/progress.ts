@@ -10,6 +10,8 @@ const MARK: Record<string, string> = { in_progress: '…', succeeded: '✓', fai
  */
 export class DeploymentProgress {
   private readonly seen = new Set<string>();
+  /** Output lines already shown under a failed hook, not repeated in the deployment's error. */
+  private readonly shown = new Set<string>();
   private lastStatus: string | undefined;
 
   constructor(
@@ -34,6 +36,7 @@ export class DeploymentProgress {
         );
         if (e.status === 'failed' && e.tail && !this.options.json) {
           this.out.write(`${indent(e.tail)}\n`);
+          for (const line of e.tail.split('\n')) this.shown.add(line);
         }
       }
     }
@@ -54,7 +57,10 @@ export class DeploymentProgress {
   finish(d: Deployment): boolean {
     this.update(d);
     if (!isFinished(d.status)) return false;
-    if (d.error && !this.options.json) this.out.write(`${indent(d.error.split('\n').slice(-30).join('\n'))}\n`);
+    if (d.error && !this.options.json) {
+      const rest = d.error.split('\n').filter((line) => line.trim() !== '' && !this.shown.has(line));
+      if (rest.length > 0) this.out.write(`${indent(rest.slice(-30).join('\n'))}\n`);
+    }
     return d.status === 'succeeded';
   }
 

@@ -92,6 +92,16 @@ describe('deployment progress', () => {
     ]);
   });
 
+  it('does not repeat hook output that the deployment error quotes again', () => {
+    const out = memoryOutput(false);
+    const progress = new DeploymentProgress(out, { json: false, startedAt: 0, now: () => 0 });
+    const failed = snapshots.at(-1) as Deployment;
+    progress.finish({ ...failed, error: 'ValidateService failed on h1\ncurl: 500\njournal: boom' });
+    const text = out.out.join('');
+    expect(text.match(/curl: 500/g)).toHaveLength(1);
+    expect(text).toContain('    journal: boom');
+  });
+
   it('reports success only for a succeeded deployment', () => {
     const progress = new DeploymentProgress(memoryOutput(), { json: false, startedAt: 0, now: () => 0 });
     expect(progress.finish({ ...base, status: 'succeeded' })).toBe(true);
