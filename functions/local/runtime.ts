@@ -6,14 +6,39 @@ import type { TarmacConfig } from '../core/config/schema';
 import { HostManager } from '../hosts/manager';
 import type { Logger } from '../log';
 import type { Clock, DeployerEvent } from '../ports';
+import type { FleetSlot } from '../state/fleets';
 import { deployerEventKey, enqueueDeployerEvent } from '../worker/deployer-events';
 import type { WorkerDeps } from '../worker/deps';
 import { type LocalRunner, startLocalRunner } from '../worker/local-runner';
 import { checkReleaseStream, packPlanBundle } from '../worker/pack';
-import { recoverInterrupted } from '../worker/recover';
+import { fleetHolders, recoverInterrupted } from '../worker/recover';
 import { localBundleTarget } from '../worker/targets';
 import { createWorker, type Worker } from '../worker/worker';
 import { takeWorkerLease, type WorkerLease } from './lease';
+
+/**
+ * Resume what a dead worker left running — after the work it had already queued (its deployer events above
+ * all, up to a deployment's outcome) has been applied, so a deployment that in fact finished is not run again
+ * alongside the next one. Waits at most `quietMs` for the queue to empty.
+ */
+async function recoverAfterQueuedWork(
+  deps: WorkerDeps,
+  interrupted: FleetSlot[],
+  runningHere: (deploymentId: string) => boolean,
+  queue: LocalAdapters['queue'],
+  logger: Logger,
+  quietMs = 15_000,
+) {
+  const deadline = Date.now() + quietMs;
+  while (queue.depth() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  try {
+    const resumed = await recoverInterrupted(deps, interrupted, runningHere);
+    if (resumed.length > 0)
+      logger.warn({ event: 'deployment.resumed', deployments: resumed }, 'resumed interrupted deployments');
+  } catch (error) {
+    logger.error({ event: 'recovery.failed', error: String(error) }, 'could not resume interrupted deployments');
+  }
+}
 
 export interface LocalRuntime {
   readonly adapters: LocalAdapters;
@@ -80,6 +105,7 @@ export async function openLocalRuntime(options: {
   };
   const worker = createWorker(deps);
   let lease: WorkerLease | undefined;
+  let recovery: Promise<void> | undefined;
   if (options.work !== false) {
     lease = takeWorkerLease(join(options.dataDir, 'worker.pid'));
     if (lease) {
@@ -87,8 +113,9 @@ export async function openLocalRuntime(options: {
       const released = queue.releaseInFlight();
       if (released > 0)
         options.logger.warn({ event: 'queue.released', count: released }, 'messages of a stopped worker are due again');
-      await recoverInterrupted(deps);
+      const interrupted = await fleetHolders(deps);
       runner = startLocalRunner({ worker, queue, logger: options.logger, idleMs: 50 });
+      recovery = recoverAfterQueuedWork(deps, interrupted, (id) => deployer.isRunning(id), queue, options.logger);
     }
   }
   return {
@@ -99,6 +126,7 @@ export async function openLocalRuntime(options: {
     deployer,
     runner,
     async close() {
+      await recovery;
       await runner?.stop();
       await deployer.settled();
       lease?.release();

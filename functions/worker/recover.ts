@@ -1,18 +1,32 @@
 import { getDeployment } from '../state/deployments';
-import { fleetHolder } from '../state/fleets';
+import { type FleetSlot, fleetHolder } from '../state/fleets';
 import type { WorkerDeps } from './deps';
 import { startDeployment, startNextPending } from './start';
 
+/** The deployments holding their fleets now: at start, those a dead worker was running. */
+export async function fleetHolders(deps: Pick<WorkerDeps, 'config' | 'state'>): Promise<FleetSlot[]> {
+  const holders = await Promise.all(Object.keys(deps.config.fleets).map((fleet) => fleetHolder(deps.state, fleet)));
+  return holders.filter((h): h is FleetSlot => h !== undefined);
+}
+
 /**
- * Local mode, at start: the in-process deployer died with the previous worker, so a deployment that held its
- * fleet is run again from its recorded plan and bundle (the hooks are safe to run twice) and ends healthy or
- * rolled back. Then anything that waited for a free fleet starts.
+ * Local mode, at start: the in-process deployer died with the previous worker, so a deployment it was running
+ * (`interrupted`, taken before this process started working) that still holds its fleet is run again from its
+ * recorded plan and bundle (the hooks are safe to run twice) and ends healthy or rolled back. Deployments this
+ * process started since are left alone. Then anything that waited for a free fleet starts.
  */
-export async function recoverInterrupted(deps: WorkerDeps): Promise<string[]> {
+export async function recoverInterrupted(
+  deps: WorkerDeps,
+  interrupted: readonly FleetSlot[],
+  runningHere: (deploymentId: string) => boolean = () => false,
+): Promise<string[]> {
   const resumed: string[] = [];
   for (const fleet of Object.keys(deps.config.fleets)) {
     const holder = await fleetHolder(deps.state, fleet);
     if (holder) {
+      // Started by this process since (a redelivered request resumed it already): not interrupted any more.
+      if (!interrupted.some((slot) => slot.deploymentId === holder.deploymentId)) continue;
+      if (runningHere(holder.deploymentId)) continue;
       const deployment = await getDeployment(deps.state, holder.deploymentId);
       if (deployment && (deployment.status === 'in_progress' || deployment.status === 'pending')) {
         deps.logger.warn(

@@ -46,6 +46,11 @@ export class LocalDeployer implements Deployer {
     return { externalId };
   }
 
+  /** True while this deployer runs the deployment (a worker that died took its runs with it). */
+  isRunning(deploymentId: string): boolean {
+    return this.running.has(`local-${deploymentId}`);
+  }
+
   /** Resolves once the deployment (and its rollback) is over — or every running one, without an id. */
   async settled(externalId?: string): Promise<void> {
     await Promise.all(externalId ? [this.running.get(externalId)] : [...this.running.values()]);
