@@ -11,7 +11,11 @@ import type { Output } from '../output';
 
 /** GET a JSON document of the tarmac read API (`--server`). */
 async function api<T>(server: string, path: string): Promise<T> {
-  const response = await fetch(`${server.replace(/\/$/, '')}/api${path}`, { signal: AbortSignal.timeout(10_000) });
+  const token = process.env.TARMAC_TOKEN;
+  const response = await fetch(`${server.replace(/\/$/, '')}/api${path}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal: AbortSignal.timeout(10_000),
+  });
   if (!response.ok) throw new TarmacError(`${server}/api${path}: HTTP ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { getDeployment } from '../../state/deployments';
 import type { AppDeps, AppEnv } from '../deps';
+import { readToken } from '../read-token';
 import { dashboardAuth } from './auth';
 import { loadDashboard } from './data';
 import { DashboardPage, DeploymentPage, MessagePage } from './pages';
@@ -18,7 +19,7 @@ const IDLE_REFRESH_SEC = 30;
  */
 export function dashboardRoutes(deps: AppDeps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
-  const auth = dashboardAuth(deps.dashboardToken ?? (process.env.TARMAC_DASHBOARD_TOKEN || undefined));
+  const auth = dashboardAuth(readToken(deps.dashboardToken));
 
   routes.get('/', auth, async (c) => {
     const view = await loadDashboard(deps, deps.clock.now());

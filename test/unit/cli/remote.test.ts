@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openLocalAdapters } from '../../../functions/adapters/local';
 import { main } from '../../../functions/cli/main';
 import { memoryOutput } from '../../../functions/cli/output';
@@ -56,5 +56,40 @@ describe('tarmac --server (client of a running server)', () => {
     const { code, stderr } = await tarmac('status', 'nope');
     expect(code).toBe(1);
     expect(stderr).toContain('HTTP 404');
+  });
+});
+
+describe('tarmac --server against a server with a read token', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tarmac-remote-token-'));
+  const adapters = openLocalAdapters(dir);
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    for (const [name, value] of Object.entries(SECRETS)) await adapters.secrets.set('_global', name, value);
+    vi.stubEnv('TARMAC_DASHBOARD_TOKEN', 'remote-read-token');
+    server = await startServer({ config: parseConfig(EXAMPLE_CONFIG), adapters, port: 0, logger: silentLogger() });
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await server.close();
+    adapters.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const status = async () => {
+    const out = memoryOutput();
+    const code = await main(['node', 'tarmac', '--server', server.url, 'status'], out);
+    return { code, stdout: out.out.join(''), stderr: out.err.join('') };
+  };
+
+  it('fails with HTTP 401 without TARMAC_TOKEN, and shows status with it', async () => {
+    vi.stubEnv('TARMAC_TOKEN', '');
+    const refused = await status();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('HTTP 401');
+    vi.stubEnv('TARMAC_TOKEN', 'remote-read-token');
+    const shown = await status();
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/hello\/staging\s+\(nothing deployed\)/);
   });
 });
