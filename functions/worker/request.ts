@@ -8,6 +8,7 @@ import { getLock } from '../state/locks';
 import type { WorkerDeps } from './deps';
 import type { JobResult } from './once';
 import { startDeployment } from './start';
+import { tell } from './tell';
 
 export interface DeployRequestInput {
   readonly app: string;
@@ -72,24 +73,12 @@ export async function requestDeploy(deps: WorkerDeps, input: DeployRequestInput)
       );
     }
     const message = `${app}/${env}: ${release.version} queued — fleet ${instance.fleet} is busy, it starts when the running deployment ends`;
-    await deps.notifier.notify({
-      kind: 'queued',
-      text: message,
-      deployment,
-      correlationId: input.correlationId,
-      slackResponseUrl: input.replyTo?.slackResponseUrl,
-    });
+    await tell(deps, input, 'queued', message, deployment);
     return { outcome: 'done', message, deploymentId: deployment.id };
   }
   const started = await startDeployment(deps, deployment.id);
   const message = `${app}/${env}: deploying ${release.version} (${release.sha256.slice(0, 12)}) as ${deployment.id}`;
-  await deps.notifier.notify({
-    kind: 'started',
-    text: message,
-    deployment: started,
-    correlationId: input.correlationId,
-    slackResponseUrl: input.replyTo?.slackResponseUrl,
-  });
+  await tell(deps, input, 'started', message, started);
   return { outcome: 'done', message, deploymentId: deployment.id };
 }
 
@@ -102,11 +91,6 @@ export async function refuseIfLocked(
   if (!lock) return undefined;
   const age = formatAge(lock.since, deps.clock.now());
   const message = `${request.app}/${request.env} is locked by ${lock.by} ${age} ago: "${lock.reason}" — tarmac unlock ${request.app} ${request.env}`;
-  await deps.notifier.notify({
-    kind: 'rejected',
-    text: message,
-    correlationId: request.correlationId,
-    slackResponseUrl: request.replyTo?.slackResponseUrl,
-  });
+  await tell(deps, request, 'rejected', message);
   return { outcome: 'refused', message };
 }

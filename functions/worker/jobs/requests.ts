@@ -5,16 +5,10 @@ import { findRelease, getRelease } from '../../state/releases';
 import type { WorkerDeps } from '../deps';
 import type { JobRecord, JobResult } from '../once';
 import { refuseIfLocked, requestDeploy } from '../request';
+import { type Requester, tell } from '../tell';
 
-type Reply = { slackResponseUrl?: string | undefined } | undefined;
-
-async function refuse(deps: WorkerDeps, correlationId: string, replyTo: Reply, message: string): Promise<JobResult> {
-  await deps.notifier.notify({
-    kind: 'rejected',
-    text: message,
-    correlationId,
-    slackResponseUrl: replyTo?.slackResponseUrl,
-  });
+async function refuse(deps: WorkerDeps, requester: Requester, message: string): Promise<JobResult> {
+  await tell(deps, requester, 'rejected', message);
   return { outcome: 'refused', message };
 }
 
@@ -25,12 +19,7 @@ export async function deploy(deps: WorkerDeps, job: JobOf<'deploy'>, record: Job
   const release = await findRelease(deps.state, job.app, job.ref);
   if (!release) {
     const what = job.ref ? `matching "${job.ref}"` : 'at all';
-    return refuse(
-      deps,
-      job.correlationId,
-      job.replyTo,
-      `${job.app}: no accepted release ${what} — push one with tarmac release push`,
-    );
+    return refuse(deps, job, `${job.app}: no accepted release ${what} — push one with tarmac release push`);
   }
   return requestDeploy(deps, { ...job, release, deploymentId: record.deploymentId });
 }
@@ -43,12 +32,7 @@ export async function rollback(deps: WorkerDeps, job: JobOf<'rollback'>, record:
   const target = await previousSuccess(deps.state, job.app, job.env, current?.releaseId);
   const release = target && (await getRelease(deps.state, job.app, target.sha256));
   if (!release) {
-    return refuse(
-      deps,
-      job.correlationId,
-      job.replyTo,
-      `${job.app}/${job.env}: no previous successful release to roll back to`,
-    );
+    return refuse(deps, job, `${job.app}/${job.env}: no previous successful release to roll back to`);
   }
   return requestDeploy(deps, { ...job, trigger: 'rollback', release, deploymentId: record.deploymentId });
 }
@@ -60,12 +44,7 @@ export async function promote(deps: WorkerDeps, job: JobOf<'promote'>, record: J
   const source = await getCurrent(deps.state, job.app, job.from);
   const release = source && (await getRelease(deps.state, job.app, source.sha256));
   if (!release) {
-    return refuse(
-      deps,
-      job.correlationId,
-      job.replyTo,
-      `${job.app}/${job.from} has no successful release to promote — deploy there first`,
-    );
+    return refuse(deps, job, `${job.app}/${job.from} has no successful release to promote — deploy there first`);
   }
   return requestDeploy(deps, { ...job, env: job.to, trigger: 'promote', release, deploymentId: record.deploymentId });
 }
@@ -74,23 +53,13 @@ export async function lock(deps: WorkerDeps, job: JobOf<'lock'>): Promise<JobRes
   const since = deps.clock.now().toISOString();
   await putLock(deps.state, { app: job.app, env: job.env, by: job.by, reason: job.reason, since });
   const message = `${job.app}/${job.env} locked by ${job.by}: "${job.reason}"`;
-  await deps.notifier.notify({
-    kind: 'info',
-    text: message,
-    correlationId: job.correlationId,
-    slackResponseUrl: job.replyTo?.slackResponseUrl,
-  });
+  await tell(deps, job, 'info', message);
   return { outcome: 'done', message };
 }
 
 export async function unlock(deps: WorkerDeps, job: JobOf<'unlock'>): Promise<JobResult> {
   const removed = await deleteLock(deps.state, job.app, job.env);
   const message = removed ? `${job.app}/${job.env} unlocked by ${job.by}` : `${job.app}/${job.env} was not locked`;
-  await deps.notifier.notify({
-    kind: 'info',
-    text: message,
-    correlationId: job.correlationId,
-    slackResponseUrl: job.replyTo?.slackResponseUrl,
-  });
+  await tell(deps, job, 'info', message);
   return { outcome: 'done', message };
 }
