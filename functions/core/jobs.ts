@@ -14,6 +14,43 @@ const base = {
   app: z.string().min(1),
 };
 
+const lifecycleEvent = z.enum([
+  'ApplicationStop',
+  'BeforeInstall',
+  'AfterInstall',
+  'ApplicationStart',
+  'ValidateService',
+]);
+const instant = z.iso.datetime({ offset: true });
+
+/** A deployer event (see ports.ts DeployerEvent), already mapped from CodeDeploy/EventBridge or local. */
+export const deployerEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('deployment.started'),
+    deploymentId: z.string().min(1),
+    externalId: z.string().min(1),
+    at: instant,
+  }),
+  z.strictObject({
+    type: z.literal('host.event'),
+    deploymentId: z.string().min(1),
+    host: z.string().min(1),
+    event: lifecycleEvent,
+    status: z.enum(['in_progress', 'succeeded', 'failed', 'skipped']),
+    at: instant,
+    tail: z.string().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('deployment.finished'),
+    deploymentId: z.string().min(1),
+    status: z.enum(['succeeded', 'failed', 'rolled_back']),
+    at: instant,
+    error: z.string().optional(),
+    rolledBackTo: z.string().optional(),
+    failedAt: instant.optional(),
+  }),
+]);
+
 /** Where progress for a request should be reported (Slack response_url), if anywhere. */
 const replyTo = z.strictObject({ slackResponseUrl: z.url().optional() }).optional();
 
@@ -59,8 +96,7 @@ export const jobSchema = z.discriminatedUnion('type', [
   z.strictObject({
     ...base,
     type: z.literal('deployer-event'),
-    /** A deployer event (see ports.ts DeployerEvent), already mapped from CodeDeploy/EventBridge or local. */
-    event: z.record(z.string(), z.unknown()),
+    event: deployerEventSchema,
   }),
 ]);
 

@@ -14,7 +14,7 @@ import { startNextPending } from '../start';
  * fleet is freed, the next waiting deploy starts, and whoever asked is told.
  */
 export async function deployerEvent(deps: WorkerDeps, job: JobOf<'deployer-event'>): Promise<JobResult> {
-  const event = job.event as unknown as DeployerEvent;
+  const { event } = job;
   const known = await getDeployment(deps.state, event.deploymentId);
   if (!known) return { outcome: 'skipped', message: `unknown deployment ${event.deploymentId}` };
   const at = new Date(event.at);
