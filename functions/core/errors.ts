@@ -12,6 +12,18 @@ export class TarmacError extends Error {
   }
 }
 
+/**
+ * An error that retrying the same job can never fix (a malformed message, a name the configuration does not
+ * know, an artifact or deployment that no longer exists). The worker records it where an operator sees it and
+ * acknowledges the message, so the rest of its FIFO group goes on at once; every other error is retried.
+ */
+export class PermanentError extends TarmacError {
+  constructor(message: string, data: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, data, options);
+    this.name = 'PermanentError';
+  }
+}
+
 /** One problem found in a configuration file. `path` is a dotted path such as `apps.hello.environments.staging.port`. */
 export interface ConfigIssue {
   readonly path: string;
@@ -41,7 +53,7 @@ export function formatIssue(issue: ConfigIssue): string {
 }
 
 /** A name (app, environment, host) that the configuration does not know. */
-export class UnknownNameError extends TarmacError {
+export class UnknownNameError extends PermanentError {
   constructor(kind: 'app' | 'environment' | 'host' | 'fleet', name: string, known: readonly string[]) {
     super(`unknown ${kind} "${name}" — known: ${known.length ? known.join(', ') : '(none)'}`, { kind, name, known });
     this.name = 'UnknownNameError';
@@ -69,7 +81,7 @@ export class EnvironmentLockedError extends TarmacError {
 }
 
 /** A job message that does not match any known type or version. */
-export class InvalidJobError extends TarmacError {
+export class InvalidJobError extends PermanentError {
   constructor(detail: string) {
     super(`invalid job message: ${detail}`, { detail });
     this.name = 'InvalidJobError';
@@ -77,7 +89,7 @@ export class InvalidJobError extends TarmacError {
 }
 
 /** No artifact under that key. */
-export class ArtifactNotFoundError extends TarmacError {
+export class ArtifactNotFoundError extends PermanentError {
   constructor(key: string) {
     super(`no artifact at ${key}`, { key });
     this.name = 'ArtifactNotFoundError';
@@ -103,5 +115,17 @@ export class ConcurrentChangeError extends TarmacError {
       },
     );
     this.name = 'ConcurrentChangeError';
+  }
+}
+
+/** A job failed on each of its attempts (or its attempts never came back): the worker gives up on it. */
+export class AttemptsExhaustedError extends PermanentError {
+  constructor(idempotencyKey: string, attempts: number, lastError: string | undefined, options?: { cause?: unknown }) {
+    super(
+      `job ${idempotencyKey} failed ${attempts} time${attempts === 1 ? '' : 's'}, giving up: ${lastError ?? 'no error was recorded (the worker stopped or timed out)'} — fix the cause, then send the request again`,
+      { idempotencyKey, attempts, lastError },
+      options,
+    );
+    this.name = 'AttemptsExhaustedError';
   }
 }

@@ -1,7 +1,7 @@
 import type { Instance } from './config/instances';
 import type { StrategyConfig } from './config/schema';
 import { LIFECYCLE_EVENTS, type LifecycleEvent } from './deployments';
-import { TarmacError } from './errors';
+import { PermanentError } from './errors';
 import type { Release } from './releases';
 
 export interface Strategy {
@@ -30,7 +30,7 @@ export interface DeploymentPlan {
   readonly hookEnv: Readonly<Record<string, string>>;
 }
 
-export class NoHostsError extends TarmacError {
+export class NoHostsError extends PermanentError {
   constructor(fleet: string) {
     super(
       `fleet ${fleet} has no hosts — add host names under fleets.${fleet}.hosts (or boot some: tarmac hosts up 2)`,

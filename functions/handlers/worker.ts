@@ -39,6 +39,6 @@ const worker = createWorker({
   packBundle: packPlanBundle,
 });
 
-export const handler = sqsJobHandler(async (job) => {
-  await worker.handle(job);
+export const handler = sqsJobHandler(async (job, meta) => {
+  await worker.handle(job, { messageId: meta.messageId });
 });

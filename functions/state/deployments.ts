@@ -1,5 +1,5 @@
 import type { Deployment } from '../core/deployments';
-import { ConcurrentChangeError, TarmacError } from '../core/errors';
+import { ConcurrentChangeError, PermanentError } from '../core/errors';
 import type { StateStore } from '../ports';
 import { keys } from './keys';
 
@@ -15,7 +15,7 @@ export interface CurrentRelease {
   readonly trigger: string;
 }
 
-export class DeploymentNotFoundError extends TarmacError {
+export class DeploymentNotFoundError extends PermanentError {
   constructor(id: string) {
     super(`no deployment ${id}`, { id });
     this.name = 'DeploymentNotFoundError';

@@ -26,6 +26,9 @@ export const keys = {
   /** A push waiting for its build (continuous delivery join). */
   push: (app: string, sha: string): StateKey => ({ pk: `app#${app}`, sk: `push#${sha}` }),
   pushesOf: (app: string) => ({ pk: `app#${app}`, prefix: 'push#' }),
+  /** A job the worker gave up on (never retried, or out of attempts), newest last in sort order. */
+  failedJob: (at: string, id: string): StateKey => ({ pk: 'failed-jobs', sk: `${at}#${id}` }),
+  failedJobs: 'failed-jobs',
   /** Exactly-once record of a job, by idempotency key. */
   job: (idempotencyKey: string): StateKey => ({ pk: 'job', sk: idempotencyKey }),
 };

@@ -31,7 +31,7 @@ export function startLocalRunner(options: LocalRunnerOptions) {
 
   async function handle(message: ReceivedMessage): Promise<void> {
     try {
-      await worker.handle(message.body);
+      await worker.handle(message.body, { messageId: message.id });
       await queue.ack(message.receipt);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);

@@ -1,5 +1,7 @@
+import { PermanentError } from '../core/errors';
 import { type Job, parseJob } from '../core/jobs';
 import type { WorkerDeps } from './deps';
+import { assertKnownNames, type Delivery, giveUp } from './give-up';
 import { deployerEvent } from './jobs/deployer-event';
 import { ingest } from './jobs/ingest';
 import { push } from './jobs/push';
@@ -9,10 +11,13 @@ import { type JobResult, runOnce } from './once';
 /**
  * The worker: one entry point for every queued job, the same in both modes. Validates the message, runs it
  * at most once to completion (idempotency key), and logs one line per outcome with its correlation id.
- * Throws when the job should be retried (the queue redelivers it; past the receive limit it is dead-lettered).
+ * A job that can never succeed (a {@link PermanentError}: invalid body, unknown name, missing artifact…, or
+ * out of attempts) is recorded as failed and returned, so the queue acknowledges it and its group goes on.
+ * Throws when the job should be retried (the queue redelivers it, in order).
  */
 export function createWorker(deps: WorkerDeps) {
   async function dispatch(job: Job): Promise<JobResult> {
+    assertKnownNames(deps.config, job);
     const { result } = await runOnce(deps, job, (record) => {
       switch (job.type) {
         case 'ingest':
@@ -37,9 +42,15 @@ export function createWorker(deps: WorkerDeps) {
   }
 
   return {
-    /** Handle one message body (already JSON-parsed). */
-    async handle(body: unknown): Promise<JobResult> {
-      const job = parseJob(body);
+    /** Handle one message body (JSON-parsed; a body that is not JSON is passed as its text). */
+    async handle(body: unknown, delivery: Delivery = {}): Promise<JobResult> {
+      let job: Job;
+      try {
+        job = parseJob(body);
+      } catch (error) {
+        const log = deps.logger.child({ messageId: delivery.messageId });
+        return giveUp(deps, log, { body, delivery, error: error as Error });
+      }
       const log = deps.logger.child({
         correlationId: job.correlationId,
         job: job.type,
@@ -51,6 +62,7 @@ export function createWorker(deps: WorkerDeps) {
         log.info({ event: 'job.done', outcome: result.outcome, deploymentId: result.deploymentId }, result.message);
         return result;
       } catch (error) {
+        if (error instanceof PermanentError) return giveUp(deps, log, { body, job, delivery, error });
         log.error({ event: 'job.failed', error: error instanceof Error ? error.message : String(error) }, 'job failed');
         throw error;
       }

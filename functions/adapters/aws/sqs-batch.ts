@@ -18,7 +18,8 @@ export type SqsJobHandler = (event: SQSEvent, context?: Context) => Promise<SQSB
  * The Lambda handler for the SQS FIFO event source (with `ReportBatchItemFailures`). Records run one after
  * another in order; at the first failure processing stops and that record and every later one are reported
  * in `batchItemFailures`, so SQS redelivers them in order (Powertools' FIFO processor does exactly this).
- * A body that is not JSON fails its record like any other error and reaches the DLQ after the redrive limit.
+ * A body that is not JSON is handed over as its text: the worker's validation refuses it, records it and
+ * returns, so it is deleted like a success and never holds up the records behind it.
  *
  * @example
  *   export const handler = sqsJobHandler((job, meta) => worker.handle(parseJob(job), meta));
@@ -28,7 +29,7 @@ export function sqsJobHandler(handleJob: (job: unknown, meta: SqsJobMeta) => Pro
     // One processor per invocation: it keeps the batch's state, and tests may call the handler concurrently.
     const processor = new SqsFifoPartialProcessorAsync();
     const record = async (item: SQSRecord): Promise<void> => {
-      await handleJob(JSON.parse(item.body), {
+      await handleJob(parseBody(item.body), {
         messageId: item.messageId,
         group: item.attributes.MessageGroupId ?? '',
         dedupKey: item.messageAttributes.dedupKey?.stringValue ?? item.attributes.MessageDeduplicationId ?? '',
@@ -42,4 +43,12 @@ export function sqsJobHandler(handleJob: (job: unknown, meta: SqsJobMeta) => Pro
       throwOnFullBatchFailure: false,
     });
   };
+}
+
+function parseBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
 }

@@ -1,3 +1,4 @@
+import { UnknownNameError } from '../errors';
 import type { AppConfig, EnvironmentConfig, FleetConfig, TarmacConfig } from './schema';
 
 /**
@@ -47,7 +48,8 @@ const underscored = (value: string) => value.replaceAll('-', '_');
 export function instanceOf(config: TarmacConfig, app: string, env: string): Instance {
   const appConfig = config.apps[app];
   const envConfig = appConfig?.environments[env];
-  if (!appConfig || !envConfig) throw new Error(`no instance ${app}/${env}`);
+  if (!appConfig) throw new UnknownNameError('app', app, Object.keys(config.apps));
+  if (!envConfig) throw new UnknownNameError('environment', env, Object.keys(appConfig.environments));
   const fleetConfig = config.fleets[appConfig.fleet] ?? { hosts: [] };
   const id = `${app}-${env}`;
   return {

@@ -68,10 +68,14 @@ describe('sqsJobHandler (FIFO partial batch responses)', () => {
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-2' }]);
   });
 
-  it('fails a record whose body is not JSON, like any other error', async () => {
-    const handler = sqsJobHandler(async () => {});
+  it('hands a body that is not JSON to the worker as its text (its validation refuses it)', async () => {
+    const seen: unknown[] = [];
+    const handler = sqsJobHandler(async (job) => {
+      seen.push(job);
+    });
     const result = await handler(event(record(1, 'not json'), record(2)));
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-2' }]);
+    expect(seen).toEqual(['not json', { n: 2 }]);
+    expect(result.batchItemFailures).toEqual([]);
   });
 
   it('hands the worker the delivery metadata', async () => {
