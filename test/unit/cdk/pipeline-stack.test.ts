@@ -85,13 +85,13 @@ describe('state table', () => {
 });
 
 describe('job queue', () => {
-  it('is FIFO without content-based dedup, encrypted, with a FIFO dead-letter queue after 5 receives', () => {
+  it('is FIFO without content-based dedup, encrypted, with a FIFO dead-letter queue after 50 receives (a backstop: the worker gives up first)', () => {
     const dlq = logicalId('AWS::SQS::Queue', 'JobsDeadLetters');
     template.hasResourceProperties('AWS::SQS::Queue', {
       FifoQueue: true,
       ContentBasedDeduplication: false,
       SqsManagedSseEnabled: true,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 50 },
     });
     expect(template.findResources('AWS::SQS::Queue')[dlq]?.Properties).toMatchObject({
       FifoQueue: true,
@@ -128,6 +128,16 @@ describe('job queue', () => {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+    });
+  });
+
+  it('alarms as soon as the worker gives up on a job (its FailedJobs metric)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Tarmac',
+      MetricName: 'FailedJobs',
+      Statistic: 'Sum',
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
     });
