@@ -40,5 +40,5 @@ const worker = createWorker({
 });
 
 export const handler = sqsJobHandler(async (job, meta) => {
-  await worker.handle(job, { messageId: meta.messageId });
+  await worker.handle(job, { messageId: meta.messageId, receiveCount: meta.receiveCount });
 });

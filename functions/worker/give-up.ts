@@ -9,6 +9,11 @@ import { tell } from './tell';
 /** Where a message came from, when the queue says (its id names a body that is not a job). */
 export interface Delivery {
   readonly messageId?: string | undefined;
+  /**
+   * The queue's receive count, given by consumers whose queue keeps no failure reason (SQS): a failed run is
+   * then recorded by message id for the dead-letter listing (state/message-failures.ts).
+   */
+  readonly receiveCount?: number | undefined;
 }
 
 /** CloudWatch metric (embedded metric format in the worker's log line) the `FailedJobs` alarm watches. */

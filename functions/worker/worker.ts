@@ -1,5 +1,6 @@
 import { PermanentError } from '../core/errors';
 import { type Job, parseJob } from '../core/jobs';
+import { recordMessageFailure } from '../state/message-failures';
 import type { WorkerDeps } from './deps';
 import { assertKnownNames, type Delivery, giveUp } from './give-up';
 import { deployerEvent } from './jobs/deployer-event';
@@ -41,6 +42,18 @@ export function createWorker(deps: WorkerDeps) {
     return result;
   }
 
+  async function noteFailure(delivery: Delivery, error: string): Promise<void> {
+    if (!delivery.messageId || delivery.receiveCount === undefined) return;
+    const at = deps.clock.now().toISOString();
+    await recordMessageFailure(deps.state, delivery.messageId, {
+      error,
+      receiveCount: delivery.receiveCount,
+      at,
+    }).catch(
+      () => {}, // the store may be what failed; the message is retried either way
+    );
+  }
+
   return {
     /** Handle one message body (JSON-parsed; a body that is not JSON is passed as its text). */
     async handle(body: unknown, delivery: Delivery = {}): Promise<JobResult> {
@@ -63,7 +76,9 @@ export function createWorker(deps: WorkerDeps) {
         return result;
       } catch (error) {
         if (error instanceof PermanentError) return giveUp(deps, log, { body, job, delivery, error });
-        log.error({ event: 'job.failed', error: error instanceof Error ? error.message : String(error) }, 'job failed');
+        const text = error instanceof Error ? error.message : String(error);
+        log.error({ event: 'job.failed', error: text }, 'job failed, will be retried');
+        await noteFailure(delivery, text);
         throw error;
       }
     },

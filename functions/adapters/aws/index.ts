@@ -60,19 +60,22 @@ export function openAwsAdapters(env: AwsEnv, clients: AwsClients = {}) {
   const kmsKeyId = env.TARMAC_KMS_KEY_ID || undefined;
   const clock = clients.clock ?? systemClock;
   const s3 = clients.s3 ?? new S3Client({ region });
+  const state = new DynamoStateStore({
+    table: env.TARMAC_TABLE as string,
+    client: clients.dynamo ?? DynamoDBDocumentClient.from(new DynamoDBClient({ region })),
+    clock,
+  });
   return {
     clock,
     artifacts: new S3ArtifactStore({ bucket, client: s3, ...(kmsKeyId ? { kmsKeyId } : {}) }),
     uploadUrls: new S3UploadUrls({ bucket, client: s3 }),
-    state: new DynamoStateStore({
-      table: env.TARMAC_TABLE as string,
-      client: clients.dynamo ?? DynamoDBDocumentClient.from(new DynamoDBClient({ region })),
-      clock,
-    }),
+    state,
     queue: new SqsQueue({
       queueUrl: env.TARMAC_QUEUE_URL as string,
       ...(env.TARMAC_DLQ_URL ? { deadLetterQueueUrl: env.TARMAC_DLQ_URL } : {}),
       client: clients.sqs ?? new SQSClient({ region }),
+      state,
+      clock,
     }),
     secrets: new SsmSecretStore({
       client: clients.ssm ?? new SSMClient({ region }),

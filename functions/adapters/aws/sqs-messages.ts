@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { DeadLetter, ReceivedMessage } from '../../ports';
+import type { MessageFailure } from '../../state/message-failures';
 
 /** SQS's documented limit for a message (body + attributes); newer text says 1 MiB, we keep the safe one. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -39,15 +40,20 @@ export function toReceived(message: Message): ReceivedMessage {
   };
 }
 
-export function toDeadLetter(message: Message): DeadLetter {
+/** A dead letter from its DLQ message and what was recorded when it last failed. */
+export function toDeadLetter(message: Message, failure: MessageFailure | undefined): DeadLetter {
   const sent = Number(message.Attributes?.SentTimestamp);
   return {
     id: message.MessageId ?? '',
     group: message.Attributes?.MessageGroupId ?? '',
     body: parseBody(message),
-    error: 'receive limit reached — SQS keeps no failure reason; see the worker logs for this correlation id',
-    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
-    // SQS keeps the original send time; the moment it was dead-lettered is not recorded.
-    failedAt: Number.isFinite(sent) ? new Date(sent).toISOString() : '',
+    error: failure?.error ?? NO_REASON,
+    receiveCount: failure?.receiveCount ?? Math.max(0, Number(message.Attributes?.ApproximateReceiveCount ?? 1) - 1),
+    // Without a record, the original send time: SQS does not record when it dead-lettered a message.
+    failedAt: failure?.at ?? (Number.isFinite(sent) ? new Date(sent).toISOString() : ''),
   };
 }
+
+/** The reason given for a dead letter nobody recorded a failure for (its runs timed out or died). */
+export const NO_REASON =
+  'receive limit reached without a recorded error (the consumer timed out or stopped) — see the worker logs for this correlation id';

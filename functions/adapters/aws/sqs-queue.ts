@@ -1,8 +1,6 @@
 import {
-  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
-  type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageCommand,
@@ -10,8 +8,10 @@ import {
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
 import { TarmacError } from '../../core/errors';
-import type { DeadLetter, JobQueue, OutgoingMessage, ReceivedMessage } from '../../ports';
-import { attributesSize, deduplicationId, MAX_MESSAGE_BYTES, SQS_ID, toDeadLetter, toReceived } from './sqs-messages';
+import type { Clock, DeadLetter, JobQueue, OutgoingMessage, ReceivedMessage, StateStore } from '../../ports';
+import { recordMessageFailure } from '../../state/message-failures';
+import { readDeadLetters } from './sqs-dead-letters';
+import { attributesSize, deduplicationId, MAX_MESSAGE_BYTES, SQS_ID, toReceived } from './sqs-messages';
 
 export interface SqsQueueOptions {
   /** URL of the FIFO queue (`….fifo`). */
@@ -23,17 +23,22 @@ export interface SqsQueueOptions {
   readonly clientConfig?: SQSClientConfig;
   /** Long polling for `receive`, 0–20 s. @default 0 */
   readonly waitTimeSec?: number;
+  /** Where `fail` records why a message failed, for `deadLetters()` (SQS keeps no reason). @default none */
+  readonly state?: StateStore;
+  readonly clock?: Clock;
 }
 
 /**
  * The job queue on SQS FIFO. The group orders a fleet's work; the deduplication id is the job's idempotency
  * key (hashed when SQS would refuse it), and the original key travels as a message attribute.
  *
- * SQS keeps no failure reason on a message: `fail` only makes it visible again, the redrive policy
- * (`maxReceiveCount`) moves it to the DLQ, and the reason lives in the worker's logs (search by correlation id).
+ * SQS keeps no failure reason on a message: `fail` records it in the state store by message id (as the worker
+ * does on the Lambda path), makes the message visible again, and the redrive policy (`maxReceiveCount`) moves it
+ * to the DLQ, where `deadLetters()` finds the reason again.
  */
 export class SqsQueue implements JobQueue {
   private readonly client: SQSClient;
+  private readonly inFlight = new Map<string, { id: string; receiveCount: number }>();
 
   constructor(private readonly options: SqsQueueOptions) {
     this.client = options.client ?? new SQSClient(options.clientConfig ?? {});
@@ -72,34 +77,46 @@ export class SqsQueue implements JobQueue {
   }
 
   async receive(options: { max: number; visibilityTimeoutSec: number }): Promise<ReceivedMessage[]> {
-    const result = await this.client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.options.queueUrl,
-        MaxNumberOfMessages: Math.min(10, Math.max(1, options.max)),
-        VisibilityTimeout: options.visibilityTimeoutSec,
-        WaitTimeSeconds: this.options.waitTimeSec ?? 0,
-        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    const kept: ReceivedMessage[] = [];
-    const extra: Message[] = [];
-    for (const message of result.Messages ?? []) {
-      const received = toReceived(message);
-      if (kept.some((m) => m.group === received.group)) extra.push(message);
-      else kept.push(received);
+    const { max } = options;
+    if (!Number.isInteger(max) || max < 1 || max > 10) {
+      throw new TarmacError(`receive max ${max} is outside 1 to 10 — SQS returns at most 10 messages a call`, { max });
     }
-    // SQS may hand out several messages of one group at once; the port promises one per group, so the later
-    // ones go straight back (their receive count still grows by one — keep maxReceiveCount ≥ 5).
-    if (extra.length > 0) await this.release(extra);
-    return kept;
+    // One message a call: SQS FIFO fills a call with messages of one group, and counts every message it returns
+    // as received, even one handed straight back (its followers would reach the DLQ with a failing head).
+    // One at a time, a group whose head is in flight is skipped, so only heads are received.
+    const received: ReceivedMessage[] = [];
+    for (let call = 0; call < max; call++) {
+      const { Messages = [] } = await this.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.options.queueUrl,
+          MaxNumberOfMessages: 1,
+          VisibilityTimeout: options.visibilityTimeoutSec,
+          WaitTimeSeconds: call === 0 ? (this.options.waitTimeSec ?? 0) : 0,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      const [message] = Messages;
+      if (!message) break;
+      const one = toReceived(message);
+      received.push(one);
+      this.remember(one);
+    }
+    return received;
   }
 
   async ack(receipt: string): Promise<void> {
+    this.inFlight.delete(receipt);
     await this.client.send(new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: receipt }));
   }
 
-  async fail(receipt: string, _error: string, options: { retryAfterSec?: number } = {}): Promise<void> {
+  async fail(receipt: string, error: string, options: { retryAfterSec?: number } = {}): Promise<void> {
+    const delivery = this.inFlight.get(receipt);
+    this.inFlight.delete(receipt);
+    if (delivery && this.options.state) {
+      const at = (this.options.clock?.now() ?? new Date()).toISOString();
+      await recordMessageFailure(this.options.state, delivery.id, { error, receiveCount: delivery.receiveCount, at });
+    }
     await this.client.send(
       new ChangeMessageVisibilityCommand({
         QueueUrl: this.options.queueUrl,
@@ -109,41 +126,16 @@ export class SqsQueue implements JobQueue {
     );
   }
 
-  /**
-   * Read the DLQ without deleting: messages are hidden while paging, then made visible again. FIFO hands out
-   * at most one receive's worth (≤ 10) of a group while its messages are hidden, so a group with more dead
-   * letters than that shows its oldest ones only.
-   */
+  /** The dead-letter queue's messages, with the reason and receive count recorded when each last failed. */
   async deadLetters(): Promise<DeadLetter[]> {
     const url = this.options.deadLetterQueueUrl;
     if (!url) throw new TarmacError('no dead-letter queue URL configured — set TARMAC_DLQ_URL', {});
-    const seen = new Map<string, Message>();
-    for (let page = 0; page < 100; page++) {
-      const { Messages = [] } = await this.client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: url,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 30,
-          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId', 'SentTimestamp'],
-          MessageAttributeNames: ['All'],
-        }),
-      );
-      const fresh = Messages.filter((m) => m.MessageId && !seen.has(m.MessageId));
-      if (fresh.length === 0) break;
-      for (const m of fresh) seen.set(m.MessageId as string, m);
-    }
-    await this.release([...seen.values()], url);
-    return [...seen.values()].map(toDeadLetter);
+    return readDeadLetters({ client: this.client, url, state: this.options.state, clock: this.options.clock });
   }
 
-  private async release(messages: readonly Message[], url = this.options.queueUrl): Promise<void> {
-    for (let i = 0; i < messages.length; i += 10) {
-      const entries = messages.slice(i, i + 10).map((m, n) => ({
-        Id: String(n),
-        ReceiptHandle: m.ReceiptHandle,
-        VisibilityTimeout: 0,
-      }));
-      await this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: entries }));
-    }
+  /** Deliveries this process holds, by receipt, so `fail` can record why (bounded: oldest forgotten). */
+  private remember(message: ReceivedMessage): void {
+    this.inFlight.set(message.receipt, { id: message.id, receiveCount: message.receiveCount });
+    if (this.inFlight.size > 1000) this.inFlight.delete(this.inFlight.keys().next().value as string);
   }
 }

@@ -81,18 +81,25 @@ describe('SqsQueue.send', () => {
 });
 
 describe('SqsQueue.receive, ack and fail', () => {
-  it('receives with the visibility timeout and the system attributes it needs', async () => {
-    sqs.on(ReceiveMessageCommand).resolves({ Messages: [received('a', 'fleet-web')] });
-    const [message] = await queue.receive({ max: 25, visibilityTimeoutSec: 90 });
-    expect(sqs.commandCalls(ReceiveMessageCommand)[0]?.args[0].input).toEqual({
+  it('receives one message a call, up to max calls, with the visibility timeout and attributes it needs', async () => {
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [received('a', 'fleet-web')] })
+      .resolvesOnce({ Messages: [received('c', 'fleet-db')] })
+      .resolves({ Messages: [] });
+    const messages = await queue.receive({ max: 10, visibilityTimeoutSec: 90 });
+    const calls = sqs.commandCalls(ReceiveMessageCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(3); // stops at the first empty answer
+    expect(calls[0]).toEqual({
       QueueUrl: QUEUE,
-      MaxNumberOfMessages: 10,
+      MaxNumberOfMessages: 1,
       VisibilityTimeout: 90,
       WaitTimeSeconds: 0,
       MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
       MessageAttributeNames: ['All'],
     });
-    expect(message).toEqual({
+    expect(messages.map((m) => m.id)).toEqual(['a', 'c']);
+    expect(messages[0]).toEqual({
       id: 'a',
       group: 'fleet-web',
       dedupKey: 'key-a',
@@ -100,19 +107,16 @@ describe('SqsQueue.receive, ack and fail', () => {
       receiveCount: 2,
       receipt: 'rh-a',
     });
+    // Never a follower received and handed back: that would count a receive it never had.
+    expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand)).toHaveLength(0);
   });
 
-  it('keeps one message per group and makes the others visible again at once', async () => {
-    sqs.on(ReceiveMessageCommand).resolves({
-      Messages: [received('a', 'fleet-web'), received('b', 'fleet-web'), received('c', 'fleet-db')],
-    });
-    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
-    const messages = await queue.receive({ max: 10, visibilityTimeoutSec: 30 });
-    expect(messages.map((m) => m.id)).toEqual(['a', 'c']);
-    expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand)[0]?.args[0].input).toEqual({
-      QueueUrl: QUEUE,
-      Entries: [{ Id: '0', ReceiptHandle: 'rh-b', VisibilityTimeout: 0 }],
-    });
+  it('fails when max is outside 1 to 10, naming it, without calling SQS', async () => {
+    await expect(queue.receive({ max: 25, visibilityTimeoutSec: 30 })).rejects.toThrow(
+      /receive max 25 is outside 1 to 10/,
+    );
+    await expect(queue.receive({ max: 0, visibilityTimeoutSec: 30 })).rejects.toThrow(/receive max 0/);
+    expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(0);
   });
 
   it('acks with DeleteMessage and fails with ChangeMessageVisibility (default: visible now)', async () => {
@@ -142,10 +146,12 @@ describe('SqsQueue.deadLetters', () => {
       .resolves({ Messages: [] });
     sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
     const letters = await queue.deadLetters();
+    // No state store: the count less this listing's own receive, and the send time.
     expect(letters.map((l) => [l.id, l.group, l.receiveCount, l.failedAt])).toEqual([
-      ['a', 'fleet-web', 2, '2030-01-01T00:00:00.000Z'],
-      ['b', 'fleet-db', 2, '2030-01-01T00:00:00.000Z'],
+      ['a', 'fleet-web', 1, '2030-01-01T00:00:00.000Z'],
+      ['b', 'fleet-db', 1, '2030-01-01T00:00:00.000Z'],
     ]);
+    expect(letters[0]?.error).toMatch(/without a recorded error/);
     expect(letters[0]?.body).toEqual({ ...job, idempotencyKey: 'a' });
     expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
     expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand)[0]?.args[0].input.QueueUrl).toBe(DLQ);
