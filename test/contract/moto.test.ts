@@ -1,0 +1,134 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
+import { DynamoStateStore } from '../../functions/adapters/aws/dynamodb-state';
+import { S3ArtifactStore } from '../../functions/adapters/aws/s3-artifacts';
+import { SqsQueue } from '../../functions/adapters/aws/sqs-queue';
+import { SsmSecretStore } from '../../functions/adapters/aws/ssm-secrets';
+import { FakeClock } from '../support/fake-clock';
+import { type RunningMoto, startMoto } from '../support/moto';
+import { artifactsContract } from './artifacts.contract';
+import { queueContract } from './queue.contract';
+import { secretsContract } from './secrets.contract';
+import { stateContract } from './state.contract';
+
+// The AWS adapters against moto (the AWS API emulator, one server for this file on a random loopback port):
+// SQS FIFO with a redrive policy, DynamoDB, S3 (real multipart uploads) and SSM Parameter Store. Each test
+// gets its own queue, table, bucket or parameter prefix. moto's clock cannot be moved, so the queue suite
+// waits for short real timeouts instead (about 15 s in all); where moto departs from what AWS documents,
+// only that assertion is skipped (see `departures`), with AWS's words.
+let moto: RunningMoto;
+let sqs: SQSClient;
+let dynamo: DynamoDBClient;
+let documents: DynamoDBDocumentClient;
+let s3: S3Client;
+let ssm: SSMClient;
+let fresh = 0;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  sqs = new SQSClient(moto.clientConfig);
+  dynamo = new DynamoDBClient(moto.clientConfig);
+  documents = DynamoDBDocumentClient.from(dynamo);
+  s3 = new S3Client({ ...moto.clientConfig, forcePathStyle: true });
+  ssm = new SSMClient(moto.clientConfig);
+}, 60_000);
+
+afterAll(async () => {
+  for (const client of [sqs, dynamo, s3, ssm]) client?.destroy();
+  await moto?.stop();
+});
+
+async function createTable(): Promise<string> {
+  const name = `state-${++fresh}`;
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  return name;
+}
+
+const MAX_RECEIVES = 5;
+
+async function createQueues(): Promise<{ queueUrl: string; deadLetterQueueUrl: string }> {
+  const name = `jobs-${++fresh}`;
+  const fifo = { FifoQueue: 'true', ContentBasedDeduplication: 'false' };
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq.fifo`, Attributes: fifo }));
+  const deadLetterQueueUrl = dlq.QueueUrl as string;
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const redrive = { deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: MAX_RECEIVES };
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${name}.fifo`,
+      Attributes: { ...fifo, VisibilityTimeout: '30', RedrivePolicy: JSON.stringify(redrive) },
+    }),
+  );
+  return { queueUrl: queue.QueueUrl as string, deadLetterQueueUrl };
+}
+
+queueContract(
+  'SqsQueue on moto (SQS FIFO)',
+  async () => {
+    const urls = await createQueues();
+    // The state store keeps the failure reasons SQS does not (fail → deadLetters).
+    const state = new DynamoStateStore({ table: await createTable(), client: documents });
+    return { queue: new SqsQueue({ ...urls, client: sqs, state }), teardown: async () => {} };
+  },
+  {
+    maxReceives: MAX_RECEIVES,
+    departures: {
+      // AWS: "Amazon SQS continues tracking the deduplication ID even after the message has been received and
+      // deleted." (SQS Developer Guide, FIFO key terms). moto forgets it once the message is deleted.
+      'dedup-after-delete': 'moto 5.2.1 forgets a deduplication id when its message is deleted',
+      // AWS: "any messages sent with the same MessageDeduplicationId are accepted successfully but aren't
+      // delivered during the 5-minute deduplication interval" (SendMessage). moto delivers one copy, as AWS
+      // does, but answers the duplicate with a new MessageId; AWS answers with the first message's.
+      'duplicate-send-id': 'moto 5.2.1 answers a deduplicated send with a new MessageId',
+    },
+  },
+);
+
+stateContract('DynamoStateStore on moto (DynamoDB)', async () => {
+  const clock = new FakeClock();
+  const state = new DynamoStateStore({ table: await createTable(), client: documents, clock });
+  return { state, clock, teardown: async () => {} };
+});
+
+artifactsContract(
+  'S3ArtifactStore on moto (S3)',
+  async () => {
+    const bucket = `artifacts-${++fresh}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    // 5 MiB parts (S3's minimum) so the suite's 6 MiB body goes through a real multipart upload.
+    const artifacts = new S3ArtifactStore({ bucket, client: s3, partSize: 5 * 1024 * 1024 });
+    return { artifacts, bucket, teardown: async () => {} };
+  },
+  {
+    // Every object, and every part of an unfinished multipart upload (moto implements ListMultipartUploads).
+    listEverything: async ({ bucket }) => {
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+      const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+      const parts = (uploads.Uploads ?? []).map((u) => `(multipart upload) ${u.Key}`);
+      return [...(listed.Contents ?? []).map((o) => o.Key ?? ''), ...parts].sort();
+    },
+  },
+);
+
+secretsContract('SsmSecretStore on moto (SSM Parameter Store)', async () => {
+  return { secrets: new SsmSecretStore({ client: ssm, prefix: `/tarmac-${++fresh}` }), teardown: async () => {} };
+});
