@@ -177,9 +177,17 @@ export type DeployerEvent =
       readonly failedAt?: string;
     };
 
+/** What the deployer itself says about a deployment it was given (tarmac's own record may have missed the end). */
+export type DeploymentProbe =
+  | { readonly state: 'running'; readonly detail: string }
+  | { readonly state: 'ended'; readonly status: 'succeeded' | 'failed'; readonly detail: string }
+  | { readonly state: 'unknown'; readonly detail: string };
+
 /** Runs a bundle on a fleet. Progress arrives as {@link DeployerEvent}s (local callback, or EventBridge on AWS). */
 export interface Deployer {
   start(request: DeployRequest): Promise<{ externalId: string }>;
+  /** Ask the deployer whether a deployment still runs (CodeDeploy GetDeployment; the local runner's liveness). */
+  inspect?(externalId: string): Promise<DeploymentProbe>;
 }
 
 // ---------------------------------------------------------------- notifications

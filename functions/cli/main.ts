@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { TarmacError } from '../core/errors';
 import { registerConfig } from './commands/config';
 import { registerDeploy } from './commands/deploy';
+import { registerFleet } from './commands/fleet';
 import { registerHosts } from './commands/hosts';
 import { registerRelease } from './commands/release';
 import { registerRender } from './commands/render';
@@ -35,6 +36,7 @@ export function buildProgram(out: Output): Command {
     registerDeploy,
     registerServe,
     registerHosts,
+    registerFleet,
   ]) {
     register(program, out);
   }

@@ -95,6 +95,17 @@ export const jobSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     ...base,
+    /** An operator frees a fleet whose deployment is gone (`app`: any app on it, for the queue group). */
+    type: z.literal('fleet-free'),
+    fleet: z.string().min(1),
+    by: z.string().min(1),
+    reason: z.string().min(1).max(500),
+    /** Free it even though the deployer says its deployment still runs. */
+    force: z.boolean(),
+    replyTo,
+  }),
+  z.strictObject({
+    ...base,
     type: z.literal('deployer-event'),
     event: deployerEventSchema,
   }),

@@ -1,5 +1,7 @@
 import type { Deployment } from '../core/deployments';
 import type { Lock } from '../core/locks';
+import type { FailedJob } from '../state/failed-jobs';
+import type { FleetView } from '../state/fleet-health';
 
 /** What an environment runs now. */
 export interface CurrentRelease {
@@ -29,4 +31,8 @@ export interface ReadApi {
   environment(app: string, env: string): Promise<EnvironmentSummary>;
   /** Deployments of one environment, newest first. */
   history(app: string, env: string, limit: number): Promise<readonly Deployment[]>;
+  /** Which deployment holds a fleet, since when, and whether that hold is stale. */
+  fleet?(name: string): Promise<FleetView>;
+  /** Jobs the worker gave up on (never retried, or out of attempts), newest first. */
+  failedJobs?(limit: number): Promise<readonly FailedJob[]>;
 }

@@ -1,12 +1,17 @@
-import type { StateStore } from '../ports';
+import type { Deployer, StateStore } from '../ports';
 import { deploymentHistory, getCurrent } from '../state/deployments';
+import { listFailedJobs } from '../state/failed-jobs';
+import { inspectFleet } from '../state/fleet-health';
 import { getLock } from '../state/locks';
 import type { ReadApi } from './read-api';
 
 const RECENT = 10;
 
-/** The {@link ReadApi} over the state repositories (functions/state): current release, lock, deployments. */
-export function stateReadApi(state: StateStore): ReadApi {
+/**
+ * The {@link ReadApi} over the state repositories (functions/state): current release, lock, deployments,
+ * fleets and failed jobs. With a deployer, a fleet's hold is also checked against what the deployer says.
+ */
+export function stateReadApi(state: StateStore, deployer?: Deployer): ReadApi {
   return {
     async environment(app, env) {
       const [current, lock, history] = await Promise.all([
@@ -29,5 +34,7 @@ export function stateReadApi(state: StateStore): ReadApi {
       };
     },
     history: (app, env, limit) => deploymentHistory(state, app, env, limit),
+    fleet: (name) => inspectFleet(state, deployer, name),
+    failedJobs: (limit) => listFailedJobs(state, limit),
   };
 }

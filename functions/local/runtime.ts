@@ -86,6 +86,7 @@ export async function openLocalRuntime(options: {
     onEvent,
     clock,
     logger: options.logger,
+    workerPidFile: join(options.dataDir, 'worker.pid'),
   });
   const deps: WorkerDeps = {
     config: options.config,

@@ -27,6 +27,9 @@ export function assertKnownNames(config: WorkerDeps['config'], job: Job): void {
   for (const env of envs) {
     if (!app.environments[env]) throw new UnknownNameError('environment', env, Object.keys(app.environments));
   }
+  if (job.type === 'fleet-free' && app.fleet !== job.fleet) {
+    throw new UnknownNameError('fleet', job.fleet, [app.fleet]);
+  }
 }
 
 /**

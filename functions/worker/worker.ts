@@ -4,6 +4,7 @@ import { recordMessageFailure } from '../state/message-failures';
 import type { WorkerDeps } from './deps';
 import { assertKnownNames, type Delivery, giveUp } from './give-up';
 import { deployerEvent } from './jobs/deployer-event';
+import { fleetFree } from './jobs/fleet-free';
 import { ingest } from './jobs/ingest';
 import { push } from './jobs/push';
 import { deploy, lock, promote, rollback, unlock } from './jobs/requests';
@@ -37,6 +38,8 @@ export function createWorker(deps: WorkerDeps) {
           return unlock(deps, job);
         case 'deployer-event':
           return deployerEvent(deps, job);
+        case 'fleet-free':
+          return fleetFree(deps, job);
       }
     });
     return result;

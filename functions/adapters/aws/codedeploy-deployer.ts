@@ -9,8 +9,9 @@ import {
 import type { HostResult } from '../../core/deployments';
 import { TarmacError } from '../../core/errors';
 import type { DeploymentPlan, Strategy } from '../../core/plans';
-import type { Deployer, DeployRequest } from '../../ports';
+import type { Deployer, DeploymentProbe, DeployRequest } from '../../ports';
 import { toHostResult } from './codedeploy-hosts';
+import { probeCodeDeployDeployment } from './codedeploy-probe';
 
 export interface CodeDeployNames {
   readonly application: string;
@@ -109,6 +110,11 @@ export class CodeDeployDeployer implements Deployer {
     } catch (error) {
       throw translate(error, input.applicationName, input.deploymentGroupName, input.deploymentConfigName);
     }
+  }
+
+  /** Whether CodeDeploy still runs a deployment (a stopped-by-hand or lost one frees its fleet). */
+  inspect(externalId: string): Promise<DeploymentProbe> {
+    return probeCodeDeployDeployment(this.client, externalId);
   }
 
   /** Per-host progress of a CodeDeploy deployment: each instance's lifecycle events, with log tails. */

@@ -2,11 +2,12 @@ import type { HookResult, LifecycleEvent } from '../../core/deployments';
 import type { DeploymentPlan } from '../../core/plans';
 import type { Hosts } from '../../hosts/manager';
 import { type Logger, silentLogger } from '../../log';
-import type { Clock, Deployer, DeployerEvent, DeployRequest, SecretStore } from '../../ports';
+import type { Clock, Deployer, DeployerEvent, DeploymentProbe, DeployRequest, SecretStore } from '../../ports';
 import { deployHost, type HostOutcome, type Revision } from './local-deployer/host-deployment';
 import type { PathCapableStore } from './local-deployer/host-files';
 import { clearInterruptedRun } from './local-deployer/interrupted';
 import { deploymentGroup } from './local-deployer/paths';
+import { probeLocalDeployment } from './local-deployer/probe';
 import { type GoodRevision, journalTail, readGoodRevision, recordGoodRevision } from './local-deployer/records';
 import { releaseProvider } from './local-deployer/release-copy';
 
@@ -20,6 +21,8 @@ export interface LocalDeployerOptions {
   readonly onEvent: (event: DeployerEvent) => void | Promise<void>;
   readonly clock: Clock;
   readonly logger?: Logger;
+  /** The data dir's worker lease (PID file): `inspect` tells a run in another live worker from a dead one. */
+  readonly workerPidFile?: string;
 }
 
 /**
@@ -49,6 +52,11 @@ export class LocalDeployer implements Deployer {
   /** True while this deployer runs the deployment (a worker that died took its runs with it). */
   isRunning(deploymentId: string): boolean {
     return this.running.has(`local-${deploymentId}`);
+  }
+
+  /** Whether a deployment still has a live runner (here, or in the live worker of the data dir). */
+  async inspect(externalId: string): Promise<DeploymentProbe> {
+    return probeLocalDeployment(externalId, this.running.has(externalId), this.options.workerPidFile);
   }
 
   /** Resolves once the deployment (and its rollback) is over — or every running one, without an id. */

@@ -39,7 +39,9 @@ async function run(
     const record = await waitForJob(runtime, job.idempotencyKey);
     const result = record.result;
     if (!result) throw new TarmacError(`job ${job.idempotencyKey} finished without a result`);
-    if (result.outcome === 'refused' || result.outcome === 'rejected') throw new TarmacError(result.message);
+    if (result.outcome === 'refused' || result.outcome === 'rejected' || result.outcome === 'failed') {
+      throw new TarmacError(result.message);
+    }
     if (!(wait && result.deploymentId)) {
       out.write(options.json ? `${JSON.stringify(result)}\n` : `${result.message}\n`);
       return;

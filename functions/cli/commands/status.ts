@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
 import { formatAge } from '../../core/clock';
 import { allInstances } from '../../core/config';
+import type { TarmacConfig } from '../../core/config/schema';
 import type { Deployment } from '../../core/deployments';
 import { TarmacError, UnknownNameError } from '../../core/errors';
-import type { EnvironmentSummary } from '../../http/read-api';
+import type { EnvironmentSummary, ReadApi } from '../../http/read-api';
 import { stateReadApi } from '../../http/state-read-api';
+import type { FailedJob } from '../../state/failed-jobs';
+import type { FleetView } from '../../state/fleet-health';
 import { withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
+import { printFleets } from './fleet';
 
 /** GET a JSON document of the tarmac read API (`--server`). */
 async function api<T>(server: string, path: string): Promise<T> {
@@ -45,6 +49,37 @@ function printSummaries(out: Output, summaries: readonly EnvironmentSummary[], n
   }
 }
 
+const fleetsOf = (config: TarmacConfig, app?: string) =>
+  app ? [config.apps[app]?.fleet ?? ''] : Object.keys(config.fleets);
+
+/** Below the environments: each fleet's holder (STALE ones marked) and the jobs the worker gave up on. */
+async function showOperations(out: Output, read: ReadApi, fleets: readonly string[]): Promise<void> {
+  const views = await Promise.all(fleets.map((name) => read.fleet?.(name)));
+  printOperations(
+    out,
+    views.filter((v): v is FleetView => v !== undefined),
+    (await read.failedJobs?.(5)) ?? [],
+  );
+}
+
+async function showRemoteOperations(out: Output, server: string): Promise<void> {
+  const { fleets } = await api<{ fleets: FleetView[] }>(server, '/fleets');
+  const { failedJobs } = await api<{ failedJobs: FailedJob[] }>(server, '/failed-jobs?limit=5');
+  printOperations(out, fleets, failedJobs);
+}
+
+function printOperations(out: Output, fleets: readonly FleetView[], failed: readonly FailedJob[]): void {
+  const now = new Date();
+  printFleets(out, fleets, now);
+  if (failed.length > 0) out.write('failed jobs (not retried), newest first:\n');
+  for (const f of failed) {
+    const where = [f.app, f.env].filter(Boolean).join('/');
+    out.write(
+      `  ${formatAge(f.at, now)} ago  ${f.type ?? 'message'} ${where} ${f.errorName}: ${f.error} (correlation ${f.correlationId ?? 'none'})\n`,
+    );
+  }
+}
+
 function printHistory(out: Output, app: string, env: string, history: readonly Deployment[]): void {
   if (history.length === 0) out.write(`${app}/${env}: no deployments yet\n`);
   for (const d of history) {
@@ -66,15 +101,20 @@ export function registerStatus(program: Command, out: Output): void {
         options.json
           ? out.write(`${JSON.stringify(summaries, null, 2)}\n`)
           : printSummaries(out, summaries, new Date());
-      if (options.server) return show(await remoteSummaries(options.server, app));
+      if (options.server) {
+        show(await remoteSummaries(options.server, app));
+        if (!options.json) await showRemoteOperations(out, options.server);
+        return;
+      }
       await withLocalRuntime(
         options,
         async (runtime) => {
           const config = runtime.deps.config;
           if (app && !config.apps[app]) throw new UnknownNameError('app', app, Object.keys(config.apps));
-          const read = stateReadApi(runtime.adapters.state);
+          const read = stateReadApi(runtime.adapters.state, runtime.deps.deployer);
           const instances = allInstances(config).filter((i) => !app || i.app === app);
           show(await Promise.all(instances.map((i) => read.environment(i.app, i.env))));
+          if (!options.json) await showOperations(out, read, fleetsOf(config, app));
         },
         { work: false },
       );

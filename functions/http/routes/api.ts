@@ -50,6 +50,19 @@ export function apiRoutes(deps: AppDeps): Hono<AppEnv> {
     return c.json({ deployments: await deps.readApi.history(app, env, limit) });
   });
 
+  routes.get('/fleets', async (c) => {
+    const read = deps.readApi;
+    if (!read?.fleet) return problem(c, 501, 'read API not available yet');
+    return c.json({ fleets: await Promise.all(Object.keys(config.fleets).map((name) => read.fleet?.(name))) });
+  });
+
+  routes.get('/failed-jobs', async (c) => {
+    const read = deps.readApi;
+    if (!read?.failedJobs) return problem(c, 501, 'read API not available yet');
+    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 20) || 20, 1), 100);
+    return c.json({ failedJobs: await read.failedJobs(limit) });
+  });
+
   routes.all('*', (c, next) =>
     c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : methodNotAllowed('GET')(c),
   );

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { SqsQueue } from '../../adapters/aws/sqs-queue';
+import { formatAge } from '../../core/clock';
+import type { TarmacConfig } from '../../core/config/schema';
+import { TarmacError, UnknownNameError } from '../../core/errors';
+import { type Job, jobGroup } from '../../core/jobs';
+import { stateReadApi } from '../../http/state-read-api';
+import type { FleetView } from '../../state/fleet-health';
+import { loadConfig } from '../context';
+import { submit, waitForJob, whoami, withLocalRuntime } from '../local-client';
+import type { GlobalOptions } from '../main';
+import type { Output } from '../output';
+
+/** One line per fleet: free, or held by which deployment since when — and STALE with the way out. */
+export function printFleets(out: Output, fleets: readonly FleetView[], now: Date): void {
+  for (const f of fleets) {
+    const h = f.holder;
+    if (!h) {
+      out.write(`fleet ${f.fleet.padEnd(18)} free\n`);
+    } else {
+      const what = f.deployment ? `${f.deployment.version}, ${f.deployment.status.replace('_', ' ')}` : 'record gone';
+      out.write(
+        `fleet ${f.fleet.padEnd(18)} held by ${h.deploymentId} (${h.app}/${h.env} ${what}) since ${formatAge(h.since, now)} ago\n`,
+      );
+      if (f.stale) out.write(`  STALE: ${f.stale} — tarmac fleet free ${f.fleet} --reason "…"\n`);
+    }
+    const freed = f.lastFreed;
+    if (freed) {
+      out.write(`  last freed by ${freed.by} ${formatAge(freed.at, now)} ago: "${freed.reason}" (${freed.why})\n`);
+    }
+  }
+}
+
+function fleetJob(config: TarmacConfig, fleet: string, fields: { reason: string; force: boolean }): Job {
+  if (!config.fleets[fleet]) throw new UnknownNameError('fleet', fleet, Object.keys(config.fleets));
+  const app = Object.entries(config.apps).find(([, a]) => a.fleet === fleet)?.[0];
+  if (!app) throw new TarmacError(`fleet ${fleet} runs no app — there is nothing to free`, { fleet });
+  const id = randomUUID();
+  return {
+    v: 1,
+    type: 'fleet-free',
+    idempotencyKey: `cli-free-${id}`,
+    correlationId: id,
+    app,
+    fleet,
+    by: whoami(),
+    ...fields,
+  };
+}
+
+export function registerFleet(program: Command, out: Output): void {
+  const fleet = program.command('fleet').description('fleets: which deployment holds each, and freeing a stale one');
+
+  fleet
+    .command('list')
+    .description('each fleet: free, or held by which deployment since when (STALE when nothing runs it)')
+    .action(async () => {
+      const options = program.opts<GlobalOptions>();
+      await withLocalRuntime(
+        options,
+        async (runtime) => {
+          const read = stateReadApi(runtime.adapters.state, runtime.deps.deployer);
+          const views = await Promise.all(Object.keys(runtime.deps.config.fleets).map((name) => read.fleet?.(name)));
+          const fleets = views.filter((v): v is FleetView => v !== undefined);
+          if (options.json) out.write(`${JSON.stringify(fleets, null, 2)}\n`);
+          else printFleets(out, fleets, new Date());
+        },
+        { work: false },
+      );
+    });
+
+  fleet
+    .command('free')
+    .description('free a fleet whose deployment is gone (audited); --force frees one that still runs')
+    .argument('<fleet>')
+    .requiredOption('--reason <text>', 'why (kept in the fleet and deployment records)')
+    .option('--force', 'free it even though the deployer says the deployment still runs', false)
+    .option('--aws', 'send the request to the AWS job queue (TARMAC_QUEUE_URL) instead of working --data')
+    .action(async (name: string, opts: { reason: string; force: boolean; aws?: boolean }) => {
+      const options = program.opts<GlobalOptions>();
+      if (opts.aws) return sendToAws(out, options, name, opts);
+      await withLocalRuntime(options, async (runtime) => {
+        const job = fleetJob(runtime.deps.config, name, { reason: opts.reason, force: opts.force });
+        await submit(runtime, job);
+        const result = (await waitForJob(runtime, job.idempotencyKey)).result;
+        if (!result) throw new TarmacError(`job ${job.idempotencyKey} finished without a result`);
+        if (result.outcome !== 'done') throw new TarmacError(result.message);
+        out.write(options.json ? `${JSON.stringify(result)}\n` : `${result.message}\n`);
+      });
+    });
+}
+
+/** On AWS the worker Lambda frees the fleet (it asks CodeDeploy); the CLI only queues the request. */
+async function sendToAws(out: Output, options: GlobalOptions, name: string, opts: { reason: string; force: boolean }) {
+  const queueUrl = process.env.TARMAC_QUEUE_URL;
+  if (!queueUrl) throw new TarmacError('no job queue for --aws — set TARMAC_QUEUE_URL (the stack output JobQueueUrl)');
+  const config = loadConfig(options);
+  const job = fleetJob(config, name, { reason: opts.reason, force: opts.force });
+  const fleetOf = (app: string) => config.apps[app]?.fleet ?? app;
+  await new SqsQueue({ queueUrl }).send({ group: jobGroup(fleetOf, job), dedupKey: job.idempotencyKey, body: job });
+  out.write(`queued ${job.idempotencyKey}: the worker frees fleet ${name} — tarmac --server <url> status shows it\n`);
+}
