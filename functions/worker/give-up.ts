@@ -62,7 +62,8 @@ export async function giveUp(
   log.error(
     {
       event: 'job.given_up',
-      messageId: failed.messageId,
+      // A parsed job's logger carries its correlation id already; an invalid body's may name one.
+      ...(job ? {} : { correlationId: failed.correlationId, messageId: failed.messageId }),
       reason: failed.reason,
       error: failed.error,
       [FAILED_JOBS_METRIC.name]: 1,

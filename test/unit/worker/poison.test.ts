@@ -1,12 +1,14 @@
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sqsJobHandler } from '../../../functions/adapters/aws/sqs-batch';
 import { SqliteQueue } from '../../../functions/adapters/local';
 import { jobGroup } from '../../../functions/core/jobs';
-import { silentLogger } from '../../../functions/log';
+import { createLogger, silentLogger } from '../../../functions/log';
 import type { ArtifactStore } from '../../../functions/ports';
 import { listFailedJobs } from '../../../functions/state/failed-jobs';
+import { FAILED_JOBS_METRIC } from '../../../functions/worker/give-up';
 import { type LocalRunner, startLocalRunner } from '../../../functions/worker/local-runner';
 import { MAX_ATTEMPTS } from '../../../functions/worker/once';
 import { createWorker } from '../../../functions/worker/worker';
@@ -224,5 +226,27 @@ describe('worker Lambda handler (Powertools FIFO processor): messages that can n
     ]);
     const [failed] = await listFailedJobs(h.deps.state);
     expect(failed).toMatchObject({ id: ingest.idempotencyKey, reason: 'attempts', attempts: MAX_ATTEMPTS });
+  });
+});
+
+describe('worker: a job given up is counted for the FailedJobs alarm', () => {
+  it('logs one line in CloudWatch embedded metric format, with the correlation id and error', async () => {
+    const h = workerHarness();
+    try {
+      const lines: string[] = [];
+      const stream = new PassThrough();
+      stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+      const worker = createWorker({ ...h.deps, logger: createLogger({ destination: stream }) });
+      await worker.handle({ ...h.job('lock', { env: 'moon', reason: 'x', by: 'eve' }), correlationId: 'corr-emf' });
+      const given = lines.map((l) => JSON.parse(l)).find((l) => l.event === 'job.given_up');
+      expect(given).toMatchObject({ correlationId: 'corr-emf', reason: 'permanent', [FAILED_JOBS_METRIC.name]: 1 });
+      expect(given.error).toContain('unknown environment "moon"');
+      expect(given._aws.CloudWatchMetrics).toEqual([
+        { Namespace: 'Tarmac', Dimensions: [[]], Metrics: [{ Name: 'FailedJobs', Unit: 'Count' }] },
+      ]);
+      expect(typeof given._aws.Timestamp).toBe('number');
+    } finally {
+      h.close();
+    }
   });
 });

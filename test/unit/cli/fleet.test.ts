@@ -1,0 +1,78 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openLocalAdapters } from '../../../functions/adapters/local';
+import { main } from '../../../functions/cli/main';
+import { memoryOutput } from '../../../functions/cli/output';
+import { recordFailedJob } from '../../../functions/state/failed-jobs';
+import { acquireFleet } from '../../../functions/state/fleets';
+
+let dir: string;
+let config: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tarmac-cli-fleet-'));
+  config = join(dir, 'tarmac.yml');
+  copyFileSync(new URL('../../../examples/tarmac.yml', import.meta.url), config);
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function tarmac(...args: string[]) {
+  const out = memoryOutput();
+  const code = await main(['node', 'tarmac', '--config', config, '--data', join(dir, 'data'), ...args], out);
+  return { code, stdout: out.out.join(''), stderr: out.err.join('') };
+}
+
+/** A fleet held by a deployment whose record is gone (a crash between the two writes), and a failed job. */
+async function seed(): Promise<void> {
+  const adapters = openLocalAdapters(join(dir, 'data'));
+  const since = new Date(Date.now() - 3 * 60_000).toISOString();
+  await acquireFleet(adapters.state, 'web', { deploymentId: 'd-gone', app: 'hello', env: 'staging', since });
+  await recordFailedJob(adapters.state, {
+    id: 'job-7',
+    type: 'deploy',
+    app: 'hello',
+    env: 'moon',
+    correlationId: 'corr-7',
+    errorName: 'UnknownNameError',
+    error: 'unknown environment "moon" — known: staging, production',
+    reason: 'permanent',
+    attempts: 1,
+    at: new Date().toISOString(),
+    body: {},
+  });
+  adapters.close();
+}
+
+describe('tarmac fleet and status: stale fleets and failed jobs', () => {
+  it('status marks a stale fleet with the way out, and lists the failed job with its correlation id', async () => {
+    await seed();
+    const { code, stdout } = await tarmac('status');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/fleet web +held by d-gone \(hello\/staging record gone\) since 3 ?min ago/);
+    expect(stdout).toContain('STALE: deployment d-gone no longer exists — tarmac fleet free web --reason');
+    expect(stdout).toContain('deploy hello/moon UnknownNameError: unknown environment "moon"');
+    expect(stdout).toContain('(correlation corr-7)');
+  });
+
+  it('frees the stale fleet on request and keeps who, why and when', async () => {
+    await seed();
+    const freed = await tarmac('fleet', 'free', 'web', '--reason', 'record lost in a crash');
+    expect(freed.stderr).toBe('');
+    expect(freed.stdout).toMatch(
+      /fleet web freed by .+: "record lost in a crash" \(deployment d-gone no longer exists\)/,
+    );
+    const { stdout } = await tarmac('fleet', 'list');
+    expect(stdout).toMatch(/fleet web +free/);
+    expect(stdout).toMatch(/last freed by .+ ago: "record lost in a crash"/);
+  });
+
+  it('fails on an unknown fleet naming the known ones, and without a reason', async () => {
+    const unknown = await tarmac('fleet', 'free', 'wbe', '--reason', 'typo');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown fleet "wbe" — known: web');
+    const bare = await tarmac('fleet', 'free', 'web');
+    expect(bare.code).not.toBe(0);
+    expect(bare.stderr).toContain('--reason');
+  });
+});
