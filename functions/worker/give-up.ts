@@ -63,7 +63,8 @@ export async function giveUp(
     {
       event: 'job.given_up',
       // A parsed job's logger carries its correlation id already; an invalid body's may name one.
-      ...(job ? {} : { correlationId: failed.correlationId, messageId: failed.messageId }),
+      messageId: failed.messageId,
+      ...(job ? {} : { correlationId: failed.correlationId }),
       reason: failed.reason,
       error: failed.error,
       [FAILED_JOBS_METRIC.name]: 1,
