@@ -4,6 +4,8 @@ import type { Deployment } from '../../core/deployments';
 import type { Lock } from '../../core/locks';
 import type { StateStore } from '../../ports';
 import { type CurrentRelease, getCurrent } from '../../state/deployments';
+import type { FailedJob } from '../../state/failed-jobs';
+import type { FleetView } from '../../state/fleet-health';
 import type { ReadApi } from '../read-api';
 import { stateReadApi } from '../state-read-api';
 
@@ -29,6 +31,10 @@ export interface AppView {
 
 export interface DashboardView {
   readonly apps: readonly AppView[];
+  /** Each configured fleet's holder (stale ones marked). */
+  readonly fleets: Readonly<Record<string, FleetView>>;
+  /** The jobs the worker gave up on, newest first. */
+  readonly failedJobs: readonly FailedJob[];
   readonly now: Date;
 }
 
@@ -59,5 +65,11 @@ export async function loadDashboard(sources: DashboardSources, now: Date): Promi
     hosts: sources.config.fleets[app.fleet]?.hosts ?? [],
     environments: environments.filter((e) => e.instance.app === name),
   }));
-  return { apps, now };
+  const fleetNames = Object.keys(sources.config.fleets);
+  const [fleetViews, failedJobs] = await Promise.all([
+    Promise.all(fleetNames.map((name) => read.fleet?.(name))),
+    read.failedJobs?.(10) ?? [],
+  ]);
+  const fleets = Object.fromEntries(fleetViews.flatMap((v) => (v ? [[v.fleet, v]] : [])));
+  return { apps, fleets, failedJobs, now };
 }

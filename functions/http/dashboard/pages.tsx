@@ -1,8 +1,11 @@
 import type { Child } from 'hono/jsx';
 import type { Deployment } from '../../core/deployments';
+import type { FailedJob } from '../../state/failed-jobs';
+import type { FleetView } from '../../state/fleet-health';
 import type { DashboardView } from './data';
 import { DeploymentBlock } from './deployment';
 import { EnvironmentCard } from './environment';
+import { Age, Badge } from './status';
 import { STYLESHEET } from './style';
 
 /** The page shell: one inline stylesheet, no scripts, an optional meta refresh instead of client JS. */
@@ -55,6 +58,7 @@ export function DashboardPage(props: { view: DashboardView; refreshSec: number }
               {app.repo} · fleet <b>{app.fleet}</b>
               {app.hosts.length > 0 ? ` (${app.hosts.join(', ')})` : ''}
             </span>
+            <StaleFleet view={props.view.fleets[app.fleet]} />
           </div>
           <div class="envs">
             {app.environments.map((view) => (
@@ -63,7 +67,41 @@ export function DashboardPage(props: { view: DashboardView; refreshSec: number }
           </div>
         </section>
       ))}
+      <FailedJobs jobs={props.view.failedJobs} now={now} />
     </Layout>
+  );
+}
+
+/** A fleet held by a deployment nothing runs any more: say so, and how to free it. */
+function StaleFleet(props: { view: FleetView | undefined }) {
+  const stale = props.view?.stale;
+  if (!stale || !props.view) return null;
+  return (
+    <span class="small" title={`${stale} — tarmac fleet free ${props.view.fleet} --reason "…"`}>
+      <Badge tone="bad" mark="!" label={`fleet held by ${props.view.holder?.deploymentId ?? '?'}: stale`} /> {stale}
+    </span>
+  );
+}
+
+/** Jobs the worker recorded and acknowledged instead of retrying, with what an operator needs to find them. */
+function FailedJobs(props: { jobs: readonly FailedJob[]; now: Date }) {
+  if (props.jobs.length === 0) return null;
+  return (
+    <section class="app" aria-label="failed jobs">
+      <div class="app-head">
+        <h2>Failed jobs</h2>
+        <span class="muted small">not retried; newest first</span>
+      </div>
+      <ul>
+        {props.jobs.map((job) => (
+          <li>
+            <Age iso={job.at} now={props.now} /> <b>{job.type ?? 'message'}</b>{' '}
+            {[job.app, job.env].filter(Boolean).join('/')} — {job.errorName}: {job.error}{' '}
+            <span class="muted small">correlation {job.correlationId ?? 'none'}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 

@@ -134,3 +134,37 @@ describe('dashboard GET /deployments/:id', () => {
     expect(await missing.text()).toContain('There is no deployment <code>nope</code>');
   });
 });
+
+describe('dashboard GET /: operations', () => {
+  it('marks a stale fleet and lists the jobs the worker gave up on, with their correlation ids', async () => {
+    const { app, adapters, clock } = await open();
+    const { acquireFleet } = await import('../../../functions/state/fleets');
+    const { recordFailedJob } = await import('../../../functions/state/failed-jobs');
+    const since = clock.now().toISOString();
+    await acquireFleet(adapters.state, 'web', { deploymentId: 'd-lost', app: 'hello', env: 'staging', since });
+    await recordFailedJob(adapters.state, {
+      id: 'm-1',
+      messageId: 'm-1',
+      correlationId: 'corr-<b>',
+      errorName: 'InvalidJobError',
+      error: 'invalid job message: type: <script>',
+      reason: 'permanent',
+      attempts: 1,
+      at: since,
+      body: 'not json',
+    });
+    const html = await (await app.request('/')).text();
+    expect(html).toContain('fleet held by d-lost: stale');
+    expect(html).toContain('deployment d-lost no longer exists');
+    expect(html).toContain('Failed jobs');
+    expect(html).toContain('InvalidJobError: invalid job message: type: &lt;script&gt;'); // escaped, never markup
+    expect(html).toContain('correlation corr-&lt;b&gt;');
+  });
+
+  it('shows neither when every fleet is free and no job failed', async () => {
+    const { app } = await open();
+    const html = await (await app.request('/')).text();
+    expect(html).not.toContain('Failed jobs');
+    expect(html).not.toContain('stale');
+  });
+});
