@@ -63,9 +63,14 @@ async function showOperations(out: Output, read: ReadApi, fleets: readonly strin
 }
 
 async function showRemoteOperations(out: Output, server: string): Promise<void> {
-  const { fleets } = await api<{ fleets: FleetView[] }>(server, '/fleets');
-  const { failedJobs } = await api<{ failedJobs: FailedJob[] }>(server, '/failed-jobs?limit=5');
-  printOperations(out, fleets, failedJobs);
+  try {
+    const { fleets } = await api<{ fleets: FleetView[] }>(server, '/fleets');
+    const { failedJobs } = await api<{ failedJobs: FailedJob[] }>(server, '/failed-jobs?limit=5');
+    printOperations(out, fleets, failedJobs);
+  } catch (error) {
+    // A server from before these endpoints still answers the environments above.
+    out.write(`(fleets and failed jobs unavailable: ${error instanceof Error ? error.message : String(error)})\n`);
+  }
 }
 
 function printOperations(out: Output, fleets: readonly FleetView[], failed: readonly FailedJob[]): void {
