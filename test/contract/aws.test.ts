@@ -16,8 +16,7 @@ import { stateContract } from './state.contract';
 
 // One s3rver and one dynalite for the whole file (loopback only, fake credentials); each test gets a fresh
 // bucket or table on them. SSM runs on an in-memory fake (test/support/fake-ssm.ts: short pages, conflict
-// errors). There is no SQS stand-in among our tools, so the queue suite does not run here: the SQS adapter
-// is specified request by request in test/unit/adapters/aws instead.
+// errors). The queue suite runs against SQS on moto (test/contract/moto.test.ts), with the other three.
 let s3: RunningS3;
 let s3Client: S3Client;
 let dynamo: RunningDynamo;
