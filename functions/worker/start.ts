@@ -1,4 +1,5 @@
 import { instanceOf } from '../core/config';
+import { PermanentError } from '../core/errors';
 import { type Deployment, transition } from '../core/deployments';
 import { planDeployment } from '../core/plans';
 import { getDeployment, updateDeployment } from '../state/deployments';
@@ -34,14 +35,21 @@ export async function startDeployment(deps: WorkerDeps, deploymentId: string, op
   const release = await getRelease(deps.state, deployment.app, deployment.sha256);
   if (!release) return fail(deps, deployment, `release ${deployment.releaseId} is no longer recorded`);
   const instance = instanceOf(deps.config, deployment.app, deployment.env);
-  const plan = planDeployment({
-    instance,
-    hosts: planHosts(deps, instance.fleet),
-    release,
-    previousReleaseId: deployment.previousReleaseId,
-    deploymentId,
-    correlationId: deployment.correlationId,
-  });
+  let plan: ReturnType<typeof planDeployment>;
+  try {
+    plan = planDeployment({
+      instance,
+      hosts: planHosts(deps, instance.fleet),
+      release,
+      previousReleaseId: deployment.previousReleaseId,
+      deploymentId,
+      correlationId: deployment.correlationId,
+    });
+  } catch (error) {
+    // A plan that can never be made (no hosts in the fleet) fails the deployment, so its fleet is freed.
+    if (!(error instanceof PermanentError)) throw error;
+    return fail(deps, deployment, error.message);
+  }
   const bundle =
     deployment.bundle ?? (await deps.artifacts.put(deps.packBundle({ instance, plan, target: deps.target })));
   crashPoint('after-bundle');

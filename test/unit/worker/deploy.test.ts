@@ -112,3 +112,24 @@ describe('worker: ingest and deploy', () => {
     expect((await getCurrent(h.deps.state, 'hello', 'staging'))?.version).toBe('1.0.0');
   });
 });
+
+describe('worker: a deployment that can never be planned', () => {
+  it('fails it with the reason and frees the fleet (no host in the fleet), instead of holding it', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { fleetHolder } = await import('../../../functions/state/fleets');
+    const example = readFileSync(new URL('../../../examples/tarmac.yml', import.meta.url), 'utf8');
+    const noHosts = example.replace('hosts: [h1, h2]', 'hosts: []').replace(/ec2_tags:\n\s+tarmac-fleet: web\n/, '');
+    const h = workerHarness(noHosts);
+    try {
+      await h.worker.handle(await h.upload('1.0.0', 'tarball v1'));
+      const result = await h.worker.handle(h.job('deploy', { env: 'staging', trigger: 'cli', requestedBy: 'alice' }));
+      const deployment = await getDeployment(h.deps.state, result.deploymentId ?? '');
+      expect(deployment?.status).toBe('failed');
+      expect(deployment?.error).toContain('fleet web has no hosts');
+      expect(await fleetHolder(h.deps.state, 'web')).toBeUndefined();
+      expect(h.deployer.requests).toEqual([]);
+    } finally {
+      h.close();
+    }
+  });
+});
