@@ -1,6 +1,6 @@
 import { instanceOf } from '../core/config';
-import { PermanentError } from '../core/errors';
 import { type Deployment, transition } from '../core/deployments';
+import { PermanentError } from '../core/errors';
 import { planDeployment } from '../core/plans';
 import { getDeployment, updateDeployment } from '../state/deployments';
 import { acquireFleet, putPending, releaseFleet, takeNextPending } from '../state/fleets';
