@@ -3,6 +3,7 @@ import { instanceOf } from '../core/config';
 import { type Deployment, isFinished, type Trigger, transition } from '../core/deployments';
 import type { Release } from '../core/releases';
 import { createDeployment, getCurrent, getDeployment, updateDeployment } from '../state/deployments';
+import { inspectFleet } from '../state/fleet-health';
 import { acquireFleet, putPending } from '../state/fleets';
 import { getLock } from '../state/locks';
 import type { WorkerDeps } from './deps';
@@ -72,7 +73,7 @@ export async function requestDeploy(deps: WorkerDeps, input: DeployRequestInput)
         d.status === 'pending' ? transition(d, 'failed', now, { error: `superseded by ${deployment.id}` }) : d,
       );
     }
-    const message = `${app}/${env}: ${release.version} queued — fleet ${instance.fleet} is busy, it starts when the running deployment ends`;
+    const message = `${app}/${env}: ${release.version} queued — fleet ${instance.fleet} is busy, it starts when the running deployment ends${await staleNote(deps, instance.fleet)}`;
     await tell(deps, input, 'queued', message, deployment);
     return { outcome: 'done', message, deploymentId: deployment.id };
   }
@@ -80,6 +81,14 @@ export async function requestDeploy(deps: WorkerDeps, input: DeployRequestInput)
   const message = `${app}/${env}: deploying ${release.version} (${release.sha256.slice(0, 12)}) as ${deployment.id}`;
   await tell(deps, input, 'started', message, started);
   return { outcome: 'done', message, deploymentId: deployment.id };
+}
+
+/** When the deploy waits behind a hold nothing runs any more, say so and how to free it (never freed here). */
+async function staleNote(deps: WorkerDeps, fleet: string): Promise<string> {
+  const view = await inspectFleet(deps.state, deps.deployer, fleet);
+  if (!view.stale) return '';
+  deps.logger.warn({ event: 'fleet.stale', fleet, holder: view.holder?.deploymentId, why: view.stale }, 'stale fleet');
+  return ` — but its holder ${view.holder?.deploymentId} looks stale (${view.stale}): tarmac fleet free ${fleet} --reason "…"`;
 }
 
 /** A locked environment refuses deploys (manual and continuous): say who, why, since when, and how to unlock. */

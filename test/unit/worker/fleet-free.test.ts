@@ -77,6 +77,19 @@ describe('worker: freeing a fleet (tarmac fleet free)', () => {
     expect(h.deployer.requests.map((r) => r.plan.deploymentId)).toEqual([first, waiting]);
   });
 
+  it('tells a deploy that waits behind a stale hold how to free the fleet, without freeing it', async () => {
+    const first = await deploying('staging', '1.0.0');
+    probe = { state: 'ended', status: 'failed', detail: 'CodeDeploy d-X Stopped' };
+    await worker.handle(await h.upload('2.0.0', 'tarball 2.0.0'));
+    const waiting = await worker.handle(
+      h.job('deploy', { env: 'production', ref: '2.0.0', trigger: 'cli', requestedBy: 'bob' }),
+    );
+    expect(waiting.message).toContain(
+      `its holder ${first} looks stale (CodeDeploy d-X Stopped): tarmac fleet free web`,
+    );
+    expect((await fleetHolder(h.deps.state, 'web'))?.deploymentId).toBe(first);
+  });
+
   it('frees a live one with --force, saying so in the record', async () => {
     const id = await deploying();
     await free({ reason: 'host is gone for good', force: true });
