@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { SqsQueue } from '../../adapters/aws/sqs-queue';
-import { formatAge } from '../../core/clock';
 import type { TarmacConfig } from '../../core/config/schema';
 import { TarmacError, UnknownNameError } from '../../core/errors';
 import { type Job, jobGroup } from '../../core/jobs';
@@ -11,26 +10,7 @@ import { loadConfig } from '../context';
 import { submit, waitForJob, whoami, withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
-
-/** One line per fleet: free, or held by which deployment since when — and STALE with the way out. */
-export function printFleets(out: Output, fleets: readonly FleetView[], now: Date): void {
-  for (const f of fleets) {
-    const h = f.holder;
-    if (!h) {
-      out.write(`fleet ${f.fleet.padEnd(18)} free\n`);
-    } else {
-      const what = f.deployment ? `${f.deployment.version}, ${f.deployment.status.replace('_', ' ')}` : 'record gone';
-      out.write(
-        `fleet ${f.fleet.padEnd(18)} held by ${h.deploymentId} (${h.app}/${h.env} ${what}) since ${formatAge(h.since, now)} ago\n`,
-      );
-      if (f.stale) out.write(`  STALE: ${f.stale} — tarmac fleet free ${f.fleet} --reason "…"\n`);
-    }
-    const freed = f.lastFreed;
-    if (freed) {
-      out.write(`  last freed by ${freed.by} ${formatAge(freed.at, now)} ago: "${freed.reason}" (${freed.why})\n`);
-    }
-  }
-}
+import { printFleets } from './operations';
 
 function fleetJob(config: TarmacConfig, fleet: string, fields: { reason: string; force: boolean }): Job {
   if (!config.fleets[fleet]) throw new UnknownNameError('fleet', fleet, Object.keys(config.fleets));

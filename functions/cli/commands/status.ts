@@ -4,14 +4,14 @@ import { allInstances } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import type { Deployment } from '../../core/deployments';
 import { TarmacError, UnknownNameError } from '../../core/errors';
-import type { EnvironmentSummary, ReadApi } from '../../http/read-api';
+import type { EnvironmentSummary } from '../../http/read-api';
 import { stateReadApi } from '../../http/state-read-api';
 import type { FailedJob } from '../../state/failed-jobs';
 import type { FleetView } from '../../state/fleet-health';
 import { withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
-import { printFleets } from './fleet';
+import { printOperations, showOperations } from './operations';
 
 /** GET a JSON document of the tarmac read API (`--server`). */
 async function api<T>(server: string, path: string): Promise<T> {
@@ -52,16 +52,6 @@ function printSummaries(out: Output, summaries: readonly EnvironmentSummary[], n
 const fleetsOf = (config: TarmacConfig, app?: string) =>
   app ? [config.apps[app]?.fleet ?? ''] : Object.keys(config.fleets);
 
-/** Below the environments: each fleet's holder (STALE ones marked) and the jobs the worker gave up on. */
-async function showOperations(out: Output, read: ReadApi, fleets: readonly string[]): Promise<void> {
-  const views = await Promise.all(fleets.map((name) => read.fleet?.(name)));
-  printOperations(
-    out,
-    views.filter((v): v is FleetView => v !== undefined),
-    (await read.failedJobs?.(5)) ?? [],
-  );
-}
-
 async function showRemoteOperations(out: Output, server: string): Promise<void> {
   try {
     const { fleets } = await api<{ fleets: FleetView[] }>(server, '/fleets');
@@ -70,18 +60,6 @@ async function showRemoteOperations(out: Output, server: string): Promise<void> 
   } catch (error) {
     // A server from before these endpoints still answers the environments above.
     out.write(`(fleets and failed jobs unavailable: ${error instanceof Error ? error.message : String(error)})\n`);
-  }
-}
-
-function printOperations(out: Output, fleets: readonly FleetView[], failed: readonly FailedJob[]): void {
-  const now = new Date();
-  printFleets(out, fleets, now);
-  if (failed.length > 0) out.write('failed jobs (not retried), newest first:\n');
-  for (const f of failed) {
-    const where = [f.app, f.env].filter(Boolean).join('/');
-    out.write(
-      `  ${formatAge(f.at, now)} ago  ${f.type ?? 'message'} ${where} ${f.errorName}: ${f.error} (correlation ${f.correlationId ?? 'none'})\n`,
-    );
   }
 }
 
