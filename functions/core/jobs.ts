@@ -91,6 +91,9 @@ export const jobSchema = z.discriminatedUnion('type', [
     type: z.literal('push'),
     branch: z.string(),
     sha: z.string(),
+    /** The branch's sha before the push and GitHub's `repository.pushed_at` (s): both signed, they order pushes. */
+    before: z.string().optional(),
+    pushedAt: z.number().optional(),
     pusher: z.string(),
   }),
   z.strictObject({

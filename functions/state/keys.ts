@@ -29,6 +29,14 @@ export const keys = {
   /** A job the worker gave up on (never retried, or out of attempts), newest last in sort order. */
   failedJob: (at: string, id: string): StateKey => ({ pk: 'failed-jobs', sk: `${at}#${id}` }),
   failedJobs: 'failed-jobs',
+  /** Where a branch points after the last push tarmac accepted as newest (continuous delivery follows it). */
+  branchHead: (app: string, branch: string): StateKey => ({ pk: `app#${app}`, sk: `head#${branch}` }),
+  headsOf: (app: string) => ({ pk: `app#${app}`, prefix: 'head#' }),
+  /** One ref update seen (signed fields only): a replay of the same push body finds it and changes nothing. */
+  pushSeen: (app: string, branch: string, update: string): StateKey => ({
+    pk: `app#${app}`,
+    sk: `seen#${update}#${branch}`,
+  }),
   /** Exactly-once record of a job, by idempotency key. */
   job: (idempotencyKey: string): StateKey => ({ pk: 'job', sk: idempotencyKey }),
 };

@@ -124,7 +124,7 @@ export function pushEvent(overrides: Record<string, unknown> = {}): Record<strin
     deleted: false,
     forced: false,
     head_commit: { id: 'b'.repeat(40), message: 'Fix the thing' },
-    repository: { full_name: 'acme/hello', private: true },
+    repository: { full_name: 'acme/hello', private: true, pushed_at: 1764590400 },
     pusher: { name: 'octocat', email: 'octocat@example.com' },
     sender: { login: 'octocat' },
     ...overrides,

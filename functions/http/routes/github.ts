@@ -13,13 +13,23 @@ import { githubSignature } from '../signatures';
 export const GITHUB_MAX_BYTES = 25 * 1024 * 1024;
 
 const ZERO_SHA = /^0+$/;
+const SHA = z.string().regex(/^[0-9a-f]{40}$|^[0-9a-f]{64}$/, 'must be a commit sha');
+
+/** `repository.pushed_at` in seconds, whichever form GitHub sent. */
+function pushedAtSeconds(value: unknown): number | undefined {
+  const seconds = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) / 1000 : Number.NaN;
+  return Number.isFinite(seconds) ? Math.floor(seconds) : undefined;
+}
 
 /** The fields of a `push` event tarmac uses; GitHub sends many more, which are ignored. */
 const pushSchema = z.object({
   ref: z.string().min(1),
-  after: z.string().regex(/^[0-9a-f]{40}$|^[0-9a-f]{64}$/, 'must be a commit sha'),
+  before: SHA.optional(),
+  after: SHA,
   deleted: z.boolean().optional(),
-  repository: z.object({ full_name: z.string().min(3) }),
+  // A push event's `pushed_at` is seconds since the epoch (other events use an ISO date): read either, and
+  // never refuse a push over it.
+  repository: z.object({ full_name: z.string().min(3), pushed_at: z.unknown().optional() }),
   pusher: z.object({ name: z.string() }).partial().optional(),
   sender: z.object({ login: z.string() }).partial().optional(),
 });
@@ -60,6 +70,7 @@ export function githubRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppEnv
 
       const correlationId = c.get('correlationId');
       const pusher = push.pusher?.name ?? push.sender?.login ?? 'unknown';
+      const pushedAt = pushedAtSeconds(push.repository.pushed_at);
       const jobs: Job[] = apps.map((app) => ({
         v: 1,
         type: 'push',
@@ -68,6 +79,9 @@ export function githubRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppEnv
         app,
         branch,
         sha: push.after,
+        // Signed by GitHub: the worker orders pushes by these, never by arrival (a replay must not roll back).
+        ...(push.before && !ZERO_SHA.test(push.before) ? { before: push.before } : {}),
+        ...(pushedAt === undefined ? {} : { pushedAt }),
         pusher,
       }));
       const outcome = await enqueueOnce(deps, { source: 'github', id: delivery }, jobs, c.get('log'));

@@ -35,8 +35,22 @@ describe('POST /webhooks/github', () => {
       app: 'hello',
       branch: 'main',
       sha: 'b'.repeat(40),
+      before: 'a'.repeat(40),
+      pushedAt: 1764590400,
       pusher: 'octocat',
     });
+  });
+
+  it('carries the signed ordering fields: an ISO pushed_at is read too, a created branch has no before', async () => {
+    h = await httpHarness();
+    const created = pushEvent({
+      before: '0'.repeat(40),
+      repository: { full_name: 'acme/hello', pushed_at: '2025-12-01T12:00:00Z' },
+    });
+    expect((await deliver(JSON.stringify(created))).status).toBe(202);
+    const [body] = await h.drain();
+    expect(body).toMatchObject({ sha: 'b'.repeat(40), pushedAt: 1764590400 });
+    expect(body).not.toHaveProperty('before');
   });
 
   it('answers a redelivery "duplicate" and enqueues nothing more, even days later', async () => {
