@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { TarmacError, UnknownNameError } from '../core/errors';
+import { requireApp } from '../core/config';
+import { TarmacError } from '../core/errors';
 import type { Job } from '../core/jobs';
 import { assertVersion } from '../core/releases';
 import { signedJsonHeaders, signedUploadHeaders } from '../http/signing';
@@ -74,8 +75,7 @@ export async function pushToServer(
 /** Local mode: store the upload, queue its ingest and wait for the verdict. */
 export async function pushLocal(options: GlobalOptions, tarball: string, push: PushOptions, out: Output) {
   await withLocalRuntime(options, async (runtime) => {
-    if (!runtime.deps.config.apps[push.app])
-      throw new UnknownNameError('app', push.app, Object.keys(runtime.deps.config.apps));
+    requireApp(runtime.deps.config, push.app);
     assertVersion(push.version);
     const id = runtime.adapters.ids.next();
     const stored = await runtime.adapters.artifacts.put(createReadStream(tarball), {

@@ -52,11 +52,25 @@ export function formatIssue(issue: ConfigIssue): string {
   return issue.path ? `${issue.path}: ${issue.message}${where}` : `${issue.message}${where}`;
 }
 
-/** A name (app, environment, host) that the configuration does not know. */
+/**
+ * A name (app, environment, host) that the configuration does not know. It can never succeed on retry: a
+ * job naming one is answered, not redelivered. `of` is the app an unknown environment was looked up in.
+ */
 export class UnknownNameError extends PermanentError {
-  constructor(kind: 'app' | 'environment' | 'host' | 'fleet', name: string, known: readonly string[]) {
-    super(`unknown ${kind} "${name}" — known: ${known.length ? known.join(', ') : '(none)'}`, { kind, name, known });
+  readonly kind: 'app' | 'environment' | 'host' | 'fleet';
+  readonly known: readonly string[];
+
+  constructor(kind: 'app' | 'environment' | 'host' | 'fleet', name: string, known: readonly string[], of?: string) {
+    const where = of === undefined ? '' : ` of ${of}`;
+    super(`unknown ${kind} "${name}"${where} — known: ${known.length ? known.join(', ') : '(none)'}`, {
+      kind,
+      name,
+      known,
+      ...(of === undefined ? {} : { of }),
+    });
     this.name = 'UnknownNameError';
+    this.kind = kind;
+    this.known = known;
   }
 }
 

@@ -7,6 +7,7 @@ import { openAwsAdapters } from '../adapters/aws';
 import { sqsJobHandler } from '../adapters/aws/sqs-batch';
 import { createNotifier } from '../adapters/notify';
 import { randomIds } from '../adapters/system';
+import { findApp } from '../core/config';
 import { parseConfig } from '../core/config/parse';
 import { createLogger } from '../log';
 import { checkReleaseStream, packPlanBundle } from '../worker/pack';
@@ -28,7 +29,7 @@ const worker = createWorker({
   notifier: createNotifier({
     logger,
     state: aws.state,
-    github: githubToken ? { token: githubToken, repoOf: (app) => config.apps[app]?.repo } : undefined,
+    github: githubToken ? { token: githubToken, repoOf: (app) => findApp(config, app)?.repo } : undefined,
   }),
   target: awsBundleTarget({
     bucket: env.TARMAC_BUCKET as string,

@@ -1,5 +1,5 @@
+import { requireApp } from '../core/config';
 import type { TarmacConfig } from '../core/config/schema';
-import { TarmacError } from '../core/errors';
 import { type Job, jobGroup, parseJob } from '../core/jobs';
 import type { Logger } from '../log';
 import type { Clock, JobQueue, StateStore } from '../ports';
@@ -22,9 +22,7 @@ export interface EnqueueDeps {
 /** The fleet of an app, as `jobGroup` needs it. */
 export function fleetOf(config: TarmacConfig): (app: string) => string {
   return (app) => {
-    const fleet = config.apps[app]?.fleet;
-    if (!fleet) throw new TarmacError(`no app "${app}" in the configuration`, { app });
-    return fleet;
+    return requireApp(config, app).fleet;
   };
 }
 

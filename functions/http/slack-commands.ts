@@ -1,4 +1,5 @@
 import { type ChatCommand, chatHelp, parseChatCommand } from '../core/chat';
+import { findEnvironment, unknownNameMessage } from '../core/config';
 import type { TarmacConfig } from '../core/config/schema';
 import type { Job } from '../core/jobs';
 
@@ -49,7 +50,7 @@ export function decideSlackCommand(
 
 /** Omitted `chat`: anyone. Otherwise a non-empty `users` list must contain the user and a non-empty `channels` list the channel. */
 export function allowed(config: TarmacConfig, app: string, env: string, who: SlackRequester): boolean {
-  const chat = config.apps[app]?.environments[env]?.chat;
+  const chat = findEnvironment(config, app, env)?.chat;
   if (!chat) return true;
   const userOk = chat.users.length === 0 || chat.users.includes(who.userId);
   const channelOk = chat.channels.length === 0 || chat.channels.includes(who.channelId);
@@ -58,15 +59,11 @@ export function allowed(config: TarmacConfig, app: string, env: string, who: Sla
 
 function unknownName(config: TarmacConfig, command: Exclude<ChatCommand, { kind: 'help' }>): string | undefined {
   if (!('app' in command) || command.app === undefined) return undefined;
-  const app = config.apps[command.app];
-  if (!app) return `unknown app "${command.app}" — known: ${Object.keys(config.apps).join(', ') || '(none)'}`;
   const envs = [
     ...('env' in command ? [command.env] : []),
     ...(command.kind === 'promote' ? [command.from, command.to] : []),
   ];
-  const missing = envs.find((env) => !app.environments[env]);
-  if (missing === undefined) return undefined;
-  return `unknown environment "${missing}" of ${command.app} — known: ${Object.keys(app.environments).join(', ')}`;
+  return unknownNameMessage(config, command.app, envs);
 }
 
 function jobOf(command: Mutating, who: SlackRequester, correlationId: string): Job {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
 import { LocalDeployer } from '../adapters/local/local-deployer';
 import { createNotifier } from '../adapters/notify';
+import { findApp } from '../core/config';
 import type { TarmacConfig } from '../core/config/schema';
 import { HostManager } from '../hosts/manager';
 import type { Logger } from '../log';
@@ -96,7 +97,7 @@ export async function openLocalRuntime(options: {
       logger: options.logger,
       state,
       github: options.githubToken
-        ? { token: options.githubToken, repoOf: (app) => options.config.apps[app]?.repo }
+        ? { token: options.githubToken, repoOf: (app) => findApp(options.config, app)?.repo }
         : undefined,
     }),
     logger: options.logger,

@@ -1,3 +1,4 @@
+import { requireApp, requireEnvironment } from '../core/config';
 import { AttemptsExhaustedError, UnknownNameError } from '../core/errors';
 import type { Job } from '../core/jobs';
 import type { Logger } from '../log';
@@ -21,12 +22,10 @@ export const FAILED_JOBS_METRIC = { namespace: 'Tarmac', name: 'FailedJobs' } as
 
 /** Refuse a job naming an app or environment the configuration does not have (retrying cannot fix it). */
 export function assertKnownNames(config: WorkerDeps['config'], job: Job): void {
-  const app = config.apps[job.app];
-  if (!app) throw new UnknownNameError('app', job.app, Object.keys(config.apps));
+  // Own names only (core/config/lookup.ts): `constructor` is not an app, `toString` not an environment.
+  const app = requireApp(config, job.app);
   const envs = 'env' in job ? [job.env] : job.type === 'promote' ? [job.from, job.to] : [];
-  for (const env of envs) {
-    if (!app.environments[env]) throw new UnknownNameError('environment', env, Object.keys(app.environments));
-  }
+  for (const env of envs) requireEnvironment(config, job.app, env);
   if (job.type === 'fleet-free' && app.fleet !== job.fleet) {
     throw new UnknownNameError('fleet', job.fleet, [app.fleet]);
   }

@@ -1,4 +1,4 @@
-import { instanceOf } from '../core/config';
+import { findFleet, instanceOf } from '../core/config';
 import { type Deployment, transition } from '../core/deployments';
 import { PermanentError } from '../core/errors';
 import { planDeployment } from '../core/plans';
@@ -12,7 +12,7 @@ import type { WorkerDeps } from './deps';
 /** Hosts of a fleet as the plan sees them. AWS fleets are resolved by CodeDeploy from the tag filter. */
 export function planHosts(deps: WorkerDeps, fleet: string): string[] {
   if (deps.hostsOf) return deps.hostsOf(fleet);
-  const config = deps.config.fleets[fleet];
+  const config = findFleet(deps.config, fleet);
   if (config?.hosts.length) return config.hosts;
   return Object.entries(config?.ec2_tags ?? {}).map(([k, v]) => `ec2:${k}=${v}`);
 }

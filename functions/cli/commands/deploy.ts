@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { instanceOf } from '../../core/config';
+import { instanceOf, requireEnvironment } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
-import { TarmacError, UnknownNameError } from '../../core/errors';
+import { TarmacError } from '../../core/errors';
 import type { Job } from '../../core/jobs';
 import { planDeployment } from '../../core/plans';
 import { getCurrent } from '../../state/deployments';
@@ -14,9 +14,7 @@ import { DeploymentProgress } from '../progress';
 import { registerStatus } from './status';
 
 function assertInstance(config: TarmacConfig, app: string, env: string): void {
-  const appConfig = config.apps[app];
-  if (!appConfig) throw new UnknownNameError('app', app, Object.keys(config.apps));
-  if (!appConfig.environments[env]) throw new UnknownNameError('environment', env, Object.keys(appConfig.environments));
+  requireEnvironment(config, app, env);
 }
 
 /**

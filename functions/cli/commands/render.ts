@@ -5,7 +5,6 @@ import { renderBundle } from '../../bundle/render';
 import type { MigrationLock, SecretsSource } from '../../bundle/types';
 import { writeBundle } from '../../bundle/write';
 import { instanceOf } from '../../core/config';
-import { UnknownNameError } from '../../core/errors';
 import { planDeployment } from '../../core/plans';
 import { releaseId } from '../../core/releases';
 import { checkRelease } from '../../release/check';
@@ -40,10 +39,6 @@ export function registerRender(program: Command, out: Output): void {
     .action(async (app: string, env: string, opts: RenderOptions) => {
       const options = program.opts<GlobalOptions>();
       const config = loadConfig(options);
-      if (!config.apps[app]) throw new UnknownNameError('app', app, Object.keys(config.apps));
-      if (!config.apps[app].environments[env]) {
-        throw new UnknownNameError('environment', env, Object.keys(config.apps[app].environments));
-      }
       const instance = instanceOf(config, app, env);
       const checked = await checkRelease(createReadStream(opts.release), { releaseName: instance.release });
       if (!checked.ok) throw new UnsafeReleaseError(checked);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { SsmSecretStore } from '../../adapters/aws/ssm-secrets';
 import { FileSecretStore } from '../../adapters/local/file-secrets';
 import { instanceOf } from '../../core/config';
-import { TarmacError, UnknownNameError } from '../../core/errors';
+import { TarmacError } from '../../core/errors';
 import type { SecretStore } from '../../ports';
 import { initInstanceSecrets } from '../../worker/secrets';
 import { loadConfig } from '../context';
@@ -119,10 +119,6 @@ export function registerSecrets(program: Command, out: Output, awsStore: AwsSecr
  */
 async function initSecrets(options: GlobalOptions, store: SecretStore, app: string, env: string) {
   const config = loadConfig(options);
-  if (!config.apps[app]) throw new UnknownNameError('app', app, Object.keys(config.apps));
-  if (!config.apps[app].environments[env]) {
-    throw new UnknownNameError('environment', env, Object.keys(config.apps[app].environments));
-  }
   const instance = instanceOf(config, app, env);
   const created = await initInstanceSecrets(store, instance.secretScope);
   const names = new Set([...(await store.listNames(instance.secretScope)), ...created]);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { formatAge } from '../../core/clock';
-import { allInstances } from '../../core/config';
+import { allInstances, requireApp } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import type { Deployment } from '../../core/deployments';
-import { TarmacError, UnknownNameError } from '../../core/errors';
+import { TarmacError } from '../../core/errors';
 import type { EnvironmentSummary } from '../../http/read-api';
 import { stateReadApi } from '../../http/state-read-api';
 import type { FailedJob } from '../../state/failed-jobs';
@@ -93,7 +93,7 @@ export function registerStatus(program: Command, out: Output): void {
         options,
         async (runtime) => {
           const config = runtime.deps.config;
-          if (app && !config.apps[app]) throw new UnknownNameError('app', app, Object.keys(config.apps));
+          if (app) requireApp(config, app);
           const read = stateReadApi(runtime.adapters.state, runtime.deps.deployer);
           const instances = allInstances(config).filter((i) => !app || i.app === app);
           show(await Promise.all(instances.map((i) => read.environment(i.app, i.env))));

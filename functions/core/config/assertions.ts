@@ -1,6 +1,7 @@
 import { groupBy } from '../collections';
 import type { ConfigIssue } from '../errors';
 import { allInstances, type Instance } from './instances';
+import { findFleet } from './lookup';
 import type { TarmacConfig } from './schema';
 
 /**
@@ -28,7 +29,7 @@ const UNIQUE_PER_FLEET: ReadonlyArray<{
 export function assertConfig(config: TarmacConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   for (const [app, appConfig] of Object.entries(config.apps)) {
-    if (!config.fleets[appConfig.fleet]) {
+    if (!findFleet(config, appConfig.fleet)) {
       issues.push({
         path: `apps.${app}.fleet`,
         message: `unknown fleet "${appConfig.fleet}" — define it under fleets: (known: ${Object.keys(config.fleets).join(', ') || 'none'})`,

@@ -1,4 +1,4 @@
-import { UnknownNameError } from '../errors';
+import { findFleet, requireEnvironment } from './lookup';
 import type { AppConfig, EnvironmentConfig, FleetConfig, TarmacConfig } from './schema';
 
 /**
@@ -45,12 +45,10 @@ export const GENERATED_SECRETS = ['erlang_cookie', 'secret_key_base'] as const;
 
 const underscored = (value: string) => value.replaceAll('-', '_');
 
+/** The instance `<app>-<env>`; throws `UnknownNameError` (with the known names) for a name not in the file. */
 export function instanceOf(config: TarmacConfig, app: string, env: string): Instance {
-  const appConfig = config.apps[app];
-  const envConfig = appConfig?.environments[env];
-  if (!appConfig) throw new UnknownNameError('app', app, Object.keys(config.apps));
-  if (!envConfig) throw new UnknownNameError('environment', env, Object.keys(appConfig.environments));
-  const fleetConfig = config.fleets[appConfig.fleet] ?? { hosts: [] };
+  const { app: appConfig, env: envConfig } = requireEnvironment(config, app, env);
+  const fleetConfig = findFleet(config, appConfig.fleet) ?? { hosts: [] };
   const id = `${app}-${env}`;
   return {
     app,

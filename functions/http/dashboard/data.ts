@@ -1,4 +1,4 @@
-import { allInstances, type Instance } from '../../core/config';
+import { allInstances, findFleet, type Instance } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import type { Deployment } from '../../core/deployments';
 import type { Lock } from '../../core/locks';
@@ -62,7 +62,7 @@ export async function loadDashboard(sources: DashboardSources, now: Date): Promi
     name,
     repo: app.repo,
     fleet: app.fleet,
-    hosts: sources.config.fleets[app.fleet]?.hosts ?? [],
+    hosts: findFleet(sources.config, app.fleet)?.hosts ?? [],
     environments: environments.filter((e) => e.instance.app === name),
   }));
   const fleetNames = Object.keys(sources.config.fleets);

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { findApp, unknownNameMessage } from '../../core/config';
 import type { AppDeps, AppEnv } from '../deps';
 import { methodNotAllowed, problem } from '../responses';
 
@@ -23,8 +24,8 @@ export function apiRoutes(deps: AppDeps): Hono<AppEnv> {
 
   routes.get('/apps/:app', async (c) => {
     const app = c.req.param('app');
-    const appConfig = config.apps[app];
-    if (!appConfig) return problem(c, 404, `unknown app "${app}" — known: ${Object.keys(config.apps).join(', ')}`);
+    const appConfig = findApp(config, app);
+    if (!appConfig) return problem(c, 404, unknownNameMessage(config, app) ?? `unknown app "${app}"`);
     if (!deps.readApi) return problem(c, 501, 'read API not available yet');
     const read = deps.readApi;
     const environments = await Promise.all(
@@ -70,10 +71,5 @@ export function apiRoutes(deps: AppDeps): Hono<AppEnv> {
 }
 
 function unknownInstance(deps: AppDeps, app: string, env: string): string | undefined {
-  const appConfig = deps.config.apps[app];
-  if (!appConfig) return `unknown app "${app}" — known: ${Object.keys(deps.config.apps).join(', ')}`;
-  if (!appConfig.environments[env]) {
-    return `unknown environment "${env}" of ${app} — known: ${Object.keys(appConfig.environments).join(', ')}`;
-  }
-  return undefined;
+  return unknownNameMessage(deps.config, app, [env]);
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
+import { unknownNameMessage } from '../../core/config';
 import { ArtifactTooLargeError } from '../../core/errors';
 import type { ByteStream } from '../../ports';
 import { type AppDeps, type AppEnv, DEFAULT_LIMITS } from '../deps';
@@ -97,8 +98,8 @@ export function artifactRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppE
 }
 
 function checkTarget(deps: AppDeps, app: string, version: string): { status: 404 | 400; message: string } | undefined {
-  const known = Object.keys(deps.config.apps);
-  if (!known.includes(app)) return { status: 404, message: `unknown app "${app}" — known: ${known.join(', ')}` };
+  const unknown = unknownNameMessage(deps.config, app);
+  if (unknown) return { status: 404, message: unknown };
   if (!VERSION.test(version)) return { status: 400, message: `version "${version}" is not valid (e.g. 1.4.2)` };
   return undefined;
 }

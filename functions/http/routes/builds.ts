@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
+import { unknownNameMessage } from '../../core/config';
 import type { Job } from '../../core/jobs';
 import type { AppDeps, AppEnv } from '../deps';
 import { enqueueOnce } from '../enqueue';
@@ -45,10 +46,8 @@ export function buildRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppEnv>
       const parsed = parseJsonBody(c, buildEventSchema, 'build event');
       if (!parsed.ok) return parsed.response;
       const build = parsed.data;
-      const known = Object.keys(deps.config.apps);
-      if (!known.includes(build.app)) {
-        return problem(c, 422, `unknown app "${build.app}" — known: ${known.join(', ') || '(none)'}`, { path: 'app' });
-      }
+      const unknown = unknownNameMessage(deps.config, build.app);
+      if (unknown) return problem(c, 422, unknown, { path: 'app' });
       if (!(await deps.artifacts.head(build.artifact))) {
         return problem(c, 422, `no uploaded artifact at "${build.artifact}" — upload the tarball first`, {
           path: 'artifact',

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
 import { historyBlocks, statusBlocks } from '../../adapters/notify/blocks';
 import { formatAge } from '../../core/clock';
+import { findApp } from '../../core/config';
 import type { AppDeps, AppEnv } from '../deps';
 import { enqueueOnce } from '../enqueue';
 import type { EnvironmentSummary } from '../read-api';
@@ -119,7 +120,7 @@ async function readAnswer(
   const lines: string[] = [];
   const summaries: EnvironmentSummary[] = [];
   for (const app of apps) {
-    for (const env of Object.keys(deps.config.apps[app]?.environments ?? {})) {
+    for (const env of Object.keys(findApp(deps.config, app)?.environments ?? {})) {
       const summary = await read.environment(app, env);
       summaries.push(summary);
       const current = summary.current

@@ -1,3 +1,4 @@
+import { findApp } from '../../core/config';
 import type { JobOf } from '../../core/jobs';
 import { contentKey, type Release, releaseId } from '../../core/releases';
 import { keys } from '../../state/keys';
@@ -14,7 +15,7 @@ import { deployPushedRelease } from './push';
  * continuous delivery deploy. A rejected artifact is recorded as rejected with the reason; nothing else changes.
  */
 export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: JobRecord): Promise<JobResult> {
-  const app = deps.config.apps[job.app];
+  const app = findApp(deps.config, job.app);
   if (!app) return { outcome: 'rejected', message: `unknown app ${job.app}` };
   const { check, stored } = await checkAndStore(deps, job.artifactKey, app.release);
   const now = deps.clock.now().toISOString();

@@ -64,7 +64,7 @@ describe('tarmac CLI', () => {
   it('fails on an unknown environment naming the known ones', async () => {
     const { code, stderr } = await tarmac('secrets', 'init', 'hello', 'prod');
     expect(code).toBe(1);
-    expect(stderr).toBe('error: unknown environment "prod" — known: staging, production\n');
+    expect(stderr).toBe('error: unknown environment "prod" of hello — known: staging, production\n');
   });
 
   it('locks, shows the lock with its age in status, and refuses a deploy saying how to unlock', async () => {
