@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { allInstances } from '../../core/config';
+import { MAX_USER_NAME } from '../../core/config/instances';
 import { configJsonSchema } from '../../core/config/schema';
 import { ConfigError, formatIssue } from '../../core/errors';
 import { loadConfig } from '../context';
@@ -23,7 +24,13 @@ export function registerConfig(program: Command, out: Output): void {
         }
         out.write(`${options.config}: ok — ${instances.length} instance(s)\n`);
         for (const i of instances) {
-          out.write(`  ${i.app}/${i.env}  fleet ${i.fleet}  port ${i.port}  user ${i.systemUser}  db ${i.database}\n`);
+          const shortened =
+            i.systemUser.length < `tarmac_${i.app}_${i.env}`.length
+              ? ` (shortened: tarmac_<app>_<env> exceeds ${MAX_USER_NAME} characters)`
+              : '';
+          out.write(
+            `  ${i.app}/${i.env}  fleet ${i.fleet}  port ${i.port}  user ${i.systemUser}${shortened}  db ${i.database}\n`,
+          );
         }
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;

@@ -2,29 +2,36 @@ import { groupBy } from '../collections';
 import type { ConfigIssue } from '../errors';
 import { allInstances, type Instance } from './instances';
 import { findFleet } from './lookup';
+import { secretVariable } from './reserved';
 import type { TarmacConfig } from './schema';
 
 /**
- * What must be unique among instances that share a fleet (they run side by side on the same hosts).
- * Each entry: a label for messages, the config path of the setting, and how to read it off an instance.
+ * Where a setting must be unique. `fleet`: among instances that share a fleet, and also among instances of
+ * different fleets that share a host listed in both fleets' `hosts:`. `everywhere`: across the whole file —
+ * names derived from `<app>-<env>` on every host, because in AWS mode the hosts of a fleet are EC2 tags, and
+ * which instances carry the tags of several fleets is only known at deploy time.
  */
-const UNIQUE_PER_FLEET: ReadonlyArray<{
+type Scope = 'fleet' | 'everywhere';
+
+const UNIQUE: ReadonlyArray<{
   label: string;
   key: string;
+  scope: Scope;
   read: (instance: Instance) => string | number | undefined;
 }> = [
-  { label: 'port', key: 'port', read: (i) => i.port },
-  { label: 'RELEASE_NODE', key: '(derived)', read: (i) => i.releaseNode },
-  { label: 'system user', key: '(derived)', read: (i) => i.systemUser },
-  { label: 'state dir', key: '(derived)', read: (i) => i.stateDirectory },
-  { label: 'database', key: 'database', read: (i) => i.database },
-  { label: 'domain', key: 'domain', read: (i) => i.domain },
+  { label: 'port', key: 'port', scope: 'fleet', read: (i) => i.port },
+  { label: 'database', key: 'database', scope: 'fleet', read: (i) => i.database },
+  { label: 'domain', key: 'domain', scope: 'fleet', read: (i) => i.domain },
+  { label: 'RELEASE_NODE', key: '(derived)', scope: 'everywhere', read: (i) => i.releaseNode },
+  { label: 'system user', key: '(derived)', scope: 'everywhere', read: (i) => i.systemUser },
+  { label: 'unit (and credentials dir)', key: '(derived)', scope: 'everywhere', read: (i) => i.unit },
+  { label: 'state dir', key: '(derived)', scope: 'everywhere', read: (i) => i.stateDirectory },
 ];
 
 /**
  * Cross-instance assertions. Returns every issue found (never stops at the first), each naming the value,
- * every instance involved and the fleet, e.g. `port 4000 is used by hello/staging and hello/production on
- * fleet web — ports must be unique per fleet`.
+ * every instance involved and where they meet, e.g. `port 4000 is used by hello/staging and
+ * hello/production on fleet web — ports must be unique per fleet`.
  */
 export function assertConfig(config: TarmacConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -36,28 +43,68 @@ export function assertConfig(config: TarmacConfig): ConfigIssue[] {
       });
     }
   }
-  const byFleet = groupBy(allInstances(config), (instance) => instance.fleet);
-  for (const [fleet, instances] of byFleet) {
-    for (const rule of UNIQUE_PER_FLEET) {
-      const users = groupBy(
-        instances.filter((i) => rule.read(i) !== undefined),
-        (i) => String(rule.read(i)),
-      );
-      for (const [value, clashing] of users) {
-        if (clashing.length < 2) continue;
-        const names = clashing.map((i) => `${i.app}/${i.env}`);
-        const first = clashing[0] as Instance;
-        issues.push({
-          path:
-            rule.key === '(derived)'
-              ? `apps.${first.app}.environments.${first.env}`
-              : `apps.${first.app}.environments.${first.env}.${rule.key}`,
-          message: `${rule.label} ${value} is used by ${joinNames(names)} on fleet ${fleet} — ${rule.label}s must be unique per fleet`,
-        });
-      }
+  const instances = allInstances(config);
+  for (const i of instances) {
+    for (const key of Object.keys(i.env_).filter((k) => i.secrets.some((name) => secretVariable(name) === k))) {
+      issues.push({
+        path: `apps.${i.app}.environments.${i.env}.env.${key}`,
+        message: `env key ${key} is also the variable of a secret of ${i.app}/${i.env} (the secret would win) — remove one`,
+      });
+    }
+  }
+  for (const rule of UNIQUE) {
+    if (rule.scope === 'everywhere') {
+      issues.push(...clashes(rule, instances, (names) => names, 'must be unique, whatever their fleets'));
+      continue;
+    }
+    for (const [fleet, members] of groupBy(instances, (i) => i.fleet)) {
+      issues.push(...clashes(rule, members, (names) => `${names} on fleet ${fleet}`, 'must be unique per fleet'));
+    }
+    for (const [host, members] of sharedHosts(instances)) {
+      const across = (group: Instance[]) => new Set(group.map((i) => i.fleet)).size > 1;
+      issues.push(...clashes(rule, members, (names) => `${names} on host ${host}`, 'must be unique per host', across));
     }
   }
   return issues;
+}
+
+function clashes(
+  rule: (typeof UNIQUE)[number],
+  instances: Instance[],
+  where: (names: string) => string,
+  must: string,
+  relevant: (group: Instance[]) => boolean = () => true,
+): ConfigIssue[] {
+  const groups = groupBy(
+    instances.filter((i) => rule.read(i) !== undefined),
+    (i) => String(rule.read(i)),
+  );
+  return [...groups]
+    .filter(([, group]) => group.length > 1 && relevant(group))
+    .map(([value, group]) => {
+      const first = group[0] as Instance;
+      const label = rule.label.split(' (')[0];
+      const fleets = new Set(group.map((i) => i.fleet));
+      const names =
+        fleets.size === 1 && rule.scope === 'everywhere'
+          ? `${joinNames(group.map((i) => `${i.app}/${i.env}`))} on fleet ${first.fleet}`
+          : joinNames(
+              group.map((i) => (fleets.size > 1 ? `${i.app}/${i.env} (fleet ${i.fleet})` : `${i.app}/${i.env}`)),
+            );
+      return {
+        path: `apps.${first.app}.environments.${first.env}${rule.key === '(derived)' ? '' : `.${rule.key}`}`,
+        message: `${rule.label} ${value} is used by ${where(names)} — ${label}s ${must}`,
+      };
+    });
+}
+
+/** Hosts named by more than one fleet, with the instances of all those fleets. */
+function sharedHosts(instances: Instance[]): Map<string, Instance[]> {
+  const byHost = new Map<string, Instance[]>();
+  for (const instance of instances) {
+    for (const host of instance.fleetConfig.hosts) byHost.set(host, [...(byHost.get(host) ?? []), instance]);
+  }
+  return new Map([...byHost].filter(([, group]) => new Set(group.map((i) => i.fleet)).size > 1));
 }
 
 function joinNames(names: string[]): string {

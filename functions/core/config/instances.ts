@@ -16,7 +16,10 @@ export interface Instance {
   readonly domain: string | undefined;
   readonly branch: string | undefined;
   readonly database: string;
-  /** `tarmac_<app>_<env>`, dashes turned into underscores. */
+  /**
+   * `tarmac_<app>_<env>`, dashes turned into underscores; when that is longer than Linux's 32 characters,
+   * `tarmac_<first 16 of app_env>_<8 hex of a hash of app/env>` (see {@link systemUserOf}).
+   */
   readonly systemUser: string;
   /** Short node name for `RELEASE_NODE` (sname), unique per instance on a host. */
   readonly releaseNode: string;
@@ -45,6 +48,28 @@ export const GENERATED_SECRETS = ['erlang_cookie', 'secret_key_base'] as const;
 
 const underscored = (value: string) => value.replaceAll('-', '_');
 
+/** useradd refuses longer user names (and so would systemd's User=). */
+export const MAX_USER_NAME = 32;
+
+/** 32-bit FNV-1a, as 8 hex digits: a stable, dependency-free tag that keeps shortened names distinct. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
+
+/**
+ * The system user of `<app>/<env>`: `tarmac_<app>_<env>` when it fits in {@link MAX_USER_NAME}, else a
+ * shortened name that keeps a readable prefix and a hash of the full `<app>/<env>` (so `a-b/c` and `a/b-c`
+ * still differ). `tarmac config check` prints it; collisions are still checked.
+ */
+export function systemUserOf(app: string, env: string): string {
+  const full = `tarmac_${underscored(app)}_${underscored(env)}`;
+  if (full.length <= MAX_USER_NAME) return full;
+  const prefix = underscored(`${app}_${env}`).slice(0, 16).replace(/_+$/, '');
+  return `tarmac_${prefix}_${fnv1a(`${app}/${env}`)}`;
+}
+
 /** The instance `<app>-<env>`; throws `UnknownNameError` (with the known names) for a name not in the file. */
 export function instanceOf(config: TarmacConfig, app: string, env: string): Instance {
   const { app: appConfig, env: envConfig } = requireEnvironment(config, app, env);
@@ -60,7 +85,7 @@ export function instanceOf(config: TarmacConfig, app: string, env: string): Inst
     domain: envConfig.domain,
     branch: envConfig.branch,
     database: envConfig.database ?? underscored(`${app}_${env}`),
-    systemUser: `tarmac_${underscored(app)}_${underscored(env)}`,
+    systemUser: systemUserOf(app, env),
     releaseNode: underscored(`${app}_${env}`),
     unit: `tarmac-${id}.service`,
     root: `/opt/tarmac/${app}/${env}`,

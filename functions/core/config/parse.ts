@@ -54,12 +54,35 @@ function toConfigIssue(
       ...position,
     };
   }
+  if (issue.code === 'invalid_key') return invalidKey(issue, segments, position);
   const received = valueAt(raw, segments);
   const shown = received === undefined ? 'nothing' : JSON.stringify(received);
   if (issue.code === 'invalid_type') {
     return { path, message: `expected ${issue.expected}, received ${shown}`, ...position };
   }
   return { path, message: `${issue.message} (received ${shown})`, ...position };
+}
+
+/** What a key of each record names, by the key of the record that holds it. */
+const KEY_KINDS: Readonly<Record<string, string>> = {
+  apps: 'app name',
+  fleets: 'fleet name',
+  environments: 'environment name',
+  env: 'environment variable name',
+  ec2_tags: 'EC2 tag key',
+};
+
+/** A record key refused for its characters: say what it names and which characters are allowed, not the whole value. */
+function invalidKey(
+  issue: z.core.$ZodIssueInvalidKey,
+  segments: string[],
+  position: { line?: number; column?: number },
+): ConfigIssue {
+  const key = segments.at(-1) ?? '';
+  const parent = segments.at(-2) ?? '';
+  const kind = Object.hasOwn(KEY_KINDS, parent) ? KEY_KINDS[parent] : 'key';
+  const reasons = issue.issues.map((inner) => inner.message).join('; ');
+  return { path: segments.join('.'), message: `"${key}" is not a valid ${kind}: ${reasons}`, ...position };
 }
 
 function valueAt(raw: unknown, segments: string[]): unknown {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { reservedVariable, secretVariable } from './reserved';
 
 /**
  * The schema of `tarmac.yml`. Unknown keys are rejected everywhere (`z.strictObject`), so a typo is an
@@ -9,8 +10,52 @@ const name = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,30}$/, 'must be lowercase letters, digits and dashes, starting with a letter (≤ 31)');
 
-const envVarName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_CASE environment variable name');
-const secretName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be lowercase letters, digits and _ (≤ 63)');
+/** Refuse a variable the app may not set (see reserved.ts), saying why. */
+const notReserved = (variableOf: (value: string) => string, what: string) => (value: string, ctx: z.RefinementCtx) => {
+  const variable = variableOf(value);
+  const why = reservedVariable(variable);
+  if (why) ctx.addIssue({ code: 'custom', message: `${what} "${value}" would set ${variable}, which ${why}` });
+};
+
+const envVarName = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_CASE environment variable name (A-Z, 0-9, _)')
+  .superRefine(notReserved((v) => v, 'env key'));
+const secretName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be lowercase letters, digits and _ (≤ 63)')
+  .superRefine(
+    notReserved((v) => (v === 'erlang_cookie' || v === 'secret_key_base' ? '' : secretVariable(v)), 'secret'),
+  );
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** One value of `env:`: systemd's Environment= and the bundle's quoting cannot carry control characters. */
+const envValue = z
+  .string()
+  .refine((v) => !CONTROL.test(v), 'must not contain newline, CR, NUL or other control characters');
+
+/** A host name: dot-separated labels of a-z, 0-9 and inner dashes, each ≤ 63, in all ≤ 253. */
+const hostName = z
+  .string()
+  .max(253, 'must be a host name of at most 253 characters')
+  .regex(
+    /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+    'must be a host name: lowercase labels of a-z, 0-9 and inner dashes, separated by single dots',
+  );
+
+/**
+ * A clean URL path for the health check: starts with one /, then RFC 3986 path characters (and an
+ * optional query); no `.`/`..` segments, `//`, `\`, `#`, spaces or control characters.
+ */
+const healthPath = z
+  .string()
+  .regex(
+    /^\/(?!\/)(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$/,
+    "must be a URL path such as /health (letters, digits, - . _ ~ / and %XX; no spaces, '#', '\\' or '//')",
+  )
+  .refine((p) => !/(^|\/)\.{1,2}(\/|\?|$)/.test(p), 'must not contain "." or ".." segments')
+  .refine((p) => !p.split('?')[0]?.includes('//'), 'must not contain "//"');
 
 export const strategySchema = z.union([
   z.enum(['one-at-a-time', 'half', 'all']),
@@ -30,10 +75,7 @@ export const fleetSchema = z.strictObject({
 
 export const environmentSchema = z.strictObject({
   port: z.int().min(1024).max(65535),
-  domain: z
-    .string()
-    .regex(/^[a-z0-9.-]+$/, 'must be a host name')
-    .optional(),
+  domain: hostName.optional(),
   /** Pushes (and builds) of this branch deploy here continuously. */
   branch: z.string().min(1).optional(),
   /** Defaults to `<app>_<env>` with dashes turned into underscores. */
@@ -45,7 +87,7 @@ export const environmentSchema = z.strictObject({
   secrets: z.array(secretName).default([]),
   health: z
     .strictObject({
-      path: z.string().startsWith('/', 'must start with /').default('/health'),
+      path: healthPath.default('/health'),
       timeout: z.int().min(1).max(3600).default(60),
     })
     .default({ path: '/health', timeout: 60 }),
@@ -57,7 +99,7 @@ export const environmentSchema = z.strictObject({
     })
     .optional(),
   /** Extra non-secret environment for the service. */
-  env: z.record(envVarName, z.string()).default({}),
+  env: z.record(envVarName, envValue).default({}),
 });
 
 export const appSchema = z.strictObject({
