@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TarmacError } from '../../core/errors';
 import type { SecretStore } from '../../ports';
@@ -32,11 +32,18 @@ export class FileSecretStore implements SecretStore {
   }
 
   async set(scope: string, name: string, value: string): Promise<void> {
+    // Validate before the value touches the disk: a refused name must leave nothing behind.
+    const target = this.path(scope, name);
     const dir = this.scopeDir(scope);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tmp = join(dir, `.${name}.${randomUUID()}.tmp`);
-    writeFileSync(tmp, value, { mode: 0o600 });
-    renameSync(tmp, this.path(scope, name));
+    try {
+      writeFileSync(tmp, value, { mode: 0o600, flag: 'wx' });
+      renameSync(tmp, target);
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw error;
+    }
   }
 
   async putIfMissing(scope: string, name: string, value: string): Promise<boolean> {

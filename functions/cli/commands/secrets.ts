@@ -5,6 +5,7 @@ import { SsmSecretStore } from '../../adapters/aws/ssm-secrets';
 import { FileSecretStore } from '../../adapters/local/file-secrets';
 import { instanceOf } from '../../core/config';
 import { TarmacError } from '../../core/errors';
+import { assertSecretRef } from '../../core/secrets';
 import type { SecretStore } from '../../ports';
 import { initInstanceSecrets } from '../../worker/secrets';
 import { loadConfig } from '../context';
@@ -97,6 +98,7 @@ export function registerSecrets(program: Command, out: Output, awsStore: AwsSecr
       .option('--value-file <file>', 'read the value from a file')
       .option('--stdin', 'read the value from standard input'),
   ).action(async (scope: string, name: string, opts: StoreOptions & { valueFile?: string; stdin?: boolean }) => {
+    assertSecretRef(scope, name); // before the value is read: a refused name must not cost the user their input
     const value = await readValue(opts);
     if (value.length === 0) throw new TarmacError(`the value for ${scope}/${name} is empty — nothing was written`);
     await onStore(opts, () => storeOf(opts).set(scope, name, value));
