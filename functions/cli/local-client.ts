@@ -30,7 +30,7 @@ export async function withLocalRuntime<T>(
   // Structured logs go to the data dir (one JSON event per line); the terminal shows progress only.
   const logger = createLogger({
     level: process.env.TARMAC_LOG_LEVEL ?? 'info',
-    destination: pino.destination({ dest: join(options.data, 'tarmac.log'), mkdir: true, sync: true }),
+    destination: pino.destination({ dest: join(options.data, 'tarmac.log'), mkdir: true, sync: true, mode: 0o600 }),
   });
   const runtime = await openLocalRuntime({ dataDir: options.data, config, logger, work });
   try {

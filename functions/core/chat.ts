@@ -106,3 +106,19 @@ export function parseChatCommand(text: string, slashCommand = '/tarmac'): ChatPa
   const result = parse(args);
   return typeof result === 'string' ? fail(result) : { ok: true, command: result };
 }
+
+/**
+ * Escape text for Slack (`text` fields and mrkdwn): `&`, `<` and `>` become entities, as Slack's
+ * formatting docs require, so text a user typed (a lock reason, a name) can never become a mention
+ * (`<!channel>`), a disguised link (`<http://x|y>`) or a user ping. Emphasis characters stay: they only style.
+ *
+ * @example escapeSlack('<!channel> & <http://x|y>') // '&lt;!channel&gt; &amp; &lt;http://x|y&gt;'
+ */
+export function escapeSlack(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** Undo {@link escapeSlack}: Slack sends `&`, `<` and `>` typed by a user as entities; keep the plain text. */
+export function unescapeSlack(text: string): string {
+  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+}

@@ -6,6 +6,7 @@ import { TarmacError } from '../core/errors';
 import { createLogger, type Logger } from '../log';
 import { createApp } from './app';
 import type { IntakeLimits } from './deps';
+import { readToken } from './read-token';
 import { IntakeSecrets } from './secrets';
 import { stateReadApi } from './state-read-api';
 
@@ -22,6 +23,11 @@ export interface ServeOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /**
+   * Listen on a non-loopback address without a read token: the read API and the dashboard (deployments,
+   * who asked, locks) are then open to the network. Refused unless set. @default false
+   */
+  readonly insecureOpen?: boolean;
   /** @default createLogger() (JSON lines on stderr) */
   readonly logger?: Logger;
   readonly limits?: Partial<IntakeLimits>;
@@ -59,8 +65,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const logger = options.logger ?? createLogger();
   try {
     await assertIntakeSecrets(adapters);
+    const host = options.host ?? '127.0.0.1';
+    const dashboardToken = readToken((await adapters.secrets.get('_global', 'dashboard_token')) ?? undefined);
+    if (!dashboardToken && !isLoopback(host) && !options.insecureOpen) throw new OpenBindError(host);
     const app = createApp({
       ...adapters,
+      dashboardToken,
       config: options.config,
       logger,
       limits: options.limits ?? {},
@@ -84,6 +94,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (ownsAdapters) adapters.close();
     throw error;
   }
+}
+
+/** A bind that would put the read API and dashboard on the network with no token. */
+export class OpenBindError extends TarmacError {
+  constructor(host: string) {
+    super(
+      `refusing to listen on ${host} without a read token: the read API and the dashboard (deployments, locks, who asked) would be open to anyone who can reach it. Set one (TARMAC_DASHBOARD_TOKEN, or tarmac secrets set _global dashboard_token --stdin), listen on 127.0.0.1, or pass --insecure-open to serve them open on purpose`,
+      { host },
+    );
+    this.name = 'OpenBindError';
+  }
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || bare === '::ffff:127.0.0.1';
 }
 
 async function assertIntakeSecrets(adapters: LocalAdapters): Promise<void> {

@@ -15,7 +15,7 @@ export interface SlackRequester {
 
 /** What to do with a slash command: answer right away, enqueue a job, or read state. */
 export type SlackDecision =
-  | { readonly kind: 'reply'; readonly text: string }
+  | { readonly kind: 'reply'; readonly text: string; readonly mention?: string }
   | { readonly kind: 'enqueue'; readonly job: Job; readonly text: string }
   | { readonly kind: 'read'; readonly command: Extract<ChatCommand, { kind: 'status' | 'history' }> };
 
@@ -42,7 +42,8 @@ export function decideSlackCommand(
   if (!allowed(config, command.app, env, who)) {
     return {
       kind: 'reply',
-      text: `<@${who.userId}> may not ${command.kind} ${command.app}/${env} from this channel — the users and channels allowed are set in tarmac.yml (apps.${command.app}.environments.${env}.chat). Nothing was queued.`,
+      mention: who.userId,
+      text: `may not ${command.kind} ${command.app}/${env} from this channel — the users and channels allowed are set in tarmac.yml (apps.${command.app}.environments.${env}.chat). Nothing was queued.`,
     };
   }
   return { kind: 'enqueue', job: jobOf(command, who, correlationId), text: `Queued: ${describe(command)}.` };

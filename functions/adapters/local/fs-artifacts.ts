@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ArtifactNotFoundError, TarmacError } from '../../core/errors';
@@ -16,8 +16,9 @@ const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._+=@,-]*$/;
  */
 export class FsArtifactStore implements ArtifactStore {
   constructor(private readonly dir: string) {
-    mkdirSync(join(dir, '.tmp'), { recursive: true });
-    mkdirSync(join(dir, '.meta'), { recursive: true });
+    mkdirSync(join(dir, '.tmp'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(dir, '.meta'), { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
     sweepStale(join(dir, '.tmp'));
   }
 
@@ -28,7 +29,7 @@ export class FsArtifactStore implements ArtifactStore {
       const { sha256, size, ino } = await writeHashed(tmp, body, options.maxBytes);
       const key = options.key ?? `sha256/${sha256}`;
       const path = this.pathOf(key);
-      await mkdir(dirname(path), { recursive: true });
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       await rename(tmp, path);
       await syncDir(dirname(path));
       await this.writeMeta(key, { sha256, size, ino });
@@ -102,8 +103,8 @@ export class FsArtifactStore implements ArtifactStore {
   private async writeMeta(key: string, meta: Meta): Promise<void> {
     const path = this.metaPathOf(key);
     const tmp = join(this.dir, '.tmp', `${randomBytes(12).toString('hex')}.json`);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(tmp, JSON.stringify(meta));
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFile(tmp, JSON.stringify(meta), { mode: 0o600 });
     await rename(tmp, path);
   }
 }

@@ -13,7 +13,7 @@ export interface Meta {
 /** Stream `body` into `file`, hashing as it goes; abort (leaving the caller to remove `file`) past `maxBytes`. */
 export async function writeHashed(file: string, body: ByteStream, maxBytes?: number): Promise<Meta> {
   const hash = createHash('sha256');
-  const handle = await open(file, 'wx');
+  const handle = await open(file, 'wx', 0o600); // owner-only, like everything under the data dir
   let size = 0;
   try {
     for await (const chunk of body) {

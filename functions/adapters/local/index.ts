@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, Ids } from '../../ports';
 import { randomIds, systemClock } from '../system';
@@ -39,13 +39,15 @@ export interface LocalAdaptersOptions {
 
 /**
  * Every local-mode store under one data directory (the CLI's `--data`, default `./.tarmac`):
- * `queue.db`, `state.db`, `artifacts/` and `secrets/` (0700).
+ * `queue.db`, `state.db`, `artifacts/` and `secrets/`; the directory is 0700 and every file in it 0600.
  */
 export function openLocalAdapters(dataDir: string, options: LocalAdaptersOptions = {}): LocalAdapters {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds(clock);
   const synchronous = options.synchronous ?? 'NORMAL';
-  mkdirSync(dataDir, { recursive: true });
+  // Owner-only: the databases hold Slack response_urls, the artifacts are the releases (0700 here, 0600 files).
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
   const queue = new SqliteQueue(join(dataDir, 'queue.db'), {
     clock,
     ids,

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -21,7 +21,8 @@ export interface SqliteOptions {
  * `synchronous=FULL` unless the caller trades power-cut durability for latency.
  */
 export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDatabase {
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  ownerOnly(file);
   const db = new Database(file);
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
@@ -32,4 +33,14 @@ export function openSqlite(file: string, options: SqliteOptions = {}): SqliteDat
     throw error;
   }
   return db;
+}
+
+/**
+ * The databases hold Slack response_urls and who asked for what: owner-only. The file is created 0600
+ * before SQLite opens it, because SQLite creates `-wal` and `-shm` with the database file's permissions;
+ * files left 0644 by an older tarmac are tightened too.
+ */
+function ownerOnly(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600);
 }

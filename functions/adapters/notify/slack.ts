@@ -1,3 +1,4 @@
+import { escapeSlack } from '../../core/chat';
 import type { Logger } from '../../log';
 import type { Notification } from '../../ports';
 import { deploymentBlocks } from './blocks';
@@ -28,7 +29,7 @@ export class SlackResponder {
     const body = {
       response_type: 'ephemeral',
       replace_original: false,
-      text: notification.text,
+      text: escapeSlack(notification.text), // may hold what a user typed (a lock reason)
       ...(notification.deployment ? { blocks: deploymentBlocks(notification.deployment, notification.text) } : {}),
     };
     try {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startServer } from '../../http/serve';
+import { isLoopback, startServer } from '../../http/serve';
 import { openLocalRuntime } from '../../local/runtime';
 import { loadConfig } from '../context';
 import type { GlobalOptions } from '../main';
@@ -22,7 +22,8 @@ export function registerServe(program: Command, out: Output): void {
     .option('--port <port>', 'port to listen on (0: any free port)', portOf, 8787)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--no-worker', 'intake only: queue work for another process (tarmac serve or a CLI command) to run')
-    .action(async (opts: { port: number; host: string; worker: boolean }) => {
+    .option('--insecure-open', 'allow a non-loopback --host without a read token (API and dashboard open to all)')
+    .action(async (opts: { port: number; host: string; worker: boolean; insecureOpen?: boolean }) => {
       const options = program.opts<GlobalOptions>();
       const config = loadConfig(options);
       let worker = opts.worker ? 'another process works this data dir' : 'intake only (--no-worker)';
@@ -31,6 +32,7 @@ export function registerServe(program: Command, out: Output): void {
         dataDir: options.data,
         port: opts.port,
         host: opts.host,
+        insecureOpen: opts.insecureOpen ?? false,
         // The worker and the local deployer run in this process, over the same stores.
         onStarted: async ({ adapters, logger }) => {
           if (!opts.worker) return undefined;
@@ -41,6 +43,10 @@ export function registerServe(program: Command, out: Output): void {
         },
       });
       out.write(`tarmac serve: listening on ${server.url} (data ${options.data}; ${worker})\n`);
+      if (opts.insecureOpen && !isLoopback(opts.host))
+        out.error(
+          `tarmac serve: warning — the read API and dashboard on ${server.url} need no token (--insecure-open)\n`,
+        );
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));

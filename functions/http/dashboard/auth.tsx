@@ -29,6 +29,9 @@ export function dashboardAuth(token: string | undefined): MiddlewareHandler<AppE
   return async (c, next) => {
     const query = c.req.query('token');
     if (query !== undefined) {
+      // The token is in this request's address: neither a cache nor a Referer may keep it.
+      c.header('Cache-Control', 'no-store');
+      c.header('Referrer-Policy', 'no-referrer');
       if (!same(query, token)) return unauthorizedPage(c);
       const secure = new URL(c.req.url).protocol === 'https:';
       setCookie(c, DASHBOARD_COOKIE, session, { httpOnly: true, sameSite: 'Strict', path: '/', secure });

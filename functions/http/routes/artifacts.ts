@@ -4,14 +4,20 @@ import * as z from 'zod';
 import { unknownNameMessage } from '../../core/config';
 import { ArtifactTooLargeError } from '../../core/errors';
 import type { ByteStream } from '../../ports';
+import { claimOnce, releaseClaim } from '../../state/dedup';
 import { type AppDeps, type AppEnv, DEFAULT_LIMITS } from '../deps';
 import { methodNotAllowed, parseJsonBody, problem, requireContentType, tooLarge } from '../responses';
 import type { IntakeSecrets } from '../secrets';
-import { buildSignature, uploadSignature } from '../signatures';
+import { buildSignature, TIMESTAMP_WINDOW_SEC, uploadSignature } from '../signatures';
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 const TARBALL_TYPES = ['application/octet-stream', 'application/gzip', 'application/x-gzip'];
 const UPLOAD_URL_TTL_SEC = 900;
+/** A signed timestamp is accepted up to the window before or after now: remember a used signature that long. */
+const SIGNATURE_TTL_SEC = 2 * TIMESTAMP_WINDOW_SEC;
+
+/** The hex digest of an already verified `sha256=<hex>` signature header: the key that makes it single-use. */
+const signatureOf = (header: string | undefined) => (header ?? '').slice('sha256='.length).toLowerCase();
 
 /** Bytes of a web stream; cancels the stream when the consumer stops early (size cap). */
 async function* chunksOf(stream: ReadableStream<Uint8Array>): ByteStream {
@@ -52,15 +58,26 @@ export function artifactRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppE
       if (declared > maxBytes) return tooLarge(maxBytes)(c);
       const body = c.req.raw.body;
       if (!body) return problem(c, 400, 'empty body — send the tarball bytes');
+      const signature = signatureOf(c.req.header('x-tarmac-signature-256'));
+      if (!(await claimOnce(deps.state, 'upload', signature, deps.clock.now(), SIGNATURE_TTL_SEC))) {
+        return problem(
+          c,
+          409,
+          'this signed upload was already used — sign a new one (fresh timestamp) to upload again',
+        );
+      }
       let stored: Awaited<ReturnType<typeof deps.artifacts.put>>;
       try {
         stored = await deps.artifacts.put(chunksOf(body), { key: newKey(app, version), maxBytes });
       } catch (error) {
+        // Nothing was stored: the same signed request may be retried.
+        await releaseClaim(deps.state, 'upload', signature);
         if (error instanceof ArtifactTooLargeError) return tooLarge(maxBytes)(c);
         throw error;
       }
       if (stored.sha256 !== c.req.header('x-tarmac-content-sha256')) {
         await deps.artifacts.delete(stored.key);
+        await releaseClaim(deps.state, 'upload', signature);
         return problem(c, 400, 'body does not match X-Tarmac-Content-Sha256 — nothing was stored');
       }
       c.get('log').info({ app, version, key: stored.key, size: stored.size }, 'artifact uploaded');
@@ -87,6 +104,10 @@ export function artifactRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppE
       if (invalid) return problem(c, invalid.status, invalid.message);
       if (!deps.uploadUrls) {
         return problem(c, 404, `presigned uploads are an AWS-mode feature — PUT /artifacts/${app}/${version}`);
+      }
+      const signature = signatureOf(c.req.header('x-tarmac-signature-256'));
+      if (!(await claimOnce(deps.state, 'upload-url', signature, deps.clock.now(), SIGNATURE_TTL_SEC))) {
+        return problem(c, 409, 'this signed upload-url request was already used — sign a new one (fresh timestamp)');
       }
       const key = newKey(app, version);
       const url = await deps.uploadUrls.presignPut(key, { expiresInSec: UPLOAD_URL_TTL_SEC, maxBytes });

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
 import { historyBlocks, statusBlocks } from '../../adapters/notify/blocks';
+import { escapeSlack, unescapeSlack } from '../../core/chat';
 import { formatAge } from '../../core/clock';
 import { findApp } from '../../core/config';
 import type { AppDeps, AppEnv } from '../deps';
@@ -63,7 +64,8 @@ export function slackRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppEnv>
         triggerId: form.trigger_id,
         slashCommand: form.command,
       };
-      const decision = decideSlackCommand(deps.config, form.text, who, correlationId);
+      // Slack sends what the user typed with & < > as entities: work on (and store) the plain text.
+      const decision = decideSlackCommand(deps.config, unescapeSlack(form.text), who, correlationId);
       c.get('log').info({ user: form.user_id, channel: form.channel_id, decision: decision.kind }, 'slash command');
       return ephemeral(c, await carryOut(deps, decision, form.trigger_id, c.get('log'), correlationId));
     },
@@ -76,11 +78,16 @@ export function slackRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppEnv>
 interface Answer {
   readonly text: string;
   readonly blocks?: unknown[];
+  /** A Slack user id to mention in front of the (escaped) text. */
+  readonly mention?: string;
 }
 
 function ephemeral(c: { json: (body: unknown, status: 200) => Response }, answer: string | Answer): Response {
-  const { text, blocks } = typeof answer === 'string' ? { text: answer, blocks: undefined } : answer;
-  return c.json({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) }, 200);
+  const { text, blocks, mention } = typeof answer === 'string' ? { text: answer } : answer;
+  // Answers echo what the user typed (lock reasons, names, parse errors): escaped for Slack, so only the
+  // mention added here is markup. Blocks escape their values where they are built.
+  const escaped = `${mention && /^[UW][A-Z0-9]{1,20}$/.test(mention) ? `<@${mention}> ` : ''}${escapeSlack(text)}`;
+  return c.json({ response_type: 'ephemeral', text: escaped, ...(blocks ? { blocks } : {}) }, 200);
 }
 
 async function carryOut(
@@ -90,7 +97,7 @@ async function carryOut(
   log: AppEnv['Variables']['log'],
   correlationId: string,
 ): Promise<string | Answer> {
-  if (decision.kind === 'reply') return decision.text;
+  if (decision.kind === 'reply') return { text: decision.text, mention: decision.mention };
   if (decision.kind === 'read') return readAnswer(deps, decision.command);
   const outcome = await enqueueOnce(deps, { source: 'slack', id: triggerId }, [decision.job], log);
   if (outcome === 'duplicate') return 'Already received this command; nothing new was queued.';

@@ -69,3 +69,15 @@ describe('dashboard token', () => {
     expect((await harness.app.request('/health')).status).toBe(200);
   });
 });
+
+describe('dashboard ?token= redirect', () => {
+  it('is never cached and sends no Referer (the token is in the address)', async () => {
+    const { app } = await open(TOKEN);
+    for (const query of [TOKEN, 'wrong']) {
+      const res = await app.request(`/?token=${query}`);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+    expect((await app.request(`/?token=${TOKEN}`)).status).toBe(302);
+  });
+});

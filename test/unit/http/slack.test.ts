@@ -45,7 +45,10 @@ describe('POST /slack/commands', () => {
 
   it('answers help and parse errors with the help text, queueing nothing', async () => {
     h = await httpHarness();
-    expect((await command('help')).body.text).toContain('/tarmac deploy <app> [<version|sha|branch>] to <env>');
+    // Escaped for Slack, which shows `/tarmac deploy <app> …` (a bare `<app>` would be read as a link).
+    expect((await command('help')).body.text).toContain(
+      '/tarmac deploy &lt;app&gt; [&lt;version|sha|branch&gt;] to &lt;env&gt;',
+    );
     const noEnv = await command('deploy hello production');
     expect(noEnv.status).toBe(200);
     expect(noEnv.body.text).toMatch(/^name the environment[\s\S]*Usage:/);
