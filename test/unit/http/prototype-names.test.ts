@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../../functions/cli/main';
+import { memoryOutput } from '../../../functions/cli/output';
 import { type HttpHarness, httpHarness, slackForm, slackHeaders } from '../../support/http-harness';
 
 let h: HttpHarness;
@@ -41,6 +46,30 @@ describe('Object.prototype names are not apps or environments', () => {
       const res = await h.app.request(path);
       expect(res.status, path).toBe(404);
       expect(await res.text(), path).toMatch(/unknown (app|environment) .* — known: /);
+    }
+  });
+});
+
+describe('the CLI refuses prototype names too, before queueing', () => {
+  it('answers "unknown environment/app" naming the known ones for lock, deploy and status', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tarmac-proto-'));
+    const config = new URL('../../../examples/tarmac.yml', import.meta.url).pathname;
+    try {
+      const run = async (...args: string[]) => {
+        const out = memoryOutput();
+        const code = await main(['node', 'tarmac', '--config', config, '--data', join(dir, 'data'), ...args], out);
+        return { code, stderr: out.err.join('') };
+      };
+      expect(await run('lock', 'hello', 'constructor', '--reason', 'x')).toEqual({
+        code: 1,
+        stderr: 'error: unknown environment "constructor" of hello — known: staging, production\n',
+      });
+      expect((await run('deploy', 'constructor', 'staging')).stderr).toBe(
+        'error: unknown app "constructor" — known: hello\n',
+      );
+      expect((await run('status', '__proto__')).stderr).toBe('error: unknown app "__proto__" — known: hello\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
