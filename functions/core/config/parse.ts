@@ -82,7 +82,10 @@ function invalidKey(
   const parent = segments.at(-2) ?? '';
   const kind = Object.hasOwn(KEY_KINDS, parent) ? KEY_KINDS[parent] : 'key';
   const reasons = issue.issues.map((inner) => inner.message).join('; ');
-  return { path: segments.join('.'), message: `"${key}" is not a valid ${kind}: ${reasons}`, ...position };
+  // A reserved name (a custom check) already says what and why; a bad shape says which characters are allowed.
+  const reserved = issue.issues.every((inner) => inner.code === 'custom');
+  const message = reserved ? reasons : `"${key}" is not a valid ${kind}: ${reasons}`;
+  return { path: segments.join('.'), message, ...position };
 }
 
 function valueAt(raw: unknown, segments: string[]): unknown {

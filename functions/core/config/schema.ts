@@ -14,7 +14,7 @@ const name = z
 const notReserved = (variableOf: (value: string) => string, what: string) => (value: string, ctx: z.RefinementCtx) => {
   const variable = variableOf(value);
   const why = reservedVariable(variable);
-  if (why) ctx.addIssue({ code: 'custom', message: `${what} "${value}" would set ${variable}, which ${why}` });
+  if (why) ctx.addIssue({ code: 'custom', message: `${what} "${value}" would set ${variable}: ${why}` });
 };
 
 const envVarName = z

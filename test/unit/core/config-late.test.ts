@@ -74,9 +74,7 @@ describe('tarmac config check refuses what would fail later, naming the key and 
     ]) {
       const [error] = errorsOf(oneEnv(`secrets: [${secret}]`));
       expect(error).toMatch(
-        new RegExp(
-          `^apps\\.hello\\.environments\\.staging\\.secrets\\.0: secret "${secret}" would set ${variable}, which `,
-        ),
+        new RegExp(`^apps\\.hello\\.environments\\.staging\\.secrets\\.0: secret "${secret}" would set ${variable}: `),
       );
     }
   });
@@ -95,9 +93,7 @@ describe('tarmac config check refuses what would fail later, naming the key and 
       const errors = errorsOf(oneEnv(`env: { ${key}: "x" }`));
       expect(errors, key).toEqual([
         expect.stringMatching(
-          new RegExp(
-            `^apps\\.hello\\.environments\\.staging\\.env\\.${key}: "${key}" is not a valid environment variable name: env key "${key}" would set ${key}, which `,
-          ),
+          new RegExp(`^apps\\.hello\\.environments\\.staging\\.env\\.${key}: env key "${key}" would set ${key}: `),
         ),
       ]);
     }
