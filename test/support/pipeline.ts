@@ -18,20 +18,27 @@ export async function provisionSecrets(adapters: LocalAdapters, config: TarmacCo
   }
 }
 
-/** A signed GitHub `push` delivery, as GitHub sends it. */
+/** Where each branch points after the pushes sent so far (GitHub's `before` of the next push). */
+const branchHeads = new Map<string, string>();
+let lastPushedAt = 0;
+
+/** A signed GitHub `push` delivery, as GitHub sends it: `before` chains to the previous push, `pushed_at` rises. */
 export async function githubPush(
   url: string,
   push: { branch: string; sha: string; pusher: string },
 ): Promise<Response> {
+  const before = branchHeads.get(push.branch) ?? '0'.repeat(40);
+  branchHeads.set(push.branch, push.sha);
+  lastPushedAt = Math.max(lastPushedAt + 1, Math.floor(Date.now() / 1000));
   const body = JSON.stringify({
     ref: `refs/heads/${push.branch}`,
-    before: '0'.repeat(40),
+    before,
     after: push.sha,
     created: false,
     deleted: false,
     forced: false,
     head_commit: { id: push.sha, message: 'change' },
-    repository: { full_name: 'acme/hello' },
+    repository: { full_name: 'acme/hello', pushed_at: lastPushedAt },
     pusher: { name: push.pusher },
     sender: { login: push.pusher },
   });
