@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLocalAdapters } from '../../../../functions/adapters/local';
+import { main } from '../../../../functions/cli/main';
+import { memoryOutput } from '../../../../functions/cli/output';
 import type { Job } from '../../../../functions/core/jobs';
 
 const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
@@ -68,5 +70,13 @@ describe('local data dir: owner-only (the databases hold Slack response_urls)', 
     openLocalAdapters(data).close();
     expect(modeOf(data)).toBe('700');
     expect(modeOf(join(data, 'state.db'))).toBe('600');
+  });
+
+  it('gives the CLI log under --data the same owner-only mode', async () => {
+    const data = join(root, 'cli');
+    const config = new URL('../../../../examples/tarmac.yml', import.meta.url).pathname;
+    expect(await main(['node', 'tarmac', '--config', config, '--data', data, 'status'], memoryOutput())).toBe(0);
+    expect(modeOf(data)).toBe('700');
+    expect(modeOf(join(data, 'tarmac.log'))).toBe('600');
   });
 });
