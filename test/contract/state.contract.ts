@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrentChangeError } from '../../functions/core/errors';
 import type { StateStore } from '../../functions/ports';
+import { claimOnce } from '../../functions/state/dedup';
+import { branchesAt, recordPush } from '../../functions/state/pushes';
 import type { FakeClock } from '../support/fake-clock';
 
 export interface StateUnderTest {
@@ -122,6 +124,24 @@ export function stateContract(name: string, setup: () => Promise<StateUnderTest>
         expect(await sks({ prefix: 'd#', limit: 2 })).toEqual(['d#001', 'd#002']);
         expect(await sks({ prefix: 'd#00', descending: true, limit: 2 })).toEqual(['d#003', 'd#002']);
         expect(await state.query(pk, { prefix: 'd#001' })).toEqual([{ pk, sk: 'd#001', value: 'd#001', version: 1 }]);
+      }));
+
+    it('makes a signed request single-use for its window, then forgets it (claimOnce, as uploads use it)', () =>
+      withState(async ({ state, clock }) => {
+        expect(await claimOnce(state, 'upload', 'ab'.repeat(32), clock.now(), 600)).toBe(true);
+        expect(await claimOnce(state, 'upload', 'ab'.repeat(32), clock.now(), 600)).toBe(false);
+        clock.advance(601_000);
+        expect(await claimOnce(state, 'upload', 'ab'.repeat(32), clock.now(), 600)).toBe(true);
+      }));
+
+    it('records a push once and moves the branch head only by the signed chain (recordPush)', () =>
+      withState(async ({ state, clock }) => {
+        const push = (before: string, after: string, pushedAt: number, by: string) =>
+          recordPush(state, 'hello', { branch: 'main', before, after, pushedAt, pusher: 'p' }, by, clock.now());
+        expect((await push('a', 'b', 1, 'job-1')).kind).toBe('newest');
+        expect((await push('b', 'c', 2, 'job-2')).kind).toBe('newest');
+        expect((await push('a', 'b', 1, 'job-3')).kind).toBe('replay');
+        expect(await branchesAt(state, 'hello', 'c')).toMatchObject([{ branch: 'main', sha: 'c' }]);
       }));
   });
 }
