@@ -86,7 +86,8 @@ function ephemeral(c: { json: (body: unknown, status: 200) => Response }, answer
   const { text, blocks, mention } = typeof answer === 'string' ? { text: answer } : answer;
   // Answers echo what the user typed (lock reasons, names, parse errors): escaped for Slack, so only the
   // mention added here is markup. Blocks escape their values where they are built.
-  const escaped = `${mention && /^[UW][A-Z0-9]{1,20}$/.test(mention) ? `<@${mention}> ` : ''}${escapeSlack(text)}`;
+  const who = mention === undefined ? '' : /^[UW][A-Z0-9]{1,20}$/.test(mention) ? `<@${mention}> ` : 'You ';
+  const escaped = `${who}${escapeSlack(text)}`;
   return c.json({ response_type: 'ephemeral', text: escaped, ...(blocks ? { blocks } : {}) }, 200);
 }
 
