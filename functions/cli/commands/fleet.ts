@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { SqsQueue } from '../../adapters/aws/sqs-queue';
+import { findApp, findFleet } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import { TarmacError, UnknownNameError } from '../../core/errors';
 import { type Job, jobGroup } from '../../core/jobs';
@@ -13,7 +14,7 @@ import type { Output } from '../output';
 import { printFleets } from './operations';
 
 function fleetJob(config: TarmacConfig, fleet: string, fields: { reason: string; force: boolean }): Job {
-  if (!config.fleets[fleet]) throw new UnknownNameError('fleet', fleet, Object.keys(config.fleets));
+  if (!findFleet(config, fleet)) throw new UnknownNameError('fleet', fleet, Object.keys(config.fleets));
   const app = Object.entries(config.apps).find(([, a]) => a.fleet === fleet)?.[0];
   if (!app) throw new TarmacError(`fleet ${fleet} runs no app — there is nothing to free`, { fleet });
   const id = randomUUID();
@@ -77,7 +78,7 @@ async function sendToAws(out: Output, options: GlobalOptions, name: string, opts
   if (!queueUrl) throw new TarmacError('no job queue for --aws — set TARMAC_QUEUE_URL (the stack output JobQueueUrl)');
   const config = loadConfig(options);
   const job = fleetJob(config, name, { reason: opts.reason, force: opts.force });
-  const fleetOf = (app: string) => config.apps[app]?.fleet ?? app;
+  const fleetOf = (app: string) => findApp(config, app)?.fleet ?? app;
   await new SqsQueue({ queueUrl }).send({ group: jobGroup(fleetOf, job), dedupKey: job.idempotencyKey, body: job });
   out.write(`queued ${job.idempotencyKey}: the worker frees fleet ${name} — tarmac --server <url> status shows it\n`);
 }

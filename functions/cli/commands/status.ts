@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatAge } from '../../core/clock';
-import { allInstances, requireApp } from '../../core/config';
+import { allInstances, findApp, requireApp } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import type { Deployment } from '../../core/deployments';
 import { TarmacError } from '../../core/errors';
@@ -50,7 +50,7 @@ function printSummaries(out: Output, summaries: readonly EnvironmentSummary[], n
 }
 
 const fleetsOf = (config: TarmacConfig, app?: string) =>
-  app ? [config.apps[app]?.fleet ?? ''] : Object.keys(config.fleets);
+  app ? [findApp(config, app)?.fleet ?? ''] : Object.keys(config.fleets);
 
 async function showRemoteOperations(out: Output, server: string): Promise<void> {
   try {
