@@ -1,8 +1,9 @@
 /**
  * Lambda entry for CodeDeploy state changes (EventBridge rule): a composition root. Each notification of a
- * deployment tarmac made becomes a `deployer-event` job on the FIFO job queue, in its fleet's group, so the
- * worker applies it in order with the rest of that fleet's work. A failed deployment's per-host lifecycle
- * results (and log tails) are fetched from CodeDeploy and sent along.
+ * deployment tarmac made — or of CodeDeploy's automatic rollback of one — becomes `deployer-event` jobs on
+ * the FIFO job queue, in its fleet's group, so the worker applies them in order with the rest of that
+ * fleet's work. A failed deployment's per-host lifecycle results (and log tails) are fetched from CodeDeploy
+ * and sent first.
  */
 import { openAwsAdapters } from '../adapters/aws';
 import { type CodeDeployNotification, hostEvents, mapCodeDeployEvent } from '../adapters/aws/eventbridge';
@@ -18,12 +19,25 @@ const enqueue = (event: DeployerEvent, source: string) =>
   enqueueDeployerEvent(aws, event, deployerEventKey(`cd-${source}`, event));
 
 export async function handler(input: CodeDeployNotification & { id: string }): Promise<void> {
-  const event = await mapCodeDeployEvent(input, (externalId) => deploymentIdOfExternal(aws.state, externalId));
-  if (!event) return;
-  logger.info({ event: 'codedeploy.event', deploymentId: event.deploymentId, type: event.type }, input['detail-type']);
-  if (event.type === 'deployment.finished' && event.status !== 'succeeded') {
-    const hosts = await aws.deployer.hostResults(input.detail.deploymentId);
-    for (const hostEvent of hostEvents(event.deploymentId, hosts, event.at)) await enqueue(hostEvent, input.id);
+  const mapped = await mapCodeDeployEvent(input, {
+    resolve: (externalId) => deploymentIdOfExternal(aws.state, externalId),
+    describe: (externalId) => aws.deployer.describe(externalId),
+  });
+  if (!mapped) return;
+  logger.info(
+    {
+      event: 'codedeploy.event',
+      deploymentId: mapped.deploymentId,
+      externalId: input.detail.deploymentId,
+      state: input.detail.state,
+      mapped: mapped.events.map((e) => ('status' in e ? `${e.type}:${e.status}` : e.type)),
+    },
+    input['detail-type'],
+  );
+  if (mapped.hostResultsOf) {
+    const hosts = await aws.deployer.hostResults(mapped.hostResultsOf);
+    const at = new Date(input.time).toISOString();
+    for (const hostEvent of hostEvents(mapped.deploymentId, hosts, at)) await enqueue(hostEvent, input.id);
   }
-  await enqueue(event, input.id);
+  for (const event of mapped.events) await enqueue(event, input.id);
 }

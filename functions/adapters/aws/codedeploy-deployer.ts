@@ -4,14 +4,17 @@ import {
   type CodeDeployClientConfig,
   CreateDeploymentCommand,
   type DeploymentTarget,
+  GetDeploymentCommand,
   ListDeploymentTargetsCommand,
 } from '@aws-sdk/client-codedeploy';
 import type { HostResult } from '../../core/deployments';
 import { TarmacError } from '../../core/errors';
 import type { DeploymentPlan, Strategy } from '../../core/plans';
 import type { Deployer, DeploymentProbe, DeployRequest } from '../../ports';
+import { translateCreateError } from './codedeploy-errors';
 import { toHostResult } from './codedeploy-hosts';
 import { probeCodeDeployDeployment } from './codedeploy-probe';
+import type { CodeDeployFacts } from './eventbridge';
 
 export interface CodeDeployNames {
   readonly application: string;
@@ -108,7 +111,7 @@ export class CodeDeployDeployer implements Deployer {
         throw new TarmacError('CodeDeploy created a deployment but returned no id', { ...names });
       return { externalId: result.deploymentId };
     } catch (error) {
-      throw translate(error, input.applicationName, input.deploymentGroupName, input.deploymentConfigName);
+      throw translateCreateError(error, input.applicationName, input.deploymentGroupName, input.deploymentConfigName);
     }
   }
 
@@ -137,36 +140,22 @@ export class CodeDeployDeployer implements Deployer {
     }
     return targets.flatMap((t) => (t.instanceTarget ? [toHostResult(t.instanceTarget)] : []));
   }
-}
 
-/** CodeDeploy's "does not exist" errors become messages that say which name and what creates it. */
-function translate(error: unknown, application: string, group: string, config: string): unknown {
-  const name = (error as { name?: string })?.name;
-  const data = { application, group, config };
-  const cause = { cause: error };
-  if (name === 'ApplicationDoesNotExistException') {
-    return new TarmacError(
-      `CodeDeploy application ${application} does not exist — deploy the tarmac stack`,
-      data,
-      cause,
-    );
+  /**
+   * Who created a CodeDeploy deployment and how it relates to a rollback (GetDeployment's `creator` and
+   * `rollbackInfo`): what tells CodeDeploy's own automatic rollback deployment apart from tarmac's.
+   */
+  async describe(externalId: string): Promise<CodeDeployFacts> {
+    const { deploymentInfo: info } = await this.client.send(new GetDeploymentCommand({ deploymentId: externalId }));
+    const rollback = info?.rollbackInfo;
+    return {
+      ...(info?.status ? { status: info.status } : {}),
+      ...(info?.creator ? { creator: info.creator } : {}),
+      ...(rollback?.rollbackDeploymentId ? { rollbackDeploymentId: rollback.rollbackDeploymentId } : {}),
+      ...(rollback?.rollbackTriggeringDeploymentId
+        ? { rollbackTriggeringDeploymentId: rollback.rollbackTriggeringDeploymentId }
+        : {}),
+      ...(rollback?.rollbackMessage ? { rollbackMessage: rollback.rollbackMessage } : {}),
+    };
   }
-  if (name === 'DeploymentGroupDoesNotExistException') {
-    return new TarmacError(
-      `CodeDeploy deployment group ${group} of ${application} does not exist — add the environment to the stack and deploy it`,
-      data,
-      cause,
-    );
-  }
-  if (name === 'DeploymentConfigDoesNotExistException') {
-    return new TarmacError(
-      `CodeDeploy deployment config ${config} does not exist — the stack creates tarmac-min-healthy-<n> for the strategies in tarmac.yml; redeploy it`,
-      data,
-      cause,
-    );
-  }
-  if (name === 'DeploymentLimitExceededException') {
-    return new TarmacError(`deployment group ${group} already has a deployment in progress — wait for it`, data, cause);
-  }
-  return error;
 }

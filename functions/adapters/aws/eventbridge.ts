@@ -1,5 +1,6 @@
 import type { HostResult } from '../../core/deployments';
 import type { DeployerEvent } from '../../ports';
+import { rollbackNotification, withRollbackMessage } from './codedeploy-rollbacks';
 
 export const DEPLOYMENT_STATE_CHANGE = 'CodeDeploy Deployment State-change Notification';
 export const INSTANCE_STATE_CHANGE = 'CodeDeploy Instance State-change Notification';
@@ -26,29 +27,70 @@ export interface CodeDeployNotification {
 /** tarmac deployment id of a CodeDeploy deployment id (stored as the deployment's externalId), if tarmac made it. */
 export type ResolveDeploymentId = (externalId: string) => Promise<string | undefined>;
 
+/** What GetDeployment says about a deployment's origin (`creator`) and rollback (`rollbackInfo`). */
+export interface CodeDeployFacts {
+  readonly status?: string;
+  /** `user`, `autoscaling`, `codeDeployRollback` (a rollback process created it), `CodeDeployAutoUpdate`. */
+  readonly creator?: string;
+  /** On a deployment that failed or was stopped: the rollback deployment CodeDeploy started for it. */
+  readonly rollbackDeploymentId?: string;
+  /** On a rollback deployment: the deployment whose failure triggered it. */
+  readonly rollbackTriggeringDeploymentId?: string;
+  readonly rollbackMessage?: string;
+}
+
+/** How the mapping learns about deployments: tarmac's own records, and CodeDeploy (GetDeployment). */
+export interface CodeDeployLookup {
+  readonly resolve: ResolveDeploymentId;
+  readonly describe: (externalId: string) => Promise<CodeDeployFacts>;
+}
+
+/** What one notification means for one tarmac deployment. */
+export interface MappedNotification {
+  readonly deploymentId: string;
+  /** Events to apply, in order (none when the notification changes nothing tarmac records). */
+  readonly events: DeployerEvent[];
+  /** A CodeDeploy deployment whose per-host results (failing hook, log tail) should be recorded first. */
+  readonly hostResultsOf?: string;
+}
+
 /**
- * Map a CodeDeploy notification to the deployer event the worker records. Returns undefined for what tarmac
- * does not track: other sources, READY (blue/green), instance START/FAILURE (the failing lifecycle event is
- * not in the notification — fetch it with `CodeDeployDeployer.hostResults` and {@link hostEvents}), and
- * deployments tarmac did not create (e.g. the one CodeDeploy starts for an automatic rollback).
+ * Map a CodeDeploy notification to what the worker records. Undefined for what tarmac does not track: other
+ * sources, deployments of others, READY (blue/green), instance START/FAILURE (the failing lifecycle event
+ * is not in the notification: `hostResultsOf` fetches it), and instance events of rollback deployments.
+ *
+ * CodeDeploy rolls a failed deployment back by creating a new deployment (creator `codeDeployRollback`) of
+ * the last good revision. So a failure whose `rollbackInfo` names a rollback deployment does not end tarmac's
+ * deployment (its fleet stays busy); the rollback deployment's own end does: `rolled_back` when it succeeds,
+ * `failed` when it does not.
  *
  * @example
- *   const event = await mapCodeDeployEvent(input, (id) => deployments.byExternalId(id).then((d) => d?.id));
+ *   const mapped = await mapCodeDeployEvent(input, { resolve, describe: (id) => deployer.describe(id) });
  */
 export async function mapCodeDeployEvent(
   input: CodeDeployNotification,
-  resolve: ResolveDeploymentId,
-): Promise<DeployerEvent | undefined> {
+  lookup: CodeDeployLookup,
+): Promise<MappedNotification | undefined> {
   if (input.source !== 'aws.codedeploy') return undefined;
   const { detail } = input;
   const kind = input['detail-type'];
   if (kind !== DEPLOYMENT_STATE_CHANGE && kind !== INSTANCE_STATE_CHANGE) return undefined;
-  const deploymentId = await resolve(detail.deploymentId);
-  if (deploymentId === undefined) return undefined;
   const at = new Date(input.time).toISOString();
-  return kind === DEPLOYMENT_STATE_CHANGE
-    ? deploymentEvent(deploymentId, input, at)
-    : instanceEvent(deploymentId, input, at);
+  const deploymentId = await lookup.resolve(detail.deploymentId);
+  if (deploymentId === undefined) {
+    return kind === DEPLOYMENT_STATE_CHANGE ? rollbackNotification(input, lookup, at) : undefined;
+  }
+  if (kind === INSTANCE_STATE_CHANGE) {
+    const event = instanceEvent(deploymentId, input, at);
+    return event ? { deploymentId, events: [event] } : undefined;
+  }
+  const event = deploymentEvent(deploymentId, input, at);
+  if (!event) return undefined;
+  if (event.type !== 'deployment.finished' || event.status === 'succeeded') return { deploymentId, events: [event] };
+  const facts = await lookup.describe(detail.deploymentId);
+  // CodeDeploy is rolling back: the rollback deployment's end finishes tarmac's deployment.
+  const events = facts.rollbackDeploymentId ? [] : [withRollbackMessage(event, facts)];
+  return { deploymentId, events, hostResultsOf: detail.deploymentId };
 }
 
 function deploymentEvent(deploymentId: string, input: CodeDeployNotification, at: string): DeployerEvent | undefined {

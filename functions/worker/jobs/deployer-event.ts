@@ -61,6 +61,11 @@ function apply(deployment: Deployment, event: DeployerEvent, at: Date): Deployme
         ...(event.tail ? { tail: event.tail } : {}),
       });
     case 'deployment.finished':
+      // A deployer's rollback can end after its deployment was already recorded as failed (CodeDeploy's
+      // notifications are not ordered): it still says what the hosts serve now.
+      if (deployment.status === 'failed' && event.status === 'rolled_back') {
+        return transition(deployment, 'rolled_back', at, event.error ? { error: event.error } : {});
+      }
       if (isFinished(deployment.status)) return deployment;
       return transition(
         deployment.status === 'pending' ? transition(deployment, 'in_progress', at) : deployment,

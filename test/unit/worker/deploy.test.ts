@@ -111,6 +111,23 @@ describe('worker: ingest and deploy', () => {
     });
     expect((await getCurrent(h.deps.state, 'hello', 'staging'))?.version).toBe('1.0.0');
   });
+
+  it('records a rollback that ends after its deployment was recorded as failed (unordered notifications)', async () => {
+    await h.worker.handle(await h.upload('1.0.0', 'tarball v1'));
+    await h.worker.handle(h.job('deploy', { env: 'staging', trigger: 'cli', requestedBy: 'a' }));
+    const request = h.deployer.requests[0] ?? expect.fail('no deploy');
+    await h.finish(request, 'failed');
+    const at = h.clock.now().toISOString();
+    const late = { type: 'deployment.finished', deploymentId: request.plan.deploymentId, status: 'rolled_back', at };
+    await h.worker.handle(h.job('deployer-event', { event: { ...late, error: 'rolled back by CodeDeploy' } }));
+    expect(await getDeployment(h.deps.state, request.plan.deploymentId)).toMatchObject({
+      status: 'rolled_back',
+      error: 'rolled back by CodeDeploy',
+    });
+    // A late `failed` never undoes a recorded outcome.
+    await h.worker.handle(h.job('deployer-event', { event: { ...late, status: 'failed', error: 'late' } }));
+    expect((await getDeployment(h.deps.state, request.plan.deploymentId))?.status).toBe('rolled_back');
+  });
 });
 
 describe('worker: a deployment that can never be planned', () => {

@@ -2,6 +2,7 @@ import {
   BatchGetDeploymentTargetsCommand,
   CodeDeployClient,
   CreateDeploymentCommand,
+  GetDeploymentCommand,
   ListDeploymentTargetsCommand,
 } from '@aws-sdk/client-codedeploy';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -183,5 +184,32 @@ describe('CodeDeployDeployer.hostResults', () => {
       },
       { host: 'i-2', status: 'skipped', events: [] },
     ]);
+  });
+});
+
+describe('CodeDeployDeployer.describe', () => {
+  it('reads who created a deployment and its rollback links from GetDeployment', async () => {
+    codedeploy.on(GetDeploymentCommand, { deploymentId: 'd-ROLLBACK9' }).resolves({
+      deploymentInfo: {
+        deploymentId: 'd-ROLLBACK9',
+        status: 'InProgress',
+        creator: 'codeDeployRollback',
+        rollbackInfo: { rollbackTriggeringDeploymentId: 'd-1', rollbackMessage: 'rolling back' },
+      },
+    });
+    expect(await new CodeDeployDeployer({ bucket: 'b', client }).describe('d-ROLLBACK9')).toEqual({
+      status: 'InProgress',
+      creator: 'codeDeployRollback',
+      rollbackTriggeringDeploymentId: 'd-1',
+      rollbackMessage: 'rolling back',
+    });
+  });
+
+  it('leaves out what GetDeployment does not say (a deployment never rolled back)', async () => {
+    codedeploy.on(GetDeploymentCommand).resolves({ deploymentInfo: { status: 'Succeeded', creator: 'user' } });
+    expect(await new CodeDeployDeployer({ bucket: 'b', client }).describe('d-1')).toEqual({
+      status: 'Succeeded',
+      creator: 'user',
+    });
   });
 });
