@@ -1,0 +1,279 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type AwsAdapters, openAwsAdapters } from '../../functions/adapters/aws';
+import { ROLLBACK_CREATOR } from '../../functions/adapters/aws/codedeploy-rollbacks';
+import { parseConfig } from '../../functions/core/config';
+import { deploymentHistory, getCurrent, getDeployment } from '../../functions/state/deployments';
+import { fleetHolder } from '../../functions/state/fleets';
+import { getLock } from '../../functions/state/locks';
+import { listReleases } from '../../functions/state/releases';
+import { type EventSource, startEventSource } from '../support/aws-event-source';
+import { intakeClient, settled, slackStandIn } from '../support/aws-pipeline';
+import { createMotoStack, type MotoStack } from '../support/aws-stack';
+import type { Instance } from '../support/codedeploy-agent';
+import { installAwsCli } from '../support/codedeploy-agent';
+import { type CodeDeployService, type DeploymentRecord, startCodeDeployService } from '../support/codedeploy-service';
+import { buildFixture } from '../support/fixture';
+import { bootTestHosts, type TestHosts } from '../support/hosts';
+import { EXAMPLE_CONFIG } from '../support/http-harness';
+import { type RunningMoto, startMoto } from '../support/moto';
+import { health } from '../support/pipeline';
+
+const SHA = { v1: '1'.repeat(40), v2: '2'.repeat(40), v3: '3'.repeat(40) };
+const PORTS = { staging: 4001, production: 4002 } as const;
+// The example config, with a short health timeout on staging so the failing release fails fast.
+const CONFIG = EXAMPLE_CONFIG.replace(
+  'health: { path: /health, timeout: 30 }',
+  'health: { path: /health, timeout: 8 }',
+);
+
+/**
+ * AWS mode end to end on this machine: the three Lambda handlers (webhook, worker, deploy-events) as the
+ * stack wires them, against moto (S3, DynamoDB, SQS FIFO, SSM, CodeDeploy's create side), a stand-in for
+ * Lambda's SQS event source mapping, and a stand-in for the CodeDeploy service that runs each deployment's
+ * bundle on two real systemd hosts — whose hooks fetch the release from S3, read secrets from SSM and take
+ * the migration lock in DynamoDB, all on moto, with the aws CLI.
+ */
+describe('AWS pipeline on moto and real hosts', () => {
+  let hosts: TestHosts;
+  let moto: RunningMoto;
+  let stack: MotoStack;
+  let codeDeploy: CodeDeployService;
+  let events: EventSource;
+  let aws: AwsAdapters;
+  let intake: ReturnType<typeof intakeClient>;
+  let tarballs: ReturnType<typeof buildFixture>;
+  let dir: string;
+  const slack = slackStandIn();
+  const config = parseConfig(CONFIG);
+  /** tarmac's view when CodeDeploy's rollback deployment began running. */
+  const duringRollback: { holder?: string | undefined; status?: string | undefined }[] = [];
+
+  const versionsOn = (port: number) =>
+    Promise.all(hosts.hosts.map(async (host) => (await health(host.address, port)).body.version));
+  /** Nothing queued, in flight or deploying. */
+  const quiet = async () => {
+    for (let i = 0; i < 3; i++) {
+      while (codeDeploy.isBusy()) await new Promise((r) => setTimeout(r, 200));
+      await events.idle();
+    }
+  };
+  const release = async (version: '1.0.0' | '2.0.0' | '3.0.0', sha: string) => {
+    const artifact = await intake.upload('hello', version, tarballs[version]);
+    return { id: `ci-${version}-${sha.slice(0, 8)}`, app: 'hello', version, sha, branch: 'main', artifact };
+  };
+
+  beforeAll(async () => {
+    tarballs = buildFixture();
+    hosts = await bootTestHosts(2);
+    moto = await startMoto({ listen: '0.0.0.0' });
+    stack = await createMotoStack(moto, config, { visibilityTimeoutSec: 20 });
+    const instances: Instance[] = hosts.hosts.map((h) => ({
+      instanceId: `i-${String(h.index).padStart(17, '0')}`,
+      host: h.name,
+      machineAddress: h.machineAddress,
+      tags: { 'tarmac-fleet': 'web' },
+    }));
+    for (const h of hosts.hosts) await installAwsCli(hosts.manager, h.name);
+    let deployEvents: (event: Record<string, unknown>) => Promise<void> = async () => {
+      throw new Error('deploy-events is not loaded yet');
+    };
+    codeDeploy = await startCodeDeployService({
+      moto,
+      hosts,
+      instances,
+      bucket: stack.bucket,
+      notify: (event) => deployEvents(event),
+      beforeRollback: async (rollback: DeploymentRecord) => {
+        await events.idle(); // the failed deployment's notifications are applied
+        const triggering = rollback.rollbackInfo?.rollbackTriggeringDeploymentId;
+        const [deployment] = await deploymentHistory(aws.state, 'hello', 'staging', 1);
+        duringRollback.push({
+          holder: (await fleetHolder(aws.state, 'web'))?.deploymentId,
+          status: deployment?.externalId === triggering ? deployment?.status : `other: ${deployment?.externalId}`,
+        });
+      },
+    });
+    dir = mkdtempSync(join(tmpdir(), 'tarmac-aws-'));
+    writeFileSync(join(dir, 'tarmac.yml'), CONFIG);
+    // What the stack sets on every function, plus where "AWS" is: moto, and CodeDeploy's stand-in.
+    for (const [name, value] of Object.entries({
+      ...moto.env,
+      ...stack.functionEnv,
+      AWS_ENDPOINT_URL_CODEDEPLOY: codeDeploy.endpoint,
+      TARMAC_CONFIG: join(dir, 'tarmac.yml'),
+      TARMAC_LOG_LEVEL: 'warn',
+    })) {
+      vi.stubEnv(name, value);
+    }
+    vi.stubGlobal('fetch', slack.fetch);
+    const webhook = await import('../../functions/handlers/webhook');
+    const worker = await import('../../functions/handlers/worker');
+    const deployEventsModule = await import('../../functions/handlers/deploy-events');
+    deployEvents = (event) => deployEventsModule.handler(event as never);
+    aws = openAwsAdapters(process.env);
+    intake = intakeClient(webhook.handler as never);
+    events = startEventSource({
+      client: new SQSClient(moto.clientConfig),
+      queueUrl: stack.queueUrl,
+      queueArn: stack.queueArn,
+      region: moto.clientConfig.region,
+      handler: (event) => worker.handler(event),
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await events?.stop();
+    await codeDeploy?.stop();
+    await moto?.stop();
+    await hosts?.teardown();
+    vi.unstubAllEnvs();
+    vi.unstubAllGlobals();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deploys a build to staging once when its push arrives, though CI sent the build event 10 times', async () => {
+    const build = await release('1.0.0', SHA.v1);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => intake.build(build)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 202]);
+    expect((await intake.push(SHA.v1)).status).toBe(202);
+
+    const deployment = await settled(aws, 'staging', 1);
+    expect(deployment).toMatchObject({ status: 'succeeded', version: '1.0.0', trigger: 'push', requestedBy: 'carol' });
+    expect(deployment.hosts.map((h) => [h.host, h.status])).toEqual([
+      ['i-00000000000000001', 'succeeded'],
+      ['i-00000000000000002', 'succeeded'],
+    ]);
+    expect(await versionsOn(PORTS.staging)).toEqual(['1.0.0', '1.0.0']);
+    await quiet();
+    expect(await listReleases(aws.state, 'hello')).toHaveLength(1);
+    expect(await deploymentHistory(aws.state, 'hello', 'staging')).toHaveLength(1);
+    expect([...codeDeploy.records.values()].map((r) => r.deploymentGroupName)).toEqual(['hello-staging']);
+    expect(codeDeploy.errors).toEqual([]);
+  }, 200_000);
+
+  it('ran the bundle’s AWS paths: release from S3, secrets from SSM, the migration lock in DynamoDB', async () => {
+    const [deployment] = await deploymentHistory(aws.state, 'hello', 'staging', 1);
+    const s3 = new S3Client(moto.clientConfig);
+    const bundle = await s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: deployment?.bundle?.key }));
+    const bundleFile = join(dir, 'bundle.tgz');
+    writeFileSync(bundleFile, await (bundle.Body?.transformToByteArray() ?? new Uint8Array()));
+    const releaseJson = JSON.parse(
+      execFileSync('tar', ['-xzOf', bundleFile, 'tarmac/release.json'], { encoding: 'utf8' }),
+    );
+    expect(releaseJson.url).toBe(`s3://${stack.bucket}/sha256/${deployment?.sha256}`);
+    for (const host of hosts.hosts) {
+      const credentials = `/proc/${host.pid1}/root/etc/tarmac/hello-staging/credentials`;
+      expect(readFileSync(`${credentials}/database_password`, 'utf8')).toBe('pw-hello-staging');
+      expect(
+        readFileSync(`/proc/${host.pid1}/root/opt/tarmac/hello/staging/current/.tarmac-sha256`, 'utf8').trim(),
+      ).toBe(deployment?.sha256);
+    }
+    const dynamo = new DynamoDBClient(moto.clientConfig);
+    const lock = await dynamo.send(
+      new GetItemCommand({
+        TableName: stack.table,
+        Key: { pk: { S: `migration#${deployment?.id}` }, sk: { S: 'migration' } },
+      }),
+    );
+    expect(lock.Item?.status?.S).toBe('done');
+    s3.destroy();
+    dynamo.destroy();
+  });
+
+  it('promotes the very same tarball to production from Slack', async () => {
+    const answer = await intake.slack('promote hello staging to production');
+    expect(answer.status).toBe(200);
+    const deployment = await settled(aws, 'production', 1);
+    expect(deployment).toMatchObject({ status: 'succeeded', trigger: 'promote', version: '1.0.0' });
+    expect(deployment.sha256).toBe((await getCurrent(aws.state, 'hello', 'staging'))?.sha256);
+    expect(await versionsOn(PORTS.production)).toEqual(['1.0.0', '1.0.0']);
+    await quiet();
+    expect(slack.posts.at(-1)?.body).toMatchObject({
+      text: expect.stringContaining('hello/production 1.0.0: succeeded'),
+    });
+  }, 200_000);
+
+  it('does not deploy a push while staging is locked', async () => {
+    expect((await intake.slack('lock hello staging db maintenance')).status).toBe(200);
+    await quiet();
+    expect(await getLock(aws.state, 'hello', 'staging')).toMatchObject({ reason: 'db maintenance' });
+    const build = await release('2.0.0', SHA.v2);
+    expect((await intake.build(build)).status).toBe(202);
+    expect((await intake.push(SHA.v2)).status).toBe(202);
+    await quiet();
+    expect((await listReleases(aws.state, 'hello')).map((r) => r.version).sort()).toEqual(['1.0.0', '2.0.0']);
+    expect(await deploymentHistory(aws.state, 'hello', 'staging')).toHaveLength(1);
+    expect(await versionsOn(PORTS.staging)).toEqual(['1.0.0', '1.0.0']);
+    expect((await intake.slack('unlock hello staging')).status).toBe(200);
+    await quiet();
+  }, 120_000);
+
+  it('maps CodeDeploy’s automatic rollback of a release whose health fails, and holds the fleet until it ends', async () => {
+    const build = await release('3.0.0', SHA.v3);
+    expect((await intake.build(build)).status).toBe(202);
+    expect((await intake.push(SHA.v3)).status).toBe(202);
+
+    const deployment = await settled(aws, 'staging', 2);
+    expect(deployment).toMatchObject({ status: 'rolled_back', version: '3.0.0' });
+    expect(deployment.error).toContain(`CodeDeploy's automatic rollback`);
+    // The first host failed ValidateService (its log tail recorded); one at a time, the second was never touched.
+    expect(deployment.hosts.find((h) => h.host === 'i-00000000000000001')).toMatchObject({ status: 'failed' });
+    const failedHook = deployment.hosts[0]?.events.find((e) => e.event === 'ValidateService');
+    expect(failedHook).toMatchObject({ status: 'failed', tail: expect.stringContaining('did not answer 200') });
+
+    const rollback = [...codeDeploy.records.values()].find((r) => r.creator === ROLLBACK_CREATOR);
+    expect(rollback).toMatchObject({
+      status: 'Succeeded',
+      rollbackInfo: { rollbackTriggeringDeploymentId: deployment.externalId },
+    });
+    expect(duringRollback).toEqual([{ holder: deployment.id, status: 'in_progress' }]);
+    await quiet();
+    expect(await fleetHolder(aws.state, 'web')).toBeUndefined();
+    expect(await versionsOn(PORTS.staging)).toEqual(['1.0.0', '1.0.0']);
+    expect((await getCurrent(aws.state, 'hello', 'staging'))?.version).toBe('1.0.0');
+    expect((await getDeployment(aws.state, deployment.id))?.status).toBe('rolled_back');
+  }, 200_000);
+
+  it('runs the valid jobs behind a poison message in one group, and records the poison', async () => {
+    const sqs = new SQSClient(moto.clientConfig);
+    const send = (body: string, id: string) =>
+      sqs.send(
+        new SendMessageCommand({
+          QueueUrl: stack.queueUrl,
+          MessageGroupId: 'fleet-web',
+          MessageDeduplicationId: id,
+          MessageBody: body,
+          MessageAttributes: { dedupKey: { DataType: 'String', StringValue: id } },
+        }),
+      );
+    const job = (env: string, n: number) =>
+      JSON.stringify({
+        v: 1,
+        type: 'lock',
+        idempotencyKey: `poison-test-${n}`,
+        correlationId: `poison-test-${n}`,
+        app: 'hello',
+        env,
+        reason: `behind the poison ${n}`,
+        by: 'ops',
+      });
+    await send('{ this is not json', 'poison-1');
+    await send(job('staging', 1), 'poison-test-1');
+    await send(job('production', 2), 'poison-test-2');
+    await quiet();
+    expect(await getLock(aws.state, 'hello', 'staging')).toMatchObject({ reason: 'behind the poison 1' });
+    expect(await getLock(aws.state, 'hello', 'production')).toMatchObject({ reason: 'behind the poison 2' });
+    const poisoned = events.invocations.flatMap((i) => i.records).filter((r) => r.body === '{ this is not json');
+    expect(poisoned.map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1']);
+    const dlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, WaitTimeSeconds: 0 }));
+    expect(dlq.Messages ?? []).toEqual([]);
+    sqs.destroy();
+  }, 120_000);
+});
