@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -171,9 +171,9 @@ describe('AWS pipeline on moto and real hosts', () => {
     for (const host of hosts.hosts) {
       const credentials = `/proc/${host.pid1}/root/etc/tarmac/hello-staging/credentials`;
       expect(readFileSync(`${credentials}/database_password`, 'utf8')).toBe('pw-hello-staging');
-      expect(
-        readFileSync(`/proc/${host.pid1}/root/opt/tarmac/hello/staging/current/.tarmac-sha256`, 'utf8').trim(),
-      ).toBe(deployment?.sha256);
+      // `current` points at an absolute path inside the host: resolve it there, not on the machine.
+      const current = readlinkSync(`/proc/${host.pid1}/root/opt/tarmac/hello/staging/current`);
+      expect(readFileSync(`/proc/${host.pid1}/root${current}/.tarmac-sha256`, 'utf8').trim()).toBe(deployment?.sha256);
     }
     const dynamo = new DynamoDBClient(moto.clientConfig);
     const lock = await dynamo.send(
