@@ -84,6 +84,8 @@ export class PipelineStack extends Stack {
       ...base,
       applicationNames: Object.keys(this.config.apps).map(applicationName),
       queue: jobs.queue,
+      table,
+      deploymentGroups: codeDeploy.groups,
     });
     const fleetPolicies = new Map<string, string>();
     for (const [fleet, onFleet] of groupBy(instances, (i) => i.fleet)) {

@@ -1,6 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
+import type { IServerDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -18,6 +21,10 @@ export interface DeployEventsProps extends TarmacFunctionBase {
   readonly applicationNames: readonly string[];
   /** The job queue: events become `deployer-event` jobs in the fleet's group. */
   readonly queue: IQueue;
+  /** The state table: which tarmac deployment a CodeDeploy deployment belongs to (read only). */
+  readonly table: ITable;
+  /** tarmac's deployment groups: the function reads their deployments (rollback links, host results). */
+  readonly deploymentGroups: readonly IServerDeploymentGroup[];
   /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
 }
@@ -53,6 +60,18 @@ export class DeployEvents extends Construct {
       deadLetterQueue: failedEvents,
     });
     props.queue.grantSendMessages(fn);
+    props.table.grantReadData(fn);
+    // GetDeployment tells CodeDeploy's own rollback deployments apart; the targets give a failure's hook and log.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [
+          'codedeploy:GetDeployment',
+          'codedeploy:ListDeploymentTargets',
+          'codedeploy:BatchGetDeploymentTargets',
+        ],
+        resources: props.deploymentGroups.map((g) => g.deploymentGroupArn),
+      }),
+    );
     // Async invocations that fail every retry are kept, not dropped.
     fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6) });
     this.rule = new Rule(this, 'Rule', {

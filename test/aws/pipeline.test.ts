@@ -10,6 +10,7 @@ import { type AwsAdapters, openAwsAdapters } from '../../functions/adapters/aws'
 import { ROLLBACK_CREATOR } from '../../functions/adapters/aws/codedeploy-rollbacks';
 import { parseConfig } from '../../functions/core/config';
 import { deploymentHistory, getCurrent, getDeployment } from '../../functions/state/deployments';
+import { listFailedJobs } from '../../functions/state/failed-jobs';
 import { fleetHolder } from '../../functions/state/fleets';
 import { getLock } from '../../functions/state/locks';
 import { listReleases } from '../../functions/state/releases';
@@ -272,6 +273,12 @@ describe('AWS pipeline on moto and real hosts', () => {
     expect(await getLock(aws.state, 'hello', 'production')).toMatchObject({ reason: 'behind the poison 2' });
     const poisoned = events.invocations.flatMap((i) => i.records).filter((r) => r.body === '{ this is not json');
     expect(poisoned.map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1']);
+    const [failed] = await listFailedJobs(aws.state);
+    expect(failed).toMatchObject({
+      messageId: poisoned[0]?.messageId,
+      reason: 'permanent',
+      body: '{ this is not json',
+    });
     const dlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, WaitTimeSeconds: 0 }));
     expect(dlq.Messages ?? []).toEqual([]);
     sqs.destroy();

@@ -25,7 +25,8 @@ export interface MotoStack {
 /**
  * Versioned bucket, `pk`/`sk` table with TTL, FIFO job queue with a FIFO DLQ after `maxReceiveCount`
  * receives, a CodeDeploy application per app and a deployment group per environment targeting the fleet's
- * `ec2_tags` (one tag set per tag: instances need all of them), and the secrets an operator sets.
+ * `ec2_tags` (one tag set per tag: instances need all of them), and the secrets an operator sets. The
+ * redrive limit is the stack's (50: a backstop, the worker gives up after its own attempts).
  * `visibilityTimeoutSec` is short here (the stack's is 6 × the worker timeout) so a retried job comes back soon.
  */
 export async function createMotoStack(
@@ -73,7 +74,7 @@ export async function createMotoStack(
       Attributes: {
         ...fifo,
         VisibilityTimeout: String(options.visibilityTimeoutSec),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: options.maxReceiveCount ?? 5 }),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: options.maxReceiveCount ?? 50 }),
       },
     }),
   );

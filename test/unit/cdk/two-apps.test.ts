@@ -152,6 +152,25 @@ describe('least privilege', () => {
   });
 });
 
+describe('deploy-events function', () => {
+  it('may read the state table and the deployments of tarmac’s groups, which its handler does', () => {
+    const statements = statementsOf('AWS::IAM::Policy', 'DeployEventsFunction');
+    const [read] = withAction(statements, 'dynamodb:GetItem');
+    expect(resourcesOf(read as Statement)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^<StateTable\w+\.Arn>$/)]),
+    );
+    expect(list(read?.Action)).not.toContain('dynamodb:PutItem');
+    const [codeDeploy] = withAction(statements, 'codedeploy:GetDeployment');
+    expect(list(codeDeploy?.Action)).toEqual([
+      'codedeploy:GetDeployment',
+      'codedeploy:ListDeploymentTargets',
+      'codedeploy:BatchGetDeploymentTargets',
+    ]);
+    expect(resourcesOf(codeDeploy as Statement)).toHaveLength(6);
+    expect(resourcesOf(codeDeploy as Statement).every((r) => r.includes(':deploymentgroup:<CodeDeployApp'))).toBe(true);
+  });
+});
+
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged finding on the stack', () => {
     const report = new AwsSolutionsChecks().validateScope(stack);
