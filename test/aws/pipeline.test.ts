@@ -281,6 +281,35 @@ describe('AWS pipeline on moto and real hosts', () => {
     });
     const dlq = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, WaitTimeSeconds: 0 }));
     expect(dlq.Messages ?? []).toEqual([]);
+    // The worker's handler never failed as a whole (a function error would redeliver the whole batch).
+    expect(events.invocations.filter((i) => i.error)).toEqual([]);
     sqs.destroy();
   }, 120_000);
+
+  it('changes nothing when a job is delivered again after its message was deleted', async () => {
+    // AWS: "If a message with a particular message deduplication ID is sent successfully, any messages sent
+    // with the same message deduplication ID are accepted successfully but aren't delivered during the
+    // 5-minute deduplication interval." moto forgets the id once the message is deleted and delivers the
+    // copy: either way the worker's exactly-once record must make it a no-op, which is what is checked.
+    const ingest = events.invocations
+      .flatMap((i) => i.records)
+      .find((r) => (JSON.parse(r.body) as { type?: string }).type === 'ingest');
+    const deployments = (await deploymentHistory(aws.state, 'hello', 'staging')).length;
+    const sqs = new SQSClient(moto.clientConfig);
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.queueUrl,
+        MessageGroupId: ingest?.attributes.MessageGroupId,
+        MessageDeduplicationId: ingest?.attributes.MessageDeduplicationId,
+        MessageBody: ingest?.body,
+        MessageAttributes: {
+          dedupKey: { DataType: 'String', StringValue: ingest?.messageAttributes.dedupKey?.stringValue },
+        },
+      }),
+    );
+    sqs.destroy();
+    await quiet();
+    expect((await listReleases(aws.state, 'hello')).map((r) => r.version).sort()).toEqual(['1.0.0', '2.0.0', '3.0.0']);
+    expect(await deploymentHistory(aws.state, 'hello', 'staging')).toHaveLength(deployments);
+  }, 60_000);
 });
