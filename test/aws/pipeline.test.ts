@@ -11,6 +11,7 @@ import { ROLLBACK_CREATOR } from '../../functions/adapters/aws/codedeploy-rollba
 import { parseConfig } from '../../functions/core/config';
 import { deploymentHistory, getCurrent, getDeployment } from '../../functions/state/deployments';
 import { listFailedJobs } from '../../functions/state/failed-jobs';
+import { inspectFleet } from '../../functions/state/fleet-health';
 import { fleetHolder } from '../../functions/state/fleets';
 import { getLock } from '../../functions/state/locks';
 import { listReleases } from '../../functions/state/releases';
@@ -54,7 +55,7 @@ describe('AWS pipeline on moto and real hosts', () => {
   const slack = slackStandIn();
   const config = parseConfig(CONFIG);
   /** tarmac's view when CodeDeploy's rollback deployment began running. */
-  const duringRollback: { holder?: string | undefined; status?: string | undefined }[] = [];
+  const duringRollback: { holder?: string | undefined; stale?: string | undefined; status?: string | undefined }[] = [];
 
   const versionsOn = (port: number) =>
     Promise.all(hosts.hosts.map(async (host) => (await health(host.address, port)).body.version));
@@ -95,8 +96,10 @@ describe('AWS pipeline on moto and real hosts', () => {
         await events.idle(); // the failed deployment's notifications are applied
         const triggering = rollback.rollbackInfo?.rollbackTriggeringDeploymentId;
         const [deployment] = await deploymentHistory(aws.state, 'hello', 'staging', 1);
+        const fleet = await inspectFleet(aws.state, aws.deployer, 'web');
         duringRollback.push({
-          holder: (await fleetHolder(aws.state, 'web'))?.deploymentId,
+          holder: fleet.holder?.deploymentId,
+          stale: fleet.stale,
           status: deployment?.externalId === triggering ? deployment?.status : `other: ${deployment?.externalId}`,
         });
       },
@@ -234,7 +237,8 @@ describe('AWS pipeline on moto and real hosts', () => {
       status: 'Succeeded',
       rollbackInfo: { rollbackTriggeringDeploymentId: deployment.externalId },
     });
-    expect(duringRollback).toEqual([{ holder: deployment.id, status: 'in_progress' }]);
+    // While CodeDeploy's rollback ran, the fleet was held by the failed deployment, and not stale.
+    expect(duringRollback).toEqual([{ holder: deployment.id, stale: undefined, status: 'in_progress' }]);
     await quiet();
     expect(await fleetHolder(aws.state, 'web')).toBeUndefined();
     expect(await versionsOn(PORTS.staging)).toEqual(['1.0.0', '1.0.0']);
