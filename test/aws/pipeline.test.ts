@@ -189,6 +189,18 @@ describe('AWS pipeline on moto and real hosts', () => {
     expect(lock.Item?.status?.S).toBe('done');
     s3.destroy();
     dynamo.destroy();
+
+    // No secret value in the bundle, a queue message, tarmac's records or what the hooks printed.
+    const values = Object.values(await aws.secrets.getAll('hello/staging'));
+    expect(values).toContain('pw-hello-staging');
+    const bundleText = execFileSync('tar', ['-xzOf', bundleFile], { encoding: 'latin1', maxBuffer: 64 << 20 });
+    const seen = [
+      bundleText,
+      ...events.invocations.flatMap((i) => i.records.map((r) => r.body)),
+      JSON.stringify(await deploymentHistory(aws.state, 'hello', 'staging')),
+      JSON.stringify([...codeDeploy.records.values()].map((r) => r.targets)),
+    ].join('\n');
+    expect(values.filter((value) => seen.includes(value))).toEqual([]);
   });
 
   it('promotes the very same tarball to production from Slack', async () => {

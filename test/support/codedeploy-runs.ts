@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ROLLBACK_CREATOR } from '../../functions/adapters/aws/codedeploy-rollbacks';
 import { DEPLOYMENT_STATE_CHANGE, INSTANCE_STATE_CHANGE } from '../../functions/adapters/aws/eventbridge';
 import { type Instance, newTarget, runRevision, type TargetRecord } from './codedeploy-agent';
+import { publish } from './codedeploy-events';
+import { download, groupInfo } from './codedeploy-revisions';
 import type { TestHosts } from './hosts';
 import type { RunningMoto } from './moto';
 
@@ -147,47 +147,6 @@ async function startRollback(ctx: ServiceContext, failed: DeploymentRecord, touc
   failed.rollbackInfo = { rollbackDeploymentId: deploymentId, rollbackMessage: `Rollback deployment ${deploymentId}` };
 }
 
-async function groupInfo(ctx: ServiceContext, record: DeploymentRecord) {
-  const { deploymentGroupInfo: g } = (await ctx.motoCall('GetDeploymentGroup', {
-    applicationName: record.applicationName,
-    deploymentGroupName: record.deploymentGroupName,
-  })) as {
-    deploymentGroupInfo: {
-      deploymentGroupId: string;
-      ec2TagSet?: { ec2TagSetList?: { Key: string; Value: string }[][] };
-    };
-  };
-  const sets = g.ec2TagSet?.ec2TagSetList ?? [];
-  return {
-    id: g.deploymentGroupId,
-    // An instance is in the group when it matches every tag set (any filter of a set).
-    matches: (i: Instance) => sets.every((set) => set.some((f) => i.tags[f.Key] === f.Value)),
-  };
-}
-
-async function download(ctx: ServiceContext, record: DeploymentRecord, file: string): Promise<string> {
-  const location = record.revision?.s3Location;
-  if (!location) throw new Error(`deployment ${record.deploymentId} has no S3 revision`);
-  const s3 = new S3Client(ctx.moto.clientConfig);
-  try {
-    const object = await s3.send(
-      new GetObjectCommand({
-        Bucket: location.bucket,
-        Key: location.key,
-        ...(location.version ? { VersionId: location.version } : {}),
-      }),
-    );
-    const eTag = object.ETag?.replaceAll('"', '');
-    if (location.eTag && eTag !== location.eTag) {
-      throw new Error(`bundle ${location.key} has ETag ${eTag}, the revision names ${location.eTag}`);
-    }
-    writeFileSync(file, await (object.Body?.transformToByteArray() ?? new Uint8Array()));
-    return file;
-  } finally {
-    s3.destroy();
-  }
-}
-
 function batches(targets: TargetRecord[], config: string): TargetRecord[][] {
   const size = config.endsWith('AllAtOnce')
     ? targets.length
@@ -219,45 +178,4 @@ function instanceProfile(moto: RunningMoto, instance: Instance): Record<string, 
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
   };
-}
-
-/** One EventBridge notification as CodeDeploy publishes it (test/fixtures/aws/*.json), delivered with retries. */
-async function publish(
-  ctx: ServiceContext,
-  record: DeploymentRecord,
-  kind: string,
-  state: string,
-  instance?: Instance,
-): Promise<void> {
-  const region = ctx.moto.clientConfig.region;
-  const event = {
-    account: '123456789012',
-    region,
-    'detail-type': kind,
-    source: 'aws.codedeploy',
-    version: '0',
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    id: randomUUID(),
-    resources: [
-      `arn:aws:codedeploy:${region}:123456789012:application:${record.applicationName}`,
-      `arn:aws:codedeploy:${region}:123456789012:deploymentgroup:${record.applicationName}/${record.deploymentGroupName}`,
-    ],
-    detail: {
-      ...(instance ? { instanceId: instance.instanceId } : {}),
-      region,
-      state,
-      application: record.applicationName,
-      deploymentId: record.deploymentId,
-      instanceGroupId: randomUUID(),
-      deploymentGroup: record.deploymentGroupName,
-    },
-  };
-  // EventBridge retries a failed delivery (the rule has retryAttempts 8); three tries are plenty here.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await ctx.notify(event);
-    } catch (error) {
-      if (attempt >= 3) throw new Error(`deploy-events failed on ${kind} ${state}: ${String(error)}`);
-    }
-  }
 }
