@@ -19,6 +19,8 @@ export function intakeClient(handler: WebhookHandler) {
     return { status: result.statusCode, text, json: () => JSON.parse(text) as Record<string, unknown> };
   };
   const now = () => Date.now() / 1000;
+  let head = '0'.repeat(40);
+  let pushedAt = 0;
   const signed = (path: string, value: unknown) => {
     const body = JSON.stringify(value);
     return call('POST', path, signedJsonHeaders(SECRETS.build_webhook_secret, body, now()), body);
@@ -36,12 +38,17 @@ export function intakeClient(handler: WebhookHandler) {
     /** CI's signed build event. */
     build: (event: { id: string; app: string; version: string; sha: string; branch: string; artifact: string }) =>
       signed('/webhooks/builds', event),
-    /** GitHub's signed push delivery. */
+    /** GitHub's signed push delivery: `before` chains to the previous push, `pushed_at` rises. */
     push(sha: string, pusher = 'carol') {
+      const before = head;
+      head = sha;
+      pushedAt = Math.max(pushedAt + 1, Math.floor(now()));
       const body = JSON.stringify(
         pushEvent({
+          before,
           after: sha,
           head_commit: { id: sha, message: 'change' },
+          repository: { full_name: 'acme/hello', pushed_at: pushedAt },
           pusher: { name: pusher },
           sender: { login: pusher },
         }),

@@ -22,13 +22,28 @@ export async function probeCodeDeployDeployment(
     }
     return { state: 'unknown', detail: `CodeDeploy GetDeployment ${externalId} failed: ${(error as Error).message}` };
   }
-  const deployment = info as { status?: string; errorInformation?: { code?: string; message?: string } } | undefined;
+  const deployment = info as
+    | {
+        status?: string;
+        errorInformation?: { code?: string; message?: string };
+        rollbackInfo?: { rollbackDeploymentId?: string };
+      }
+    | undefined;
   const status = deployment?.status ?? 'unknown';
   const why = deployment?.errorInformation?.message ? `: ${deployment.errorInformation.message}` : '';
   if (RUNNING.has(status)) return { state: 'running', detail: `CodeDeploy ${externalId} is ${status}` };
   if (status === 'Succeeded')
     return { state: 'ended', status: 'succeeded', detail: `CodeDeploy ${externalId} Succeeded` };
   if (status === 'Failed' || status === 'Stopped') {
+    // CodeDeploy's automatic rollback is a deployment of its own: while it runs, the fleet is rightly held.
+    const rollback = deployment?.rollbackInfo?.rollbackDeploymentId;
+    if (rollback) {
+      const after = await probeCodeDeployDeployment(client, rollback);
+      const detail = `CodeDeploy ${externalId} ${status}${why}; its automatic rollback: ${after.detail}`;
+      return after.state === 'running' || after.state === 'unknown'
+        ? { state: after.state, detail }
+        : { state: 'ended', status: 'failed', detail };
+    }
     return { state: 'ended', status: 'failed', detail: `CodeDeploy ${externalId} ${status}${why}` };
   }
   return { state: 'unknown', detail: `CodeDeploy ${externalId} is in an unknown status "${status}"` };

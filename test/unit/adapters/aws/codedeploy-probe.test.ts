@@ -46,4 +46,19 @@ describe('CodeDeployDeployer.inspect (GetDeployment)', () => {
       detail: 'CodeDeploy GetDeployment d-5 failed: Rate exceeded',
     });
   });
+
+  it('says a failed deployment still runs while CodeDeploy’s automatic rollback of it does', async () => {
+    codedeploy
+      .on(GetDeploymentCommand, { deploymentId: 'd-6' })
+      .resolves({ deploymentInfo: { status: 'Failed', rollbackInfo: { rollbackDeploymentId: 'd-RB' } } });
+    codedeploy
+      .on(GetDeploymentCommand, { deploymentId: 'd-RB' })
+      .resolvesOnce({ deploymentInfo: { status: 'InProgress' } });
+    expect(await deployer.inspect('d-6')).toEqual({
+      state: 'running',
+      detail: 'CodeDeploy d-6 Failed; its automatic rollback: CodeDeploy d-RB is InProgress',
+    });
+    codedeploy.on(GetDeploymentCommand, { deploymentId: 'd-RB' }).resolves({ deploymentInfo: { status: 'Succeeded' } });
+    expect(await deployer.inspect('d-6')).toMatchObject({ state: 'ended', status: 'failed' });
+  });
 });
