@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
 import { LocalDeployer } from '../adapters/local/local-deployer';
 import { createNotifier } from '../adapters/notify';
@@ -7,39 +6,15 @@ import type { TarmacConfig } from '../core/config/schema';
 import { HostManager } from '../hosts/manager';
 import type { Logger } from '../log';
 import type { Clock, DeployerEvent } from '../ports';
-import type { FleetSlot } from '../state/fleets';
 import { deployerEventKey, enqueueDeployerEvent } from '../worker/deployer-events';
 import type { WorkerDeps } from '../worker/deps';
 import { type LocalRunner, startLocalRunner } from '../worker/local-runner';
 import { checkReleaseStream, packPlanBundle } from '../worker/pack';
-import { fleetHolders, recoverInterrupted } from '../worker/recover';
+import { fleetHolders } from '../worker/recover';
 import { localBundleTarget } from '../worker/targets';
 import { createWorker, type Worker } from '../worker/worker';
-import { takeWorkerLease, type WorkerLease } from './lease';
-
-/**
- * Resume what a dead worker left running — after the work it had already queued (its deployer events above
- * all, up to a deployment's outcome) has been applied, so a deployment that in fact finished is not run again
- * alongside the next one. Waits at most `quietMs` for the queue to empty.
- */
-async function recoverAfterQueuedWork(
-  deps: WorkerDeps,
-  interrupted: FleetSlot[],
-  runningHere: (deploymentId: string) => boolean,
-  queue: LocalAdapters['queue'],
-  logger: Logger,
-  quietMs = 15_000,
-) {
-  const deadline = Date.now() + quietMs;
-  while (queue.depth() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  try {
-    const resumed = await recoverInterrupted(deps, interrupted, runningHere);
-    if (resumed.length > 0)
-      logger.warn({ event: 'deployment.resumed', deployments: resumed }, 'resumed interrupted deployments');
-  } catch (error) {
-    logger.error({ event: 'recovery.failed', error: String(error) }, 'could not resume interrupted deployments');
-  }
-}
+import { recoverAfterQueuedWork } from './resume';
+import { startWorkerRole } from './worker-role';
 
 export interface LocalRuntime {
   readonly adapters: LocalAdapters;
@@ -49,6 +24,8 @@ export interface LocalRuntime {
   readonly deployer: LocalDeployer;
   /** The queue consumer, when this process holds the data dir's worker lease (else another process works the queue). */
   readonly runner: LocalRunner | undefined;
+  /** PID of the process holding the worker lease (this one when `runner` is set). */
+  leaseHolder(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -64,6 +41,11 @@ export async function openLocalRuntime(options: {
   clock?: Clock;
   /** Work the queue in this process (when the lease is free). @default true */
   work?: boolean;
+  /**
+   * A server: when another process holds the lease, keep trying and take it as soon as that one is gone.
+   * Without it (a CLI command), a process that works the queue hands it over to a waiting server.
+   */
+  waitForLease?: boolean;
   githubToken?: string;
   /** Already opened stores (e.g. the server's); the caller keeps ownership. */
   adapters?: LocalAdapters;
@@ -106,32 +88,47 @@ export async function openLocalRuntime(options: {
     packBundle: packPlanBundle,
   };
   const worker = createWorker(deps);
-  let lease: WorkerLease | undefined;
   let recovery: Promise<void> | undefined;
-  if (options.work !== false) {
-    lease = takeWorkerLease(join(options.dataDir, 'worker.pid'));
-    if (lease) {
-      // This process alone works the queue now: what an earlier (dead) worker had received is due again.
-      const released = queue.releaseInFlight();
-      if (released > 0)
-        options.logger.warn({ event: 'queue.released', count: released }, 'messages of a stopped worker are due again');
-      const interrupted = await fleetHolders(deps);
-      runner = startLocalRunner({ worker, queue, logger: options.logger, idleMs: 50 });
-      recovery = recoverAfterQueuedWork(deps, interrupted, (id) => deployer.isRunning(id), queue, options.logger);
-    }
-  }
+  // Take over: what an earlier worker had received is due again, then resume what it was running.
+  const onTake = async () => {
+    const released = queue.releaseInFlight();
+    if (released > 0)
+      options.logger.warn({ event: 'queue.released', count: released }, 'messages of a stopped worker are due again');
+    const interrupted = await fleetHolders(deps);
+    runner = startLocalRunner({ worker, queue, logger: options.logger, idleMs: 50 });
+    recovery = recoverAfterQueuedWork(deps, interrupted, (id) => deployer.isRunning(id), queue, options.logger);
+  };
+  // Give up the role: finish what runs here; its last deployer events stay queued for the next worker.
+  const onGive = async () => {
+    await recovery;
+    await runner?.stop();
+    runner = undefined;
+    await deployer.settled();
+  };
+  const role =
+    options.work === false
+      ? undefined
+      : await startWorkerRole({
+          dataDir: options.dataDir,
+          logger: options.logger,
+          wait: options.waitForLease ?? false,
+          handOver: !(options.waitForLease ?? false),
+          onTake,
+          onGive,
+          idle: () => deployer.idle(),
+        });
   return {
     adapters,
     deps,
     worker,
     hosts,
     deployer,
-    runner,
+    get runner() {
+      return runner;
+    },
+    leaseHolder: () => role?.holder(),
     async close() {
-      await recovery;
-      await runner?.stop();
-      await deployer.settled();
-      lease?.release();
+      await role?.close();
       if (ownsAdapters) adapters.close();
     },
   };

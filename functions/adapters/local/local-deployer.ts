@@ -59,6 +59,11 @@ export class LocalDeployer implements Deployer {
     return probeLocalDeployment(externalId, this.running.has(externalId), this.options.workerPidFile);
   }
 
+  /** True when no deployment runs here (a CLI command may then hand the worker role over). */
+  idle(): boolean {
+    return this.running.size === 0;
+  }
+
   /** Resolves once the deployment (and its rollback) is over — or every running one, without an id. */
   async settled(externalId?: string): Promise<void> {
     await Promise.all(externalId ? [this.running.get(externalId)] : [...this.running.values()]);

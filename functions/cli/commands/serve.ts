@@ -26,7 +26,7 @@ export function registerServe(program: Command, out: Output): void {
     .action(async (opts: { port: number; host: string; worker: boolean; insecureOpen?: boolean }) => {
       const options = program.opts<GlobalOptions>();
       const config = loadConfig(options);
-      let worker = opts.worker ? 'another process works this data dir' : 'intake only (--no-worker)';
+      let worker = 'intake only (--no-worker)';
       const server = await startServer({
         config,
         dataDir: options.data,
@@ -37,8 +37,17 @@ export function registerServe(program: Command, out: Output): void {
         onStarted: async ({ adapters, logger }) => {
           if (!opts.worker) return undefined;
           const githubToken = await adapters.secrets.get('_global', 'github_token');
-          const runtime = await openLocalRuntime({ dataDir: options.data, config, logger, adapters, githubToken });
-          if (runtime.runner) worker = 'worker and local deployer running';
+          const runtime = await openLocalRuntime({
+            dataDir: options.data,
+            config,
+            logger,
+            adapters,
+            githubToken,
+            waitForLease: true,
+          });
+          worker = runtime.runner
+            ? 'worker and local deployer running'
+            : `PID ${runtime.leaseHolder()} works this data dir: this server takes over the queue as soon as it ends`;
           return () => runtime.close();
         },
       });
