@@ -25,6 +25,8 @@ export interface DeploymentPlan {
   readonly previousReleaseId?: string | undefined;
   readonly strategy: Strategy;
   readonly batches: readonly (readonly string[])[];
+  /** Hosts of the fleet left out because they were unreachable when the deployment was planned. */
+  readonly skipped?: readonly string[];
   readonly steps: readonly LifecycleEvent[];
   /** Environment every hook of this deployment gets, beyond the deployer's own (LIFECYCLE_EVENT, …). */
   readonly hookEnv: Readonly<Record<string, string>>;
@@ -39,6 +41,18 @@ export class NoHostsError extends PermanentError {
       },
     );
     this.name = 'NoHostsError';
+  }
+}
+
+/** Too few reachable hosts to deploy while keeping the strategy's minimum healthy: the deployment is refused. */
+export class HostsUnreachableError extends PermanentError {
+  constructor(fleet: string, unreachable: readonly string[], strategy: Strategy, hostCount: number) {
+    const reachable = hostCount - unreachable.length;
+    super(
+      `${unreachable.join(', ')} unreachable: strategy ${strategy.type} keeps ${strategy.minHealthyHosts} of ${hostCount} host(s) healthy while a batch deploys, and only ${reachable} reachable — refused. Start ${unreachable.length > 1 ? 'them' : 'it'} again (local: tarmac hosts up ${hostCount}) or remove ${unreachable.length > 1 ? 'them' : 'it'} from fleets.${fleet}.hosts`,
+      { fleet, unreachable, strategy: strategy.type, minHealthyHosts: strategy.minHealthyHosts, reachable },
+    );
+    this.name = 'HostsUnreachableError';
   }
 }
 
@@ -76,6 +90,22 @@ export interface PlanInput {
   readonly previousReleaseId?: string | undefined;
   readonly deploymentId: string;
   readonly correlationId: string;
+  /** Hosts of the fleet known to be down now (local: PID 1 gone); skipped, or the plan is refused. */
+  readonly unreachable?: readonly string[];
+}
+
+/**
+ * Batches over the reachable hosts. Unreachable hosts count as unhealthy, as CodeDeploy counts them against
+ * the minimum healthy hosts: they are skipped when the others can still be deployed batch by batch with the
+ * minimum kept healthy, else the deployment is refused.
+ */
+function reachableBatches(fleet: string, hosts: readonly string[], strategy: Strategy, unreachable: readonly string[]) {
+  const down = hosts.filter((h) => unreachable.includes(h));
+  if (down.length === 0) return { batches: batches(hosts, strategy.batchSize) };
+  const up = hosts.filter((h) => !down.includes(h));
+  const room = up.length - strategy.minHealthyHosts;
+  if (room < 1) throw new HostsUnreachableError(fleet, down, strategy, hosts.length);
+  return { batches: batches(up, Math.min(strategy.batchSize, room)), skipped: down };
 }
 
 export function planDeployment(input: PlanInput): DeploymentPlan {
@@ -91,7 +121,7 @@ export function planDeployment(input: PlanInput): DeploymentPlan {
     release: input.release,
     previousReleaseId: input.previousReleaseId,
     strategy,
-    batches: batches(hosts, strategy.batchSize),
+    ...reachableBatches(instance.fleet, hosts, strategy, input.unreachable ?? []),
     steps: LIFECYCLE_EVENTS,
     hookEnv: {
       TARMAC_APP: instance.app,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
 import { LocalDeployer } from '../adapters/local/local-deployer';
 import { createNotifier } from '../adapters/notify';
@@ -83,6 +84,10 @@ export async function openLocalRuntime(options: {
         : undefined,
     }),
     logger: options.logger,
+    unreachableHosts: async (names) => {
+      const up = new Set((await hosts.list()).map((h) => h.name));
+      return names.filter((name) => !up.has(name));
+    },
     target: localBundleTarget,
     checkRelease: checkReleaseStream,
     packBundle: packPlanBundle,
@@ -98,12 +103,18 @@ export async function openLocalRuntime(options: {
     runner = startLocalRunner({ worker, queue, logger: options.logger, idleMs: 50 });
     recovery = recoverAfterQueuedWork(deps, interrupted, (id) => deployer.isRunning(id), queue, options.logger);
   };
-  // Give up the role: finish what runs here; its last deployer events stay queued for the next worker.
-  const onGive = async () => {
+  // Give up the role: finish what runs here; its last deployer events stay queued for the next worker. For a
+  // hand-over (`handOver`), a deployment that started meanwhile keeps the role here, with the runner back on.
+  const onGive = async (handOver = false) => {
     await recovery;
     await runner?.stop();
     runner = undefined;
+    if (handOver && !deployer.idle()) {
+      runner = startLocalRunner({ worker, queue, logger: options.logger, idleMs: 50 });
+      return false;
+    }
     await deployer.settled();
+    return true;
   };
   const role =
     options.work === false

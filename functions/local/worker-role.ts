@@ -14,8 +14,11 @@ export interface WorkerRoleOptions {
   readonly handOver: boolean;
   /** Start working the queue (the lease is ours). */
   readonly onTake: () => Promise<void>;
-  /** Stop working: finish what runs here (its deployer events stay queued for the next worker). */
-  readonly onGive: () => Promise<void>;
+  /**
+   * Stop working: finish what runs here (its deployer events stay queued for the next worker). For a
+   * hand-over, false when work started meanwhile and this process keeps the role.
+   */
+  readonly onGive: (handOver?: boolean) => Promise<boolean>;
   /** True while no deployment runs in this process (a hand-over waits for that). */
   readonly idle: () => boolean;
 }
@@ -78,7 +81,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
     if (lease && options.handOver && options.idle()) {
       const waiter = readHolder(waitingFile);
       if (!waiter || waiter.pid === process.pid || !isAlive(waiter)) return;
-      await options.onGive();
+      if (!(await options.onGive(true))) return;
       lease.release();
       lease = undefined;
       logger.warn(

@@ -1,7 +1,7 @@
 import { findFleet, instanceOf } from '../core/config';
 import { type Deployment, transition } from '../core/deployments';
 import { PermanentError } from '../core/errors';
-import { planDeployment } from '../core/plans';
+import { type DeploymentPlan, planDeployment } from '../core/plans';
 import { getDeployment, updateDeployment } from '../state/deployments';
 import { acquireFleet, putPending, releaseFleet, takeNextPending } from '../state/fleets';
 import { keys } from '../state/keys';
@@ -35,19 +35,23 @@ export async function startDeployment(deps: WorkerDeps, deploymentId: string, op
   const release = await getRelease(deps.state, deployment.app, deployment.sha256);
   if (!release) return fail(deps, deployment, `release ${deployment.releaseId} is no longer recorded`);
   const instance = instanceOf(deps.config, deployment.app, deployment.env);
-  let plan: ReturnType<typeof planDeployment>;
+  const hosts = planHosts(deps, instance.fleet);
+  let plan: DeploymentPlan;
   try {
     plan = planDeployment({
       instance,
-      hosts: planHosts(deps, instance.fleet),
+      hosts,
       release,
       previousReleaseId: deployment.previousReleaseId,
       deploymentId,
       correlationId: deployment.correlationId,
+      unreachable: (await deps.unreachableHosts?.(hosts)) ?? [],
     });
   } catch (error) {
-    // A plan that can never be made (no hosts in the fleet) fails the deployment, so its fleet is freed.
+    // A plan that can never be made (no hosts in the fleet, too many of them down) fails the deployment with
+    // its reason, so its fleet is freed.
     if (!(error instanceof PermanentError)) throw error;
+    log.warn({ event: 'deployment.refused', error: error.message }, 'deployment refused');
     return fail(deps, deployment, error.message);
   }
   const bundle =

@@ -95,7 +95,10 @@ export class LocalDeployer implements Deployer {
         at: this.now(),
       });
     }
-    const error = `${result.failedEvent ?? 'deployment'} failed on ${result.host}\n${result.tail ?? ''}\n${await journalTail(this.options.hosts, result.host, plan)}`;
+    const up = await this.upHosts();
+    const error = up.has(result.host)
+      ? `${result.failedEvent ?? 'deployment'} failed on ${result.host}\n${result.tail ?? ''}\n${await journalTail(this.options.hosts, result.host, plan)}`
+      : `host ${result.host} went down during ${result.failedEvent ?? 'the deployment'} (its PID 1 is gone)\n${result.tail ?? ''}`;
     log.warn({ host: result.host, event: result.failedEvent }, 'deployment failed');
     // One outcome per deployment, sent once the automatic rollback (if any) is over: the fleet stays busy
     // until the hosts serve the previous release again.
@@ -120,14 +123,18 @@ export class LocalDeployer implements Deployer {
     log: Logger,
   ): Promise<{ to?: string; problem?: string }> {
     const group = deploymentGroup(plan.app, plan.env);
-    const good =
-      touched.length > 0 ? await readGoodRevision(this.options.hosts, touched[0] as string, group) : undefined;
+    // A host that went down cannot be rolled back: the others are, and the outcome names it.
+    const up = await this.upHosts();
+    const down = touched.filter((h) => !up.has(h));
+    const live = touched.filter((h) => up.has(h));
+    const downNote = down.length > 0 ? `${down.join(', ')} down: not rolled back` : undefined;
+    const good = live.length > 0 ? await readGoodRevision(this.options.hosts, live[0] as string, group) : undefined;
     if (!good || good.deploymentId === plan.deploymentId) {
       log.warn('no earlier good revision to roll back to');
-      return {};
+      return downNote ? { problem: downNote } : {};
     }
     const id = `${plan.deploymentId}-rollback`;
-    log.info({ to: good.release.id, hosts: touched }, 'rolling back');
+    log.info({ to: good.release.id, hosts: live, down }, 'rolling back');
     const revision = this.revision(
       { ...plan, deploymentId: id },
       `${externalId}-rollback`,
@@ -136,14 +143,18 @@ export class LocalDeployer implements Deployer {
     );
     const release = { artifactKey: good.release.artifactKey, sha256: good.release.sha256 };
     // Every touched host at once: they are already out of service, restoring them fast matters most.
-    const result = await this.rollout(revision, release, [touched], id, false);
+    const result = await this.rollout(revision, release, [live], id, false);
     if (!result.ok) {
       log.error({ host: result.host, event: result.failedEvent }, 'rollback failed');
       return {
         problem: `automatic rollback to ${good.release.id} failed on ${result.host} (${result.failedEvent ?? 'deployment'})`,
       };
     }
-    return { to: good.release.id };
+    return { to: good.release.id, ...(downNote ? { problem: downNote } : {}) };
+  }
+
+  private async upHosts(): Promise<Set<string>> {
+    return new Set((await this.options.hosts.list()).map((h) => h.name));
   }
 
   /** Deploy batch after batch; stop at the first batch with a failed host. */

@@ -72,9 +72,11 @@ export function registerDeploy(program: Command, out: Output): void {
             );
           const instance = instanceOf(runtime.deps.config, app, env);
           const current = await getCurrent(runtime.adapters.state, app, env);
+          const hosts = planHosts(runtime.deps, instance.fleet);
           const plan = planDeployment({
             instance,
-            hosts: planHosts(runtime.deps, instance.fleet),
+            hosts,
+            unreachable: (await runtime.deps.unreachableHosts?.(hosts)) ?? [],
             release,
             previousReleaseId: current?.releaseId,
             deploymentId: '(planned)',
@@ -90,6 +92,7 @@ export function registerDeploy(program: Command, out: Output): void {
           plan.batches.forEach((batch, i) => {
             for (const host of batch) out.write(`  batch ${i + 1}  ${host}: ${plan.steps.join(' → ')}\n`);
           });
+          for (const host of plan.skipped ?? []) out.write(`  skipped  ${host}: unreachable\n`);
           out.write(
             `unit ${instance.unit}, port ${instance.port}, user ${instance.systemUser}, releases/${release.id}\n`,
           );

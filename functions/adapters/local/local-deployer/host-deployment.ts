@@ -48,6 +48,11 @@ const START_EVENTS: readonly LifecycleEvent[] = ['ApplicationStart', 'ValidateSe
  */
 export async function deployHost(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<HostOutcome> {
   const record = await deps.hosts.get(host);
+  // A resumed deployment (its worker died) leaves alone a host it had already finished: not stopped again.
+  if (await finishedHere(deps, host, revision)) {
+    deps.logger.info({ host, deploymentId: revision.deploymentId }, 'host already runs this deployment: skipped');
+    return { ok: true, touched: true };
+  }
   const archive = archiveDir(revision.group, revision.deploymentId);
   await unpackBundle(deps, host, revision);
   const appspec = parseAppspec(await readText(inHost(record, `${archive}/appspec.yml`)));
@@ -59,6 +64,7 @@ export async function deployHost(deps: HostDeploymentDeps, host: string, revisio
     for (const event of [...INSTALL_EVENTS, ...START_EVENTS]) {
       const outcome = await step(deps, host, revision, event, archive, appspec[event] ?? []);
       if (!outcome.ok) return { ok: false, touched: true, failedEvent: event, tail: outcome.tail };
+      if (event === 'ValidateService') await writeText(inHost(record, validatedFile(revision)), 'ok\n', 0o644);
       // Like the agent: the revision counts as last successful as soon as Install succeeded.
       if (event === 'AfterInstall') {
         await writeText(inHost(record, lastSuccessfulFile(revision.group)), `${revision.deploymentId}\n`, 0o644);
@@ -68,6 +74,18 @@ export async function deployHost(deps: HostDeploymentDeps, host: string, revisio
   } finally {
     await rm(inHost(record, secretsDir(revision.group)), { recursive: true, force: true });
   }
+}
+
+const validatedFile = (revision: Revision) => `${revisionDir(revision.group, revision.deploymentId)}/validated`;
+
+/** This revision passed ValidateService here, is still the last installed one, and its unit runs. */
+async function finishedHere(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<boolean> {
+  const record = await deps.hosts.get(host);
+  if ((await readOptional(inHost(record, validatedFile(revision)))) === undefined) return false;
+  const last = (await readOptional(inHost(record, lastSuccessfulFile(revision.group))))?.trim();
+  if (last !== revision.deploymentId) return false;
+  const unit = `tarmac-${revision.app}-${revision.env}.service`;
+  return (await deps.hosts.exec(host, ['systemctl', 'is-active', '--quiet', unit], { timeoutMs: 15_000 })).code === 0;
 }
 
 async function unpackBundle(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<void> {

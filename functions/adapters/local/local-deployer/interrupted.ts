@@ -3,36 +3,40 @@ import { join } from 'node:path';
 import type { DeploymentPlan } from '../../../core/plans';
 import type { Hosts } from '../../../hosts/manager';
 import type { Logger } from '../../../log';
-import { deploymentGroup, revisionDir } from './paths';
+import { deploymentGroup } from './paths';
 
 /**
  * Before a deployment runs (again, after its worker died: local recovery), undo what a dead run left behind:
- * - its hook processes, still running inside the hosts (they outlive the worker that started them) — found by
- *   their PIDs through the deployment's own revision directory in their command line, and killed, so a stale
+ * - its hook processes and those of its automatic rollback, still running inside the hosts (they outlive the
+ *   worker that started them) — found by the `DEPLOYMENT_ID` in their environment and killed, so a stale
  *   ValidateService cannot switch `current` back under the new run;
  * - its transient migration unit;
  * - a migration claim never marked done, which would make every host wait for it forever: it is removed and
  *   the migration runs again (migrations must be idempotent, as Ecto's are).
  * Safe because one process alone works a data dir (the worker lease) and this deployer is not running it.
- * On a first run there is no revision directory yet and nothing is touched.
+ * On a first run no process carries the id and nothing is touched.
  */
 export async function clearInterruptedRun(hosts: Hosts, plan: DeploymentPlan, logger: Logger): Promise<void> {
   const group = deploymentGroup(plan.app, plan.env);
-  const revision = revisionDir(group, plan.deploymentId);
   const unit = `tarmac-${plan.app}-${plan.env}-migrate-${plan.deploymentId}.service`;
+  // Every hook process of the run and of its automatic rollback carries the agent's DEPLOYMENT_ID (children
+  // inherit it), including ApplicationStop, which runs from an older revision's archive.
   const script = [
-    'rev=$1; unit=$2',
-    '[ -d "$rev" ] || exit 0',
-    'pids=$(pgrep -f -- "$rev/" || true)',
-    '[ -z "$pids" ] || kill -KILL $pids',
+    'id=$1; unit=$2; found=',
+    'for p in /proc/[0-9]*; do',
+    '  tr "\\000" "\\n" < "$p/environ" 2>/dev/null | grep -qxE "DEPLOYMENT_ID=local-$id(-rollback)?" || continue',
+    '  kill -KILL "$(basename "$p")" 2>/dev/null && found=1',
+    'done',
     'systemctl stop "$unit" 2>/dev/null || true',
-    'echo cleared',
+    '[ -z "$found" ] || echo cleared',
   ].join('\n');
   const results = await Promise.all(
     plan.batches
       .flat()
       .map((host) =>
-        hosts.exec(host, ['sh', '-c', script, 'clear', revision, unit], { timeoutMs: 60_000 }).catch(() => undefined),
+        hosts
+          .exec(host, ['sh', '-c', script, 'clear', plan.deploymentId, unit], { timeoutMs: 60_000 })
+          .catch(() => undefined),
       ),
   );
   if (results.some((r) => r?.stdout.includes('cleared'))) {
