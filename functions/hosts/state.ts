@@ -53,7 +53,13 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-/** True when the recorded PID 1 is still that same process. */
+/** True when the recorded PID 1 is still that same process, and not a zombie (a killed host not yet reaped). */
 export function isAlive(host: Pick<HostRecord, 'pid1' | 'pid1StartTime'>): boolean {
-  return processStartTime(host.pid1) === host.pid1StartTime;
+  if (processStartTime(host.pid1) !== host.pid1StartTime) return false;
+  try {
+    const stat = readFileSync(`/proc/${host.pid1}/stat`, 'utf8');
+    return !'ZXx'.includes(stat.charAt(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
 }

@@ -104,7 +104,7 @@ describe('host faults', { timeout: 120_000 }, () => {
     expect(run.tail).toContain('hang.sh timed out after 2 s');
     // SIGTERM is ignored by the script and its child: only the SIGKILL of the whole group ends them.
     expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
-    const left = await hosts.manager.exec('h1', ['sh', '-c', 'pgrep -f "sleep 3599" || true']);
+    const left = await hosts.manager.exec('h1', ['sh', '-c', 'pgrep -f "^sleep 3599$" || true']);
     expect(left.stdout.trim()).toBe('');
   });
 

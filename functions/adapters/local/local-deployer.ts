@@ -95,6 +95,8 @@ export class LocalDeployer implements Deployer {
         at: this.now(),
       });
     }
+    // A host whose PID 1 was killed fails its hook a moment before it is gone: give it that moment.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     const up = await this.upHosts();
     const error = up.has(result.host)
       ? `${result.failedEvent ?? 'deployment'} failed on ${result.host}\n${result.tail ?? ''}\n${await journalTail(this.options.hosts, result.host, plan)}`
