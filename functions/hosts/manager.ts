@@ -73,6 +73,13 @@ export class HostManager implements Hosts {
     return hosts;
   }
 
+  /** Kill one host's PID 1 (a fault to test with: the host is gone as a crashed machine is). */
+  async kill(name: string): Promise<HostRecord> {
+    const host = await this.get(name);
+    await stopHost(host);
+    return host;
+  }
+
   /** Recorded hosts whose PID 1 is still alive. */
   async list(): Promise<HostRecord[]> {
     return readHosts(this.options.dataDir).filter(isAlive);

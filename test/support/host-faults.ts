@@ -1,5 +1,4 @@
 import type { HostManager } from '../../functions/hosts/manager';
-import { stopHost } from '../../functions/hosts/stop';
 
 /**
  * Fill a host's root filesystem (its overlay's tmpfs upper layer) until `leaveBytes` are free; returns the
@@ -22,7 +21,7 @@ export async function fillDisk(manager: HostManager, host: string, leaveBytes: n
 
 /** Kill a host's PID 1 (the whole host goes, as a crashed machine would). */
 export async function killHost(manager: HostManager, host: string): Promise<void> {
-  await stopHost(await manager.get(host));
+  await manager.kill(host);
 }
 
 /** Start a detached process inside a host with the agent's DEPLOYMENT_ID, as a hook's child would have. */

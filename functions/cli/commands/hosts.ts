@@ -4,7 +4,7 @@ import { createLogger } from '../../log';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
 
-/** `tarmac hosts up <n> | down | list`: local test hosts (systemd in namespaces) under `<data>/hosts`. */
+/** `tarmac hosts up <n> | down | kill <name> | list`: local test hosts (systemd in namespaces) under `<data>/hosts`. */
 export function registerHosts(program: Command, out: Output): void {
   const hosts = program.command('hosts').description('local test hosts: real systemd booted in namespaces');
   const manager = () => {
@@ -30,6 +30,12 @@ export function registerHosts(program: Command, out: Output): void {
     .command('down')
     .description('stop every host booted from this data dir')
     .action(async () => print(await manager().down(), 'stopped'));
+
+  hosts
+    .command('kill')
+    .description("fault injection: kill a host's PID 1, as a crashed machine (tarmac hosts up <n> boots it again)")
+    .argument('<name>', 'host name, e.g. h2')
+    .action(async (name: string) => print([await manager().kill(name)], 'killed'));
 
   hosts
     .command('list')
