@@ -128,6 +128,13 @@ try {
       `round ${String(round).padStart(2)}: deploy ${version}, kill at ${killAt} ms (${phase}); ${settledText}; ${await outcomeOf(dataDir, job.idempotencyKey)}; ${versions.join(' ')}${good ? '' : '  ✗'}\n`,
     );
   }
+  // Nothing lost: every request ended (done or dead-lettered with its reason), nothing is left queued.
+  const end = openLocalAdapters(dataDir);
+  const dead = await end.queue.deadLetters();
+  process.stdout.write(
+    `queue: ${end.queue.depth()} still queued, ${dead.length} dead-lettered${dead.map((d) => `\n  ${JSON.stringify(d)}`).join('')}\n`,
+  );
+  end.close();
 } finally {
   if (server) {
     const exited = new Promise((r) => server?.once('exit', r));
