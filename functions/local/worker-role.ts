@@ -45,8 +45,8 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
   let busy: Promise<void> = Promise.resolve();
   let closed = false;
 
-  /** Take the lease if free or stale; say so when it was another process's. */
   let lastHolder = readHolder(leaseFile)?.pid;
+  /** Take the lease if free or stale; say so when it was another process's. */
   const tryTake = async (message: string): Promise<boolean> => {
     lease = takeWorkerLease(leaseFile);
     if (!lease) {
