@@ -105,9 +105,20 @@ try {
   process.stdout.write(
     `setup: 2 hosts, ingest + first deploy in ${deployMs} ms (${await outcomeOf(dataDir, first.idempotencyKey)}; ${setup.detail})\n`,
   );
-  const window = Math.max(3_000, deployMs);
+  // Kill points are drawn over one undisturbed deploy's duration, measured here (2.0.0 over 1.0.0).
+  const baseline = deployJob('2.0.0');
+  const baseAdapters = openLocalAdapters(dataDir);
+  await enqueue(baseAdapters, baseline);
+  baseAdapters.close();
+  const baselineStart = Date.now();
+  await sleep(200);
+  await waitSettled(dataDir, GIVE_UP_MS);
+  const window = Date.now() - baselineStart;
+  process.stdout.write(
+    `baseline: a 2-host deploy without a kill takes ${window} ms (${await outcomeOf(dataDir, baseline.idempotencyKey)}); kill points are drawn from 0–${window} ms\n`,
+  );
   for (let round = 1; round <= rounds; round++) {
-    const version = round % 2 === 1 ? '2.0.0' : '1.0.0';
+    const version = round % 2 === 1 ? '1.0.0' : '2.0.0';
     const job = deployJob(version);
     const queue = openLocalAdapters(dataDir);
     await enqueue(queue, job);
