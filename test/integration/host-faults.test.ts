@@ -185,13 +185,15 @@ describe('host faults', { timeout: 120_000 }, () => {
     let killed: Promise<void> | undefined;
     const deployment = await deploy('1.0.0', (d) => {
       const h2 = d.hosts.find((h) => h.host === 'h2');
-      if (!killed && h2?.events.some((e) => e.event === 'AfterInstall' && e.status === 'in_progress'))
-        killed = killHost(hosts.manager, 'h2');
+      // As soon as h2's turn began (h1 is done): its hooks are short, a narrower trigger can be missed.
+      if (!killed && h2?.events.some((e) => e.status === 'in_progress')) killed = killHost(hosts.manager, 'h2');
     });
     await killed;
-    expect(killed, 'h2 was killed during its AfterInstall').toBeDefined();
+    expect(killed, `h2 was killed during its turn: ${JSON.stringify(deployment)}`).toBeDefined();
     expect(['rolled_back', 'failed']).toContain(deployment.status);
-    expect(deployment.error).toContain('host h2 went down during AfterInstall');
+    expect(deployment.error).toMatch(
+      /host h2 went down during (ApplicationStop|BeforeInstall|AfterInstall|ApplicationStart|ValidateService)/,
+    );
     expect(deployment.error).toContain('h2 down: not rolled back');
     expect(await serving('h1')).toBe('2.0.0');
   });
