@@ -1,51 +1,15 @@
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { isAlive, type LeaseHolder, procStat, readHolder } from '../adapters/local/process-liveness';
+
+export { isAlive, type LeaseHolder, readHolder };
 
 export interface WorkerLease {
   release(): void;
 }
 
-/** A process as a lease file names it: PID and kernel start time (so a recycled PID is not taken for it). */
-export interface LeaseHolder {
-  readonly pid: number;
-  readonly startTime?: string | undefined;
-}
-
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks) and the state letter; undefined when gone. */
-function procStat(pid: number): { state: string; startTime: string } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', startTime: fields[19] ?? '' };
-  } catch {
-    return undefined;
-  }
-}
-
 /** This process, as it writes itself into a lease file. */
 export function self(): LeaseHolder {
   return { pid: process.pid, startTime: procStat(process.pid)?.startTime };
-}
-
-/**
- * A process that can still work: it exists, is not a zombie or dead (a SIGKILLed server not yet reaped by
- * its parent still has a PID — it holds nothing any more), and started when the lease file says.
- */
-export function isAlive(holder: LeaseHolder): boolean {
-  const stat = procStat(holder.pid);
-  if (!stat) return false;
-  if (stat.state === 'Z' || stat.state === 'X' || stat.state === 'x') return false;
-  return holder.startTime === undefined || holder.startTime === stat.startTime;
-}
-
-/** Read a `pid [starttime]` file; undefined when missing or unreadable. */
-export function readHolder(file: string): LeaseHolder | undefined {
-  try {
-    const [pid, startTime] = readFileSync(file, 'utf8').trim().split(/\s+/);
-    const n = Number.parseInt(pid ?? '', 10);
-    return Number.isInteger(n) && n > 0 ? { pid: n, startTime } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const format = (holder: LeaseHolder) => `${holder.pid}${holder.startTime ? ` ${holder.startTime}` : ''}`;

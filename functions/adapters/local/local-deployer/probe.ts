@@ -1,21 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { DeploymentProbe } from '../../../ports';
+import { isAlive, readHolder } from '../process-liveness';
 
-/** The PID in a worker lease file when that process is alive (signal 0 only checks), else undefined. */
+/** The PID in a worker lease file when that process still works (not gone, not a zombie, not recycled). */
 export function liveWorker(pidFile: string): number | undefined {
-  let pid: number;
-  try {
-    pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
-  } catch {
-    return undefined; // no lease: nobody works the data dir
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
-  }
+  const holder = readHolder(pidFile);
+  return holder && isAlive(holder) ? holder.pid : undefined;
 }
 
 /**

@@ -28,6 +28,11 @@ describe('local deployer: does a deployment still have a runner?', () => {
     });
   });
 
+  it('has ended when the lease names a live PID that started at another time (a recycled PID)', () => {
+    writeFileSync(pidFile, `${process.ppid} 1`); // the lease format is "pid starttime"; 1 tick is not its start
+    expect(probeLocalDeployment('local-d1', false, pidFile)).toMatchObject({ state: 'ended', status: 'failed' });
+  });
+
   it('has ended when the lease holder is dead, or nobody holds the lease', () => {
     const dead = spawnSync('true').pid; // exited and reaped: its pid names no process now
     writeFileSync(pidFile, String(dead));
