@@ -88,8 +88,8 @@ export function tarmacFunction(scope: Construct, id: string, props: TarmacFuncti
         beforeInstall: () => [],
         afterBundling: (_input: string, output: string) => [
           `cp ${shellQuote(props.configFile)} ${shellQuote(join(output, 'tarmac.yml'))}`,
-          ...(props.copyDirectories ?? []).map(
-            ({ from, to }) => `cp -R ${shellQuote(join(props.projectRoot, from))} ${shellQuote(join(output, to))}`,
+          ...(props.copyDirectories ?? []).map(({ from, to }) =>
+            copyDirectoryCommand(join(props.projectRoot, from), join(output, to)),
           ),
         ],
       },
@@ -104,6 +104,15 @@ export function tarmacFunction(scope: Construct, id: string, props: TarmacFuncti
     'tarmac pins Node.js 22, the LTS its code and tests target; moving to a newer runtime is a deliberate change.',
   );
   return fn;
+}
+
+/**
+ * The shell command that copies a directory into a function's asset, leaving out Python's bytecode caches
+ * (`__pycache__/`, `*.pyc`): running a template's Python locally leaves them beside it, and they must not ship.
+ */
+export function copyDirectoryCommand(from: string, to: string): string {
+  const target = shellQuote(to);
+  return `cp -R ${shellQuote(from)} ${target} && find ${target} \\( -name __pycache__ -o -name '*.pyc' \\) -prune -exec rm -rf -- {} +`;
 }
 
 function shellQuote(value: string): string {

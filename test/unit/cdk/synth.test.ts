@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -46,6 +46,8 @@ describe('npx cdk synth', () => {
       const asset = join(out, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
       expect(readFileSync(join(asset, 'index.mjs'), 'utf8')).toMatch(/handler/);
       expect(readFileSync(join(asset, 'tarmac.yml'), 'utf8')).toBe(EXAMPLE_CONFIG);
+      const shipped = readdirSync(asset, { recursive: true, encoding: 'utf8' });
+      expect(shipped.filter((path) => /__pycache__|\.py[co]$/.test(path))).toEqual([]);
       const hook = join(asset, 'templates', 'hooks', 'after-install.sh');
       if (existsSync(hook)) withTemplates.push(readFileSync(hook, 'utf8'));
     }
