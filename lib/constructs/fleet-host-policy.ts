@@ -35,7 +35,7 @@ export class FleetHostPolicy extends Construct {
       readObjects(props.bucket, [CONTENT_PREFIX]),
       readSecrets(this, scopes),
       kmsViaSsm(this, ['kms:Decrypt']),
-      migrationLock(props.table),
+      migrationLock(props.table, scopes),
     ];
     this.policy = new ManagedPolicy(this, 'Policy', {
       description: `tarmac hosts of fleet ${props.fleet}: bundles, releases, secrets and the migration lock`,

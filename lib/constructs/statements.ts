@@ -68,13 +68,15 @@ export function writeObjects(bucket: IBucket, prefixes: readonly string[]): Poli
 }
 
 /**
- * Take and release the migration lock: item-level access to the state table, only to items whose partition
- * key starts with `migration#` (`dynamodb:LeadingKeys`).
+ * Take and release the migration locks of the given instances (`app/env`): item-level access to the state
+ * table, only to items whose partition key is `migration#<app>#<env>#…` (`dynamodb:LeadingKeys`) — the keys
+ * templates/lock.sh writes, so a fleet's hosts can never touch another fleet's locks.
  */
-export function migrationLock(table: ITable): PolicyStatement {
+export function migrationLock(table: ITable, scopes: readonly string[]): PolicyStatement {
+  const keys = scopes.map((scope) => `migration#${scope.replace('/', '#')}#*`);
   return new PolicyStatement({
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     resources: [table.tableArn],
-    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['migration#*'] } },
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } },
   });
 }

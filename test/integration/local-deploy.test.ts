@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../functions/core/config';
 import type { DeployerEvent } from '../../functions/ports';
 import { buildFixture } from '../support/fixture';
 import { bootTestHosts, type TestHosts } from '../support/hosts';
-import { type DeployHarness, deployHarness, workDirIn } from '../support/local-deploy';
+import { type DeployHarness, deployHarness, exampleConfigText, workDirIn } from '../support/local-deploy';
 
 // Real hosts (systemd in nspawn), the real hello OTP release, the real bundle hooks. The cases build on each
 // other (v1 → v2 → broken v3 → hostile tarball), as a fleet's history does; hosts are booted once.
@@ -78,6 +79,30 @@ describe('local deployer on real hosts', { timeout: 180_000 }, () => {
     expect(new Set(deployments).size).toBe(lines.length);
   });
 
+  it('hands a migrate expression holding $ and env values holding % to the release unchanged', async () => {
+    // The service manager expands $VAR, ${VAR} and $$ in a transient unit's command line; Elixir does not.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${PORT} must reach the VM as written.
+    const text = 'cost: $5 $HOME ${PORT} $$ 100% a\\b | ';
+    const expression = `File.write!(Path.join(System.fetch_env!("STATE_DIRECTORY"), "dollar.txt"), "${text.replaceAll('\\', '\\\\')}" <> System.get_env("PERCENT", "unset"))`;
+    const yaml = exampleConfigText()
+      .replace('migrate: Hello.Release.migrate()', `migrate: '${expression.replaceAll("'", "''")}'`)
+      .replace('POOL_SIZE: "5"', 'POOL_SIZE: "5"\n          PERCENT: "100% $HOME"');
+    const config = parseConfig(yaml, 'dollar.yml');
+    const v2 = await h.pushRelease(tarballs['2.0.0'], '2.0.0');
+    const events = await h.deploy('staging', v2, { config });
+    expect(
+      finished(events).map((e) => e.status),
+      JSON.stringify(finished(events)),
+    ).toEqual(['succeeded']);
+    const written = await Promise.all(
+      hosts.hosts.map((host) =>
+        hosts.manager.exec(host.name, ['sh', '-c', 'cat /var/lib/tarmac/hello/staging/dollar.txt 2>/dev/null; true']),
+      ),
+    );
+    // One host ran the migration; it wrote exactly what the expression says.
+    expect(written.map((r) => r.stdout).filter(Boolean)).toEqual([`${text}100% $HOME`]);
+  }, 180_000);
+
   it('rolls a broken release back to v2 automatically and reports the failure with the journal', async () => {
     const v3 = await h.pushRelease(tarballs['3.0.0'], '3.0.0');
     const events = await h.deploy('staging', v3, { autoRollback: true });
@@ -147,13 +172,13 @@ describe('local deployer on real hosts', { timeout: 180_000 }, () => {
         'tarmac-hello-staging.service',
         'tarmac-hello-production.service',
       ]);
-      // Every field of every entry except _CMDLINE: bin/hello passes the Erlang cookie as `--cookie` on its
-      // command line (Elixir's release script does), which journald records with each line the VM logs.
-      // Reported to the bundle owner; the messages themselves must never hold a secret.
-      const journal = await hosts.manager.exec(host.name, [
+      // Every field of every journal entry (including _CMDLINE, where the VM's command line is recorded) and
+      // the argv of every process on the host (the VM, epmd, hooks, the migration, the wrapper).
+      const journal = await hosts.manager.exec(host.name, ['journalctl', '--no-pager', '-o', 'json']);
+      const argv = await hosts.manager.exec(host.name, [
         'sh',
         '-c',
-        'journalctl --no-pager -o verbose | grep -v "^ *_CMDLINE="',
+        'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " <"$f"; echo; done 2>/dev/null; true',
       ]);
       const bundles = await hosts.manager.exec(host.name, [
         'sh',
@@ -163,17 +188,50 @@ describe('local deployer on real hosts', { timeout: 180_000 }, () => {
       const leftovers = await hosts.manager.exec(host.name, ['ls', '-A', '/var/lib/tarmac-agent/secrets']);
       expect(show.stdout).toContain('Environment=PORT=');
       expect(journal.stdout.length).toBeGreaterThan(1000);
+      expect(journal.stdout).toContain('"_CMDLINE"');
+      expect(argv.stdout).toMatch(/beam\.smp .*-setcookie -tarmac_cookie_file/);
       expect(bundles.stdout).toContain('TARMAC_SECRETS');
       expect(leftovers.stdout.trim()).toBe('');
       const everything = [
         show.stdout,
         journal.stdout,
+        argv.stdout,
         bundles.stdout,
         JSON.stringify(h.events),
         h.logLines.join(''),
       ].join('\n');
       for (const value of secretValues) expect(everything.includes(value), where(everything, value)).toBe(false);
     }
+  });
+
+  it('keeps the cookie in a 0400 file of the service user, and rpc reaches the running VM with it', async () => {
+    const cookie = (await h.secrets.get('hello/staging', 'erlang_cookie')) ?? '';
+    const file = await hosts.manager.exec('h1', [
+      'stat',
+      '-c',
+      '%a %U',
+      '/var/lib/tarmac/hello/staging/.erlang.cookie',
+    ]);
+    expect(file.stdout.trim()).toBe('400 tarmac_hello_staging');
+    // An operator's rpc: the service user, its home, the instance's node name; the cookie comes from the file.
+    const expression =
+      'IO.puts([Atom.to_string(node()), " ", Base.encode16(:erlang.md5(Atom.to_string(Node.get_cookie())), case: :lower)])';
+    const rpc = await hosts.manager.exec('h1', [
+      'runuser',
+      '-u',
+      'tarmac_hello_staging',
+      '--',
+      'env',
+      '-i',
+      'PATH=/usr/sbin:/usr/bin:/bin',
+      'HOME=/var/lib/tarmac/hello/staging',
+      'RELEASE_NODE=hello_staging',
+      '/opt/tarmac/hello/staging/bin/tarmac-start',
+      'rpc',
+      expression,
+    ]);
+    expect(rpc.stdout.trim()).toMatch(/^hello_staging@\S+ /);
+    expect(rpc.stdout.trim().split(' ')[1]).toBe(createHash('md5').update(cookie).digest('hex'));
   });
 });
 

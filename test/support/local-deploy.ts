@@ -5,7 +5,7 @@ import { FsArtifactStore } from '../../functions/adapters/local/fs-artifacts';
 import { LocalDeployer, localBundleTargets } from '../../functions/adapters/local/local-deployer';
 import { renderBundle } from '../../functions/bundle/render';
 import { packBundle } from '../../functions/bundle/write';
-import { instanceOf, parseConfig } from '../../functions/core/config';
+import { instanceOf, parseConfig, type TarmacConfig } from '../../functions/core/config';
 import { planDeployment } from '../../functions/core/plans';
 import { contentKey, releaseId } from '../../functions/core/releases';
 import type { HostManager } from '../../functions/hosts/manager';
@@ -37,11 +37,13 @@ export interface DeployHarness {
 export interface DeployOptions {
   readonly autoRollback?: boolean;
   readonly hosts?: readonly string[];
+  /** A variant of the example configuration for this deployment. @default exampleConfig() */
+  readonly config?: TarmacConfig;
 }
 
+export const exampleConfigText = () => readFileSync(join(REPO_ROOT, 'examples/tarmac.yml'), 'utf8');
 /** The example configuration: app hello on fleet web (h1, h2), staging on 4001 and production on 4002. */
-export const exampleConfig = () =>
-  parseConfig(readFileSync(join(REPO_ROOT, 'examples/tarmac.yml'), 'utf8'), 'examples/tarmac.yml');
+export const exampleConfig = () => parseConfig(exampleConfigText(), 'examples/tarmac.yml');
 
 export async function deployHarness(manager: HostManager, workDir: string): Promise<DeployHarness> {
   const config = exampleConfig();
@@ -78,7 +80,7 @@ export async function deployHarness(manager: HostManager, workDir: string): Prom
       };
     },
     async deploy(env, release, options = {}) {
-      const instance = instanceOf(config, 'hello', env);
+      const instance = instanceOf(options.config ?? config, 'hello', env);
       counter += 1;
       const deploymentId = `d${Date.now().toString(36)}-${env}-${counter}`;
       const plan = planDeployment({

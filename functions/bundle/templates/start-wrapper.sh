@@ -1,7 +1,7 @@
 # Usage: tarmac-start [--release-dir DIR] start | eval EXPR | <any bin/<release> command>
 # Run by systemd (ExecStart) and by ApplicationStart's migration (systemd-run). Turns each credential in
 # $CREDENTIALS_DIRECTORY into an environment variable just before exec, so secrets live only in this
-# process's environment: erlang_cookie → RELEASE_COOKIE, any other name → its name upper-cased.
+# process's environment: any name → its name upper-cased. The Erlang cookie is the exception (see below).
 
 release_dir=""
 if [[ ${1:-} == --release-dir ]]; then
@@ -11,14 +11,32 @@ fi
 [[ -n $release_dir ]] || release_dir=$(readlink -f -- "$TARMAC_ROOT/current")
 [[ $# -gt 0 ]] || set -- start
 
+# The Erlang cookie never goes on a command line. bin/<release> passes `--cookie "$RELEASE_COOKIE"` to the VM
+# as `-setcookie <value>`, which ps and the journal's _CMDLINE show. So the cookie goes into
+# $HOME/.erlang.cookie (the service user's, mode 0400; HOME is the unit's StateDirectory) and RELEASE_COOKIE is
+# a flag: `-setcookie -tarmac_cookie_file` gives -setcookie no value, and OTP's auth then reads the cookie
+# file (only exactly one -setcookie value sets the cookie). `remote`, `rpc` and `eval` go through the same
+# script and read the same file.
+COOKIE_FLAG=-tarmac_cookie_file
+[[ -z ${STATE_DIRECTORY:-} ]] || export HOME=$STATE_DIRECTORY
+
+install_cookie() {
+  local tmp
+  tmp=$(umask 077 && mktemp "$HOME/.erlang.cookie.XXXXXX")
+  printf '%s' "$(<"$1")" >"$tmp"
+  chmod 0400 "$tmp"
+  mv -f -- "$tmp" "$HOME/.erlang.cookie"
+}
+
 if [[ -n ${CREDENTIALS_DIRECTORY:-} ]]; then
   for file in "$CREDENTIALS_DIRECTORY"/*; do
     [[ -f $file ]] || continue
     name=${file##*/}
-    case $name in
-      erlang_cookie) var=RELEASE_COOKIE ;;
-      *) var=${name^^} ;;
-    esac
+    if [[ $name == erlang_cookie ]]; then
+      install_cookie "$file"
+      continue
+    fi
+    var=${name^^}
     if [[ ! $var =~ ^[A-Z_][A-Z0-9_]*$ ]]; then
       echo "tarmac-start: credential '$name' cannot be an environment variable name — skipped" >&2
       continue
@@ -26,5 +44,6 @@ if [[ -n ${CREDENTIALS_DIRECTORY:-} ]]; then
     export "$var=$(<"$file")"
   done
 fi
+if [[ -n ${HOME:-} && -f $HOME/.erlang.cookie ]]; then export RELEASE_COOKIE=$COOKIE_FLAG; fi
 
 exec "$release_dir/bin/$TARMAC_RELEASE_NAME" "$@"

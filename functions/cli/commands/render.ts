@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -35,7 +36,10 @@ export function registerRender(program: Command, out: Output): void {
     .option('--ssm', 'hosts read secrets from SSM /tarmac/<app>/<env>/ (default: the local secret store dir)')
     .option('--region <region>', 'AWS region for SSM and DynamoDB')
     .option('--lock-table <table>', 'DynamoDB table for the migration lock (default: a dir under --data)')
-    .option('--deployment-id <id>', 'deployment id stamped on hook output and the migration lock')
+    .option(
+      '--deployment-id <id>',
+      'deployment id stamped on hook output and the migration lock (default: new for every render)',
+    )
     .action(async (app: string, env: string, opts: RenderOptions) => {
       const options = program.opts<GlobalOptions>();
       const config = loadConfig(options);
@@ -43,7 +47,7 @@ export function registerRender(program: Command, out: Output): void {
       const checked = await checkRelease(createReadStream(opts.release), { releaseName: instance.release });
       if (!checked.ok) throw new UnsafeReleaseError(checked);
       const id = releaseId(checked.version, checked.sha256);
-      const deploymentId = opts.deploymentId ?? `render-${id}`;
+      const deploymentId = opts.deploymentId ?? defaultDeploymentId(app, env);
       const plan = planDeployment({
         instance,
         hosts: instance.fleetConfig.hosts.length ? instance.fleetConfig.hosts : ['localhost'],
@@ -62,7 +66,19 @@ export function registerRender(program: Command, out: Output): void {
       const files = renderBundle({ instance, plan, releaseUrl, secretsSource, migrationLock });
       await writeBundle(opts.out, files);
       if (options.json)
-        out.write(`${JSON.stringify({ out: opts.out, release: id, files: files.map((f) => f.path) })}\n`);
-      else out.write(`${opts.out}: bundle for ${app}/${env}, release ${id} — ${files.length} files\n`);
+        out.write(`${JSON.stringify({ out: opts.out, release: id, deploymentId, files: files.map((f) => f.path) })}\n`);
+      else
+        out.write(
+          `${opts.out}: bundle for ${app}/${env}, release ${id}, deployment ${deploymentId} — ${files.length} files\n`,
+        );
     });
+}
+
+/**
+ * A deployment id of its own for every render: the migration runs once per deployment, so two renders (staging
+ * then production, or the same release twice) must never share one.
+ */
+function defaultDeploymentId(app: string, env: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]|\.\d+/g, '');
+  return `render-${app}-${env}-${stamp}-${randomBytes(3).toString('hex')}`;
 }

@@ -109,11 +109,12 @@ describe('fleet host policies', () => {
     expect(list(kms?.Action)).toEqual(['kms:Decrypt']);
   });
 
-  it('let hosts touch only migration lock items of the state table', () => {
+  it('let hosts touch only the migration lock items of their own instances (the keys lock.sh writes)', () => {
     const [lock] = withAction(statementsOf('AWS::IAM::ManagedPolicy', 'Fleetweb'), 'dynamodb:PutItem');
     expect(lock?.Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(resourcesOf(lock as Statement)).toEqual([expect.stringMatching(/^<StateTable\w+\.Arn>$/)]);
-    expect(lock?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['migration#*'] } });
+    const keys = ['staging', 'qa', 'production'].map((env) => `migration#hello#${env}#*`);
+    expect(lock?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } });
   });
 });
 

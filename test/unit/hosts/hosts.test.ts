@@ -61,7 +61,7 @@ describe('appspec for the local deployer', () => {
     expect(localBundleTargets('hello', 'staging', 'ab12')).toEqual({
       releaseUrl: 'file:///var/lib/tarmac-agent/shared/releases/ab12.tar.gz',
       secretsSource: { kind: 'dir', path: '/var/lib/tarmac-agent/secrets/hello-staging' },
-      migrationLock: { kind: 'dir', path: '/var/lib/tarmac-agent/shared/locks/hello-staging' },
+      migrationLock: { kind: 'dir', path: '/var/lib/tarmac-agent/shared/locks' },
     });
   });
 });

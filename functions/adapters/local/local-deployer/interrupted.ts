@@ -42,7 +42,7 @@ export async function clearInterruptedRun(hosts: Hosts, plan: DeploymentPlan, lo
   if (results.some((r) => r?.stdout.includes('cleared'))) {
     logger.warn({ deploymentId: plan.deploymentId }, 'stopped what an interrupted run of this deployment left running');
   }
-  const claim = join(hosts.sharedDir, 'locks', group, plan.deploymentId);
+  const claim = join(hosts.sharedDir, 'locks', plan.app, plan.env, plan.deploymentId); // lock.sh's lock_dir
   if (!existsSync(claim)) return;
   const statusFile = join(claim, 'status');
   const status = existsSync(statusFile) ? readFileSync(statusFile, 'utf8').split(' ')[0] : 'running';

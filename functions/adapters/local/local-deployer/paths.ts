@@ -21,7 +21,7 @@ export const secretsDir = (group: string) => `${SECRETS_ROOT}/${group}`;
 /**
  * What a bundle rendered for the local deployer must point at: the release tarball in the shared directory
  * (the deployer copies it there), the secrets directory it fills for the deployment, and the shared
- * migration lock directory.
+ * migration lock directory (`<dir>/<app>/<env>/<deployment id>`, see templates/lock.sh).
  *
  * @example
  * renderBundle({ instance, plan, ...localBundleTargets(plan.app, plan.env, plan.release.sha256) })
@@ -30,6 +30,7 @@ export function localBundleTargets(app: string, env: string, releaseSha256: stri
   return {
     releaseUrl: `file://${SHARED_MOUNT}/releases/${releaseSha256}.tar.gz`,
     secretsSource: { kind: 'dir', path: secretsDir(deploymentGroup(app, env)) },
-    migrationLock: { kind: 'dir', path: `${SHARED_MOUNT}/locks/${deploymentGroup(app, env)}` },
+    // lock.sh keys each lock by app, environment and deployment under this directory.
+    migrationLock: { kind: 'dir', path: `${SHARED_MOUNT}/locks` },
   } as const;
 }

@@ -9,6 +9,7 @@ TARMAC_EVENT=ApplicationStart
 . "$TARMAC_BUNDLE/tarmac/lock.sh"
 
 target=$(release_dir "$TARMAC_RELEASE_ID")
+migrate_unit="tarmac-$TARMAC_INSTANCE-migrate-$TARMAC_DEPLOYMENT_ID"
 
 # The migration runs as a transient unit with the service's user, credentials and environment, against the
 # NEW release; its own runtime directory keeps it from removing the running service's one when it ends, and
@@ -24,9 +25,48 @@ run_migration() {
   props+=(-p "Environment=RELEASE_TMP=/run/$TARMAC_RUNTIME_DIRECTORY-migrate" -p "Environment=RELEASE_DISTRIBUTION=none")
   # The migration records which deployment it ran for (tarmac-wide id, not the deployer's).
   props+=(-p "Environment=TARMAC_DEPLOYMENT_ID=$TARMAC_DEPLOYMENT_ID")
+  # The service manager expands $VAR, ${VAR} and $$ in a transient unit's command line as in ExecStart=:
+  # every $ doubled, the expression reaches the VM unchanged.
   run systemd-run --quiet --wait --pipe --collect --service-type=exec \
-    --unit="tarmac-$TARMAC_INSTANCE-migrate-$TARMAC_DEPLOYMENT_ID" "${props[@]}" \
-    "$TARMAC_START_WRAPPER" --release-dir "$target" eval "$TARMAC_MIGRATE"
+    --unit="$migrate_unit" "${props[@]}" \
+    "$TARMAC_START_WRAPPER" --release-dir "$target" eval "${TARMAC_MIGRATE//\$/\$\$}"
+}
+
+run_claimed() {
+  if run_migration; then
+    lock_mark "done"
+    log "migration done"
+  else
+    lock_mark failed
+    die "migration failed — current still points at the previous release"
+  fi
+}
+
+# lock_held — the lock was claimed before: say by whom, when and whether it is live, then act on it.
+lock_held() {
+  local status holder at age
+  read -r status holder at < <(lock_info || true) || true
+  age="$(($(date +%s) - ${at:-$(date +%s)}))s ago"
+  case $status in
+    done) log "the migration of deployment $TARMAC_DEPLOYMENT_ID was already done by ${holder:-?} $age — not running it again (lock: $(lock_where))" ;;
+    failed) die "the migration of deployment $TARMAC_DEPLOYMENT_ID failed on ${holder:-?} $age (lock: $(lock_where))" ;;
+    running)
+      # This host's own claim with no migration unit running here is a leftover of an interrupted run (hooks
+      # of one deployment run one at a time on a host): run the migration again; migrations are idempotent.
+      if [[ $holder == "$(hostname)" ]] && ! systemctl is-active --quiet "$migrate_unit"; then
+        log "leftover lock: this host claimed the migration of deployment $TARMAC_DEPLOYMENT_ID $age but no migration runs here any more (an interrupted run) — running it again (lock: $(lock_where))"
+        lock_mark running
+        run_claimed
+        return
+      fi
+      log "host $holder runs the migration of deployment $TARMAC_DEPLOYMENT_ID (claimed $age) — waiting for it (lock: $(lock_where))"
+      lock_wait
+      ;;
+    *)
+      log "another host is claiming the migration of deployment $TARMAC_DEPLOYMENT_ID — waiting for it (lock: $(lock_where))"
+      lock_wait
+      ;;
+  esac
 }
 
 migrate() {
@@ -35,17 +75,10 @@ migrate() {
     return 0
   fi
   if lock_claim; then
-    log "this host runs the migration of deployment $TARMAC_DEPLOYMENT_ID"
-    if run_migration; then
-      lock_mark "done"
-      log "migration done"
-    else
-      lock_mark failed
-      die "migration failed — current still points at the previous release"
-    fi
+    log "this host runs the migration of deployment $TARMAC_DEPLOYMENT_ID (lock: $(lock_where))"
+    run_claimed
   else
-    log "another host runs the migration of deployment $TARMAC_DEPLOYMENT_ID — waiting for it"
-    lock_wait
+    lock_held
   fi
 }
 
