@@ -69,9 +69,9 @@ export function renderInstanceEnv(input: RenderInput): string {
   return `# shellcheck shell=bash disable=SC2034
 # Rendered by tarmac: ${i.app}/${i.env}, release ${plan.release.id}, deployment ${plan.deploymentId}. No secrets here.
 ${lines.join('\n')}
-# Secrets every host must hold (names only) and the service's non-secret Environment= (systemd-quoted).
+# Secrets every host must hold (names only) and the service's non-secret environment (quoted for systemd-run -p).
 TARMAC_SECRETS=${bashArray(i.secrets)}
-TARMAC_SERVICE_ENV=${bashArray(serviceEnvironmentLines(i))}
+TARMAC_SERVICE_ENV=${bashArray(serviceEnvironmentLines(i, 'systemd-run'))}
 `;
 }
 

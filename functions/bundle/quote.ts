@@ -11,11 +11,12 @@ export function bashArray(values: readonly string[]): string {
 }
 
 /**
- * Quote one `KEY=value` assignment for a systemd `Environment=` line (unit file or `systemd-run -p`):
- * double quotes with `\\` and `"` escaped, and `%` doubled because systemd expands specifiers there.
+ * Quote one `KEY=value` assignment for a systemd `Environment=` setting: double quotes with `\\` and `"`
+ * escaped. In a unit file (`target: 'unit'`) `%` is doubled because systemd expands specifiers there; `systemd-run
+ * -p Environment=` expands none (a real host's migration saw `%%` arrive as `%%`), so there it stays as is.
  * Control characters cannot be expressed on one unit line, so they are refused.
  */
-export function systemdEnvironment(key: string, value: string): string {
+export function systemdEnvironment(key: string, value: string, target: 'unit' | 'systemd-run' = 'unit'): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
   if (/[\u0000-\u001f\u007f]/.test(value)) {
     throw new BundleInputError(
@@ -23,6 +24,6 @@ export function systemdEnvironment(key: string, value: string): string {
       { key },
     );
   }
-  const escaped = `${key}=${value}`.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('%', '%%');
-  return `"${escaped}"`;
+  const escaped = `${key}=${value}`.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
+  return `"${target === 'unit' ? escaped.replaceAll('%', '%%') : escaped}"`;
 }

@@ -26,9 +26,9 @@ export function serviceEnvironment(instance: Instance): [string, string][] {
   return [...pairs, ...Object.entries(instance.env_)];
 }
 
-/** `Environment=` values (quoted for systemd), shared by the unit and the migration's `systemd-run`. */
-export function serviceEnvironmentLines(instance: Instance): string[] {
-  return serviceEnvironment(instance).map(([key, value]) => systemdEnvironment(key, value));
+/** `Environment=` values quoted for the unit file, or for the migration's `systemd-run -p Environment=`. */
+export function serviceEnvironmentLines(instance: Instance, target: 'unit' | 'systemd-run' = 'unit'): string[] {
+  return serviceEnvironment(instance).map(([key, value]) => systemdEnvironment(key, value, target));
 }
 
 /** The hardened systemd unit `tarmac-<app>-<env>.service`. */

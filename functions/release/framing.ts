@@ -1,21 +1,30 @@
 import { refuse } from './errors';
+import { headerText, shown } from './names';
 
 /** What the raw headers say about one real entry, after PAX / GNU long-name records are applied. */
 export interface FramedEntry {
   readonly path: string;
+  readonly linkpath: string;
   readonly typeflag: string;
 }
 
 const BLOCK = 512;
-const ALLOWED_PAX = new Set(['path', 'linkpath', 'size', 'mtime', 'atime', 'ctime', 'uid', 'gid', 'uname', 'gname']);
+// The same keys as tarball.py's PAX_KEYS: `hdrcharset` (names that are not UTF-8) and `charset` are refused.
+const ALLOWED_PAX = new Set([
+  ...['path', 'linkpath', 'size', 'mtime', 'atime', 'ctime', 'uid', 'gid', 'uname', 'gname', 'comment'],
+]);
+const GLOBAL_PAX = new Set(['mtime', 'atime', 'ctime', 'comment']);
 const META = new Set(['x', 'g', 'L', 'K']);
-const ALLOWED_PAX_EXTRA = new Set(['comment', 'charset', 'hdrcharset']);
+const FILE_TYPES = ['0', '\0', '7'];
+const POSIX_MAGIC = 'ustar\u000000';
+const GNU_MAGIC = 'ustar  \u0000';
 
-const cstring = (b: Buffer, start: number, length: number) => {
-  const field = b.subarray(start, start + length);
+const cbytes = (field: Buffer) => {
   const end = field.indexOf(0);
-  return field.subarray(0, end === -1 ? length : end).toString('utf8');
+  return field.subarray(0, end === -1 ? field.length : end);
 };
+const cstring = (b: Buffer, start: number, length: number) =>
+  cbytes(b.subarray(start, start + length)).toString('utf8');
 
 function numeric(b: Buffer, start: number, length: number): number {
   const field = b.subarray(start, start + length);
@@ -35,40 +44,72 @@ function checksumValid(b: Buffer): boolean {
   return sum === numeric(b, 148, 8);
 }
 
-function parsePax(data: Buffer, global: boolean): Map<string, string> {
-  const records = new Map<string, string>();
+function parsePax(data: Buffer, global: boolean): Map<string, Buffer> {
+  const records = new Map<string, Buffer>();
   let at = 0;
   while (at < data.length) {
     const space = data.indexOf(0x20, at);
-    const length = Number.parseInt(data.subarray(at, space).toString('ascii'), 10);
-    if (space === -1 || !Number.isSafeInteger(length) || length <= 0 || at + length > data.length) {
+    const digits = data.subarray(at, space).toString('ascii');
+    const length = /^\d+$/.test(digits) ? Number.parseInt(digits, 10) : 0;
+    if (
+      space === -1 ||
+      !Number.isSafeInteger(length) ||
+      length <= 0 ||
+      at + length > data.length ||
+      data[at + length - 1] !== 0x0a
+    ) {
       refuse('(archive)', 'malformed PAX header record');
     }
-    const record = data.subarray(space + 1, at + length - 1).toString('utf8');
-    const eq = record.indexOf('=');
-    const key = record.slice(0, eq);
-    if (!ALLOWED_PAX.has(key) && !ALLOWED_PAX_EXTRA.has(key)) refuse('(archive)', `unsupported PAX key "${key}"`);
-    if (global && ALLOWED_PAX.has(key) && !['mtime', 'atime', 'ctime'].includes(key)) {
-      refuse('(archive)', `global PAX header sets "${key}" for every entry`);
+    const record = data.subarray(space + 1, at + length - 1);
+    const eq = record.indexOf(0x3d);
+    const key = record.subarray(0, eq === -1 ? record.length : eq).toString('utf8');
+    if (eq === -1 || !(global ? GLOBAL_PAX : ALLOWED_PAX).has(key)) {
+      const kind = global && ALLOWED_PAX.has(key) ? 'global PAX header sets' : 'unsupported PAX key';
+      refuse('(archive)', `${kind} "${shown(key)}"`);
     }
-    records.set(key, record.slice(eq + 1));
+    if (records.has(key)) refuse('(archive)', `PAX key "${key}" given twice for one entry`);
+    records.set(key, record.subarray(eq + 1));
     at += length;
   }
   return records;
 }
 
+/** The one name (or link target) of an entry; GNU and PAX records must not both give it (readers differ). */
+function oneField(
+  pax: Buffer | undefined,
+  gnu: Buffer | undefined,
+  ustar: string,
+  what: 'name' | 'link target',
+  entry?: string,
+): string {
+  if (pax !== undefined && gnu !== undefined) refuse(entry ?? ustar, `conflicting GNU and PAX records for the ${what}`);
+  let value: string;
+  if (gnu !== undefined) {
+    const end = gnu.findLastIndex((byte) => byte !== 0);
+    if (gnu.subarray(0, end + 1).includes(0)) refuse(entry ?? ustar, `NUL inside the GNU long ${what} record`);
+    value = headerText(cbytes(gnu), what, entry);
+  } else if (pax !== undefined) {
+    value = headerText(pax, what, entry);
+  } else {
+    return ustar;
+  }
+  if (!value.startsWith(ustar))
+    refuse(entry ?? value, `PAX/long ${what} disagrees with the ustar header field "${ustar}"`);
+  return value;
+}
+
 /**
  * An independent reading of the tar framing (512-byte blocks), run alongside node-tar's parser so the two can
  * be compared entry by entry. It finds what a parser alone hides: data after the end-of-archive marker, a
- * missing marker (truncation), PAX records that disagree with the ustar header, unexpected PAX keys.
+ * missing marker (truncation), PAX or GNU records that disagree with the ustar header or with each other,
+ * unexpected PAX keys, names that are not clean UTF-8. The same framing rules as tarball.py's Reader.
  */
 export class TarFraming {
   readonly entries: FramedEntry[] = [];
   private pending: Buffer = Buffer.alloc(0);
   private skip = 0;
   private collect: { type: string; need: number; parts: Buffer[] } | undefined;
-  private pax = new Map<string, string>();
-  private longName: string | undefined;
+  private meta = new Map<string, Buffer | Map<string, Buffer>>();
   private zeros = 0;
   private ended = false;
 
@@ -92,7 +133,7 @@ export class TarFraming {
       if (b.some((byte) => byte !== 0)) refuse('(archive)', 'data after the end-of-archive marker');
     } else if (this.collect) {
       this.collect.parts.push(b);
-      if (this.collect.parts.length * BLOCK >= this.collect.need) this.meta();
+      if (this.collect.parts.length * BLOCK >= this.collect.need) this.metaDone();
     } else if (this.skip > 0) {
       this.skip--;
     } else if (b.every((byte) => byte === 0)) {
@@ -106,40 +147,56 @@ export class TarFraming {
 
   private header(b: Buffer): void {
     if (!checksumValid(b)) refuse('(archive)', `header checksum failure at entry ${this.entries.length + 1}`);
-    const type = String.fromCharCode(b[156] ?? 0) || '0';
+    const type = String.fromCharCode(b[156] ?? 0);
     const size = numeric(b, 124, 12);
-    const ustar = b.subarray(257, 262).toString('latin1') === 'ustar';
-    const prefix = ustar ? cstring(b, 345, 155) : '';
-    const name = cstring(b, 0, 100);
-    const ustarPath = prefix ? `${prefix}/${name}` : name;
+    const magic = b.subarray(257, 265).toString('latin1');
+    if (magic !== POSIX_MAGIC && magic !== GNU_MAGIC) {
+      refuse(
+        '(archive)',
+        `unknown tar header format (magic ${JSON.stringify(magic)}) at entry ${this.entries.length + 1}`,
+      );
+    }
+    // Old GNU headers keep access/change times where POSIX ustar has the name prefix.
+    const prefix = magic === POSIX_MAGIC ? cbytes(b.subarray(345, 500)) : Buffer.alloc(0);
+    const rawName = cbytes(b.subarray(0, 100));
     if (META.has(type)) {
-      if (size > 1024 * 1024) refuse(ustarPath, 'oversized PAX / long-name header');
-      if (size === 0) return;
+      if (size > 1024 * 1024) refuse('(archive)', 'oversized PAX / long-name header');
+      if (this.meta.has(type))
+        refuse('(archive)', `two '${type}' records before one entry (tar readers disagree there)`);
       this.collect = { type, need: size, parts: [] };
+      if (size === 0) this.metaDone();
       return;
     }
-    const path = this.pax.get('path') ?? this.longName ?? ustarPath;
-    if (!path.startsWith(ustarPath)) {
-      refuse(path, `PAX/long name disagrees with the ustar header name "${ustarPath}"`);
-    }
-    const paxSize = this.pax.get('size');
-    if (paxSize !== undefined && Number(paxSize) !== size) {
+    const pax = (this.meta.get('x') as Map<string, Buffer> | undefined) ?? new Map<string, Buffer>();
+    const ustarPath = headerText(prefix.length ? Buffer.concat([prefix, Buffer.from('/'), rawName]) : rawName, 'name');
+    const path = oneField(pax.get('path'), this.meta.get('L') as Buffer | undefined, ustarPath, 'name');
+    const ustarLink = headerText(cbytes(b.subarray(157, 257)), 'link target', path);
+    const linkpath = oneField(
+      pax.get('linkpath'),
+      this.meta.get('K') as Buffer | undefined,
+      ustarLink,
+      'link target',
+      path,
+    );
+    const paxSize = pax.get('size')?.toString('utf8');
+    if (paxSize !== undefined && paxSize !== String(size)) {
       refuse(path, `PAX size ${paxSize} disagrees with the ustar header size ${size}`);
     }
-    if (size > 0 && !['0', '\0', '7'].includes(type)) refuse(path, `a type ${type} entry with a body of ${size} bytes`);
-    this.entries.push({ path, typeflag: type });
+    if (size > 0 && !FILE_TYPES.includes(type))
+      refuse(path, `a type ${shown(type)} entry with a body of ${size} bytes`);
+    if (FILE_TYPES.includes(type) && path.endsWith('/')) {
+      refuse(path, "a file entry whose name ends in '/' (tar readers disagree whether it is a directory)");
+    }
+    this.entries.push({ path, linkpath, typeflag: type });
     this.skip = Math.ceil(size / BLOCK);
-    this.pax = new Map();
-    this.longName = undefined;
+    this.meta = new Map();
   }
 
-  private meta(): void {
+  private metaDone(): void {
     const { type, need, parts } = this.collect ?? refuse('(archive)', 'internal: no meta header pending');
     this.collect = undefined;
     const data = Buffer.concat(parts).subarray(0, need);
-    if (type === 'x') this.pax = parsePax(data, false);
-    else if (type === 'g') parsePax(data, true);
-    else if (type === 'L') this.longName = cstring(data, 0, data.length);
-    // 'K' (GNU long link name): the link target is checked on node-tar's entry.
+    if (type === 'g') parsePax(data, true);
+    else this.meta.set(type, type === 'x' ? parsePax(data, false) : data);
   }
 }

@@ -65,6 +65,9 @@ export class TarInspector {
       if (framed?.path !== entry.path) {
         refuse(entry.path, `tar readers disagree on this entry's path (headers say "${framed?.path ?? 'nothing'}")`);
       }
+      if (['SymbolicLink', 'Link'].includes(entry.type) && framed.linkpath !== (entry.linkpath ?? '')) {
+        refuse(entry.path, `tar readers disagree on this entry's link target (headers say "${framed.linkpath}")`);
+      }
       this.tree.add({ path: entry.path, type: entry.type, mode: entry.mode, linkpath: entry.linkpath });
     } catch (error) {
       if (!(error instanceof RefusedEntry)) throw error;

@@ -1,5 +1,6 @@
 import { refuse } from './errors';
 import type { ReleaseLimits } from './limits';
+import { fold } from './names';
 
 type Kind = 'file' | 'dir' | 'symlink';
 const SPECIAL_BITS = 0o7000;
@@ -29,6 +30,9 @@ export function cleanPath(raw: string): string {
   if (bytes(raw) > 4096 || segments.some((s) => bytes(s) > 255)) {
     refuse(raw, 'name too long (255 bytes per segment, 4096 in all)');
   }
+  if (segments[0] !== undefined && fold(segments[0]).startsWith('.tarmac')) {
+    refuse(raw, "collides with tarmac's own files (.tarmac* at the release root)");
+  }
   return segments.join('/');
 }
 
@@ -54,6 +58,7 @@ export class ReleaseTree {
       if (kind !== 'dir') refuse(entry.path, 'the archive root must be a directory');
       return;
     }
+    if (kind === 'symlink' && !entry.linkpath) refuse(path, 'symlink with an empty target');
     const segments = path.split('/');
     if (segments.length > this.limits.maxDepth) {
       refuse(path, `depth ${segments.length} exceeds ${this.limits.maxDepth}`);
@@ -77,7 +82,7 @@ export class ReleaseTree {
   }
 
   private remember(path: string, kind: Kind, entry: string): void {
-    const folded = path.normalize('NFC').toLowerCase();
+    const folded = fold(path);
     const other = this.folded.get(folded);
     if (other !== undefined && other !== path) refuse(entry, `collides with ${other} (case or Unicode normalization)`);
     this.folded.set(folded, path);

@@ -84,9 +84,10 @@ describe('local deployer on real hosts', { timeout: 180_000 }, () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: ${PORT} must reach the VM as written.
     const text = 'cost: $5 $HOME ${PORT} $$ 100% a\\b | ';
     const expression = `File.write!(Path.join(System.fetch_env!("STATE_DIRECTORY"), "dollar.txt"), "${text.replaceAll('\\', '\\\\')}" <> System.get_env("PERCENT", "unset"))`;
+    // Replacer functions: a replacement string would turn `$$` into `$` itself.
     const yaml = exampleConfigText()
-      .replace('migrate: Hello.Release.migrate()', `migrate: '${expression.replaceAll("'", "''")}'`)
-      .replace('POOL_SIZE: "5"', 'POOL_SIZE: "5"\n          PERCENT: "100% $HOME"');
+      .replace('migrate: Hello.Release.migrate()', () => `migrate: '${expression.replaceAll("'", "''")}'`)
+      .replace('POOL_SIZE: "5"', () => 'POOL_SIZE: "5"\n          PERCENT: "100% $HOME"');
     const config = parseConfig(yaml, 'dollar.yml');
     const v2 = await h.pushRelease(tarballs['2.0.0'], '2.0.0');
     const events = await h.deploy('staging', v2, { config });
