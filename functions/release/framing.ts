@@ -187,6 +187,9 @@ export class TarFraming {
     if (FILE_TYPES.includes(type) && path.endsWith('/')) {
       refuse(path, "a file entry whose name ends in '/' (tar readers disagree whether it is a directory)");
     }
+    // node-tar only warns on these (no entry to name): refused here, where tarball.py refuses them too.
+    if (type === 'S') refuse(path, 'GNU sparse file entry');
+    if (type === '2' && linkpath === '') refuse(path, 'symlink with an empty target');
     this.entries.push({ path, linkpath, typeflag: type });
     this.skip = Math.ceil(size / BLOCK);
     this.meta = new Map();

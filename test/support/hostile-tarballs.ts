@@ -14,26 +14,40 @@ export interface TarEntry {
   readonly linkpath?: string;
   /** Size written in the header when it must lie about the body. */
   readonly size?: number;
-  /** PAX records emitted in an 'x' header right before this entry. */
-  readonly pax?: Readonly<Record<string, string>>;
+  /** PAX records emitted in an 'x' header right before this entry (values may be raw bytes: NUL, non-UTF-8). */
+  readonly pax?: Readonly<Record<string, string | Buffer>>;
+  /** Meta records (PAX 'x'/'g', GNU long name 'L', long link 'K') emitted before this entry, in this order. */
+  readonly records?: readonly MetaRecord[];
+  /** Raw bytes for the ustar name / link name fields, where a test needs bytes no string can carry. */
+  readonly rawPath?: Buffer;
+  readonly rawLinkpath?: Buffer;
+  /** Old GNU header magic (`ustar  \0`, as GNU tar writes by default) instead of POSIX `ustar\000`. */
+  readonly gnuMagic?: boolean;
 }
 
-function field(block: Buffer, offset: number, length: number, value: string): void {
-  block.write(value, offset, Math.min(length, Buffer.byteLength(value)), 'utf8');
+export interface MetaRecord {
+  readonly type: 'x' | 'g' | 'L' | 'K';
+  /** PAX records, or the raw data of a GNU long name/link record (NUL-terminated as GNU tar writes it). */
+  readonly data: Readonly<Record<string, string | Buffer>> | Buffer | string;
+}
+
+function field(block: Buffer, offset: number, length: number, value: string | Buffer): void {
+  if (typeof value === 'string') block.write(value, offset, Math.min(length, Buffer.byteLength(value)), 'utf8');
+  else value.copy(block, offset, 0, Math.min(length, value.length));
 }
 const octal = (value: number, length: number) => `${value.toString(8).padStart(length - 1, '0')}\0`;
 
 export function tarHeader(entry: TarEntry, size: number): Buffer {
   const block = Buffer.alloc(512);
-  field(block, 0, 100, entry.path);
+  field(block, 0, 100, entry.rawPath ?? entry.path);
   field(block, 100, 8, octal(entry.mode ?? (entry.type === '5' ? 0o755 : 0o644), 8));
   field(block, 108, 8, octal(0, 8));
   field(block, 116, 8, octal(0, 8));
   field(block, 124, 12, octal(size, 12));
   field(block, 136, 12, octal(946684800, 12));
   field(block, 156, 1, entry.type ?? '0');
-  field(block, 157, 100, entry.linkpath ?? '');
-  field(block, 257, 8, 'ustar\u000000');
+  field(block, 157, 100, entry.rawLinkpath ?? entry.linkpath ?? '');
+  field(block, 257, 8, entry.gnuMagic ? 'ustar  \u0000' : 'ustar\u000000');
   field(block, 265, 32, 'root');
   field(block, 297, 32, 'root');
   block.fill(0x20, 148, 156);
@@ -44,24 +58,32 @@ export function tarHeader(entry: TarEntry, size: number): Buffer {
 
 const pad = (length: number) => Buffer.alloc((512 - (length % 512)) % 512);
 
-function paxBlock(records: Readonly<Record<string, string>>, name: string): Buffer[] {
-  const body = Object.entries(records)
-    .map(([key, value]) => {
-      const rest = ` ${key}=${value}\n`;
-      let length = Buffer.byteLength(rest) + 1;
-      while (String(length).length + Buffer.byteLength(rest) !== length) length++;
-      return `${length}${rest}`;
-    })
-    .join('');
-  const data = Buffer.from(body);
-  return [tarHeader({ path: `PaxHeaders/${name}`.slice(0, 99), type: 'x' }, data.length), data, pad(data.length)];
+function paxData(records: Readonly<Record<string, string | Buffer>>): Buffer {
+  return Buffer.concat(
+    Object.entries(records).map(([key, value]) => {
+      const rest = Buffer.concat([Buffer.from(` ${key}=`), Buffer.from(value), Buffer.from('\n')]);
+      let length = rest.length + 1;
+      while (String(length).length + rest.length !== length) length++;
+      return Buffer.concat([Buffer.from(String(length)), rest]);
+    }),
+  );
+}
+
+function metaBlock(record: MetaRecord, name: string): Buffer[] {
+  const data =
+    typeof record.data === 'string' || Buffer.isBuffer(record.data)
+      ? Buffer.concat([Buffer.from(record.data), Buffer.alloc(1)])
+      : paxData(record.data);
+  const path = record.type === 'L' || record.type === 'K' ? '././@LongLink' : `PaxHeaders/${name}`.slice(0, 99);
+  return [tarHeader({ path, type: record.type }, data.length), data, pad(data.length)];
 }
 
 /** An uncompressed tar stream; `trailing` bytes are appended after the end-of-archive marker. */
 export function tarBytes(entries: readonly TarEntry[], trailing: Buffer<ArrayBufferLike> = Buffer.alloc(0)): Buffer {
   const parts: Buffer[] = [];
   for (const entry of entries) {
-    if (entry.pax) parts.push(...paxBlock(entry.pax, entry.path));
+    for (const record of entry.records ?? []) parts.push(...metaBlock(record, entry.path));
+    if (entry.pax) parts.push(...metaBlock({ type: 'x', data: entry.pax }, entry.path));
     const body = Buffer.from(entry.body ?? '');
     parts.push(tarHeader(entry, entry.size ?? body.length), body, pad(body.length));
   }

@@ -204,6 +204,10 @@ class Reader:
             raise Refused(name, f"a type {shown(kind)} entry with a body of {size} bytes")
         if kind in FILE_TYPES and name.endswith("/"):
             raise Refused(name, "a file entry whose name ends in '/' (tar readers disagree whether it is a directory)")
+        if kind == "S":
+            raise Refused(name, "GNU sparse file entry")
+        if kind == "2" and linkname == "":
+            raise Refused(name, "symlink with an empty target")
         self.skip(size)
         return Member(name, kind, size, number(b[100:108]), linkname)
 
