@@ -83,6 +83,7 @@ attempt(tree, dest)
       expect(stderr).toMatch(/^refused: /);
       const entry = hostile.entry;
       if (entry !== '(archive)' && entry !== 'bin/') expect(stderr).toContain(`refused: ${entry}:`);
+      expect(stderr).toMatch(hostile.reason);
       expect(status).toBe(1);
       // Refusal happens before extraction: the release dir was never created, nothing else appeared.
       expect(readdirSync(dir)).toEqual(['release.tar.gz']);

@@ -138,7 +138,8 @@ export const HOSTILE: readonly HostileCase[] = [
   // What GNU tar and another reader would read differently: refused, never interpreted.
   {
     name: 'NUL in a PAX linkpath (GNU tar cuts the target there)',
-    archive: () => releaseWith(link('lib/l', 'ebin', { pax: { linkpath: 'ebin\0/../../../../../etc' } })),
+    // Python's tarfile keeps `../..<NUL>` (a last segment named `..<NUL>`: inside); GNU tar writes `../..`.
+    archive: () => releaseWith(link('lib/l', '../..', { pax: { linkpath: '../..\0' } })),
     entry: 'lib/l',
     reason: /control character \\x00 in the link target/,
   },
@@ -146,9 +147,10 @@ export const HOSTILE: readonly HostileCase[] = [
     name: 'GNU long link followed by a PAX linkpath',
     archive: () =>
       releaseWith(
+        // Python's tarfile reads the K record (inside); GNU tar writes the PAX linkpath (out to /etc).
         link('lib/l', 'hello-1.4.2', {
-          records: [{ type: 'K', data: '../../../../../etc' }],
-          pax: { linkpath: 'hello-1.4.2/ebin' },
+          records: [{ type: 'K', data: 'hello-1.4.2/ebin' }],
+          pax: { linkpath: '../../../../../etc' },
         }),
       ),
     entry: 'lib/l',

@@ -25,7 +25,8 @@ fetch() {
 }
 
 unpack() {
-  if [[ -f $target/.tarmac-sha256 && $(<"$target/.tarmac-sha256") == "$TARMAC_RELEASE_SHA256" ]]; then
+  if [[ -f $target/.tarmac-sha256 && ! -L $target/.tarmac-sha256 &&
+    $(<"$target/.tarmac-sha256") == "$TARMAC_RELEASE_SHA256" ]]; then
     log "release $TARMAC_RELEASE_ID is already unpacked in $target"
     return 0
   fi
@@ -38,7 +39,9 @@ unpack() {
     --release-name "$TARMAC_RELEASE_NAME" --max-bytes "$TARMAC_MAX_BYTES" --max-entries "$TARMAC_MAX_ENTRIES" \
     --max-depth "$TARMAC_MAX_DEPTH" --max-ratio "$TARMAC_MAX_RATIO" ||
     die "release $TARMAC_RELEASE_ID was refused (see above); nothing was installed"
-  printf '%s\n' "$TARMAC_RELEASE_SHA256" >"$work/root/.tarmac-sha256"
+  # The marker is written beside the tree and renamed in: rename(2) never follows a link already there.
+  printf '%s\n' "$TARMAC_RELEASE_SHA256" >"$work/sha256"
+  mv -fT -- "$work/sha256" "$work/root/.tarmac-sha256"
   # The release dir's mtime orders releases for retention (tar may have set an old one).
   touch -- "$work/root"
   rm -rf -- "$target"
