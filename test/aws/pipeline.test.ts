@@ -183,7 +183,7 @@ describe('AWS pipeline on moto and real hosts', () => {
     const lock = await dynamo.send(
       new GetItemCommand({
         TableName: stack.table,
-        Key: { pk: { S: `migration#${deployment?.id}` }, sk: { S: 'migration' } },
+        Key: { pk: { S: `migration#hello#staging#${deployment?.id}` }, sk: { S: 'migration' } },
       }),
     );
     expect(lock.Item?.status?.S).toBe('done');
