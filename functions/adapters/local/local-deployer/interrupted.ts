@@ -17,7 +17,6 @@ import { deploymentGroup } from './paths';
  * On a first run no process carries the id and nothing is touched.
  */
 export async function clearInterruptedRun(hosts: Hosts, plan: DeploymentPlan, logger: Logger): Promise<void> {
-  const group = deploymentGroup(plan.app, plan.env);
   const unit = `tarmac-${plan.app}-${plan.env}-migrate-${plan.deploymentId}.service`;
   // Every hook process of the run and of its automatic rollback carries the agent's DEPLOYMENT_ID (children
   // inherit it), including ApplicationStop, which runs from an older revision's archive.
