@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { DeploymentPlan } from '../../../core/plans';
 import type { Hosts } from '../../../hosts/manager';
 import type { Logger } from '../../../log';
-import { deploymentGroup } from './paths';
 
 /**
  * Before a deployment runs (again, after its worker died: local recovery), undo what a dead run left behind:
