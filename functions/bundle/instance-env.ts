@@ -59,6 +59,11 @@ export function renderInstanceEnv(input: RenderInput): string {
     ['TARMAC_LOCK_TARGET', migrationLock.kind === 'dir' ? migrationLock.path : migrationLock.table],
     ['TARMAC_LOCK_REGION', migrationLock.kind === 'dynamodb' ? (migrationLock.region ?? '') : ''],
     ['TARMAC_MIGRATE', i.appConfig.migrate ?? ''],
+    // A database on each host's own server is migrated by each host; any other once across the fleet.
+    ['TARMAC_MIGRATE_SCOPE', i.database?.kind === 'local' ? 'host' : 'fleet'],
+    // BeforeInstall provisions a local database (role = the system user, owning the database); nothing else.
+    ['TARMAC_DATABASE_KIND', i.database?.kind ?? 'none'],
+    ['TARMAC_DATABASE_NAME', i.database?.name ?? ''],
     ['TARMAC_MIGRATE_WAIT', '1500'],
     ['TARMAC_MAX_BYTES', String(limits.maxBytes)],
     ['TARMAC_MAX_ENTRIES', String(limits.maxEntries)],

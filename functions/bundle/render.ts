@@ -25,6 +25,7 @@ export function renderBundle(input: RenderInput): BundleFile[] {
     ...Object.values(HOOK_SCRIPTS).map((path) => ({ path, content: template(path), mode: EXECUTABLE })),
     { path: 'tarmac/lib.sh', content: template('lib.sh'), mode: READABLE },
     { path: 'tarmac/lock.sh', content: template('lock.sh'), mode: READABLE },
+    { path: 'tarmac/database.sh', content: template('database.sh'), mode: READABLE },
     { path: 'tarmac/instance.env', content: renderInstanceEnv(input), mode: READABLE },
     { path: 'tarmac/release.json', content: renderReleaseJson(input), mode: READABLE },
     { path: `tarmac/${instance.unit}`, content: renderUnit(instance), mode: READABLE },

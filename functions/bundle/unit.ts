@@ -1,3 +1,4 @@
+import { databaseEnvironment } from '../core/config/database';
 import type { Instance } from '../core/config/instances';
 import { systemdEnvironment } from './quote';
 
@@ -18,7 +19,7 @@ export function serviceEnvironment(instance: Instance): [string, string][] {
     ['RELEASE_NODE', instance.releaseNode],
     ['RELEASE_DISTRIBUTION', 'sname'],
     ['RELEASE_TMP', `/run/${instance.runtimeDirectory}`],
-    ['DATABASE_NAME', instance.database],
+    ...databaseEnvironment(instance.database),
     ['LANG', 'C.UTF-8'],
     // The release dir is read-only (ProtectSystem=strict): crash dumps go to the state dir.
     ['ERL_CRASH_DUMP', `${stateDirPath(instance)}/erl_crash.dump`],
@@ -40,6 +41,8 @@ export function renderUnit(instance: Instance): string {
     `Description=tarmac ${instance.app}/${instance.env} (OTP release ${instance.release})`,
     'Wants=network-online.target',
     'After=network-online.target',
+    // A database on this host: start after its server (a no-op where postgresql.service does not exist).
+    ...(instance.database?.kind === 'local' ? ['After=postgresql.service'] : []),
     '',
     '[Service]',
     'Type=exec',

@@ -29,7 +29,7 @@ export function registerConfig(program: Command, out: Output): void {
               ? ` (shortened: tarmac_<app>_<env> exceeds ${MAX_USER_NAME} characters)`
               : '';
           out.write(
-            `  ${i.app}/${i.env}  fleet ${i.fleet}  port ${i.port}  user ${i.systemUser}${shortened}  db ${i.database}\n`,
+            `  ${i.app}/${i.env}  fleet ${i.fleet}  port ${i.port}  user ${i.systemUser}${shortened}  db ${i.database ? `${i.database.name} (${i.database.kind})` : 'none'}\n`,
           );
         }
       } catch (error) {

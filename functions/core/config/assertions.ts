@@ -1,5 +1,6 @@
 import { groupBy } from '../collections';
 import type { ConfigIssue } from '../errors';
+import { databaseOnServer } from './database';
 import { allInstances, type Instance } from './instances';
 import { findFleet } from './lookup';
 import { secretVariable } from './reserved';
@@ -20,7 +21,7 @@ const UNIQUE: ReadonlyArray<{
   read: (instance: Instance) => string | number | undefined;
 }> = [
   { label: 'port', key: 'port', scope: 'fleet', read: (i) => i.port },
-  { label: 'database', key: 'database', scope: 'fleet', read: (i) => i.database },
+  { label: 'database', key: 'database', scope: 'fleet', read: (i) => databaseOnServer(i.database) },
   { label: 'domain', key: 'domain', scope: 'fleet', read: (i) => i.domain },
   { label: 'RELEASE_NODE', key: '(derived)', scope: 'everywhere', read: (i) => i.releaseNode },
   { label: 'system user', key: '(derived)', scope: 'everywhere', read: (i) => i.systemUser },

@@ -1,3 +1,4 @@
+import { DATABASE_PASSWORD_SECRET, type Database, resolveDatabase } from './database';
 import { findFleet, requireEnvironment } from './lookup';
 import type { AppConfig, EnvironmentConfig, FleetConfig, TarmacConfig } from './schema';
 
@@ -15,7 +16,8 @@ export interface Instance {
   readonly port: number;
   readonly domain: string | undefined;
   readonly branch: string | undefined;
-  readonly database: string;
+  /** Undefined: the instance has no database. */
+  readonly database: Database | undefined;
   /**
    * `tarmac_<app>_<env>`, dashes turned into underscores; when that is longer than Linux's 32 characters,
    * `tarmac_<first 16 of app_env>_<8 hex of a hash of app/env>` (see {@link systemUserOf}).
@@ -75,6 +77,9 @@ export function instanceOf(config: TarmacConfig, app: string, env: string): Inst
   const { app: appConfig, env: envConfig } = requireEnvironment(config, app, env);
   const fleetConfig = findFleet(config, appConfig.fleet) ?? { hosts: [] };
   const id = `${app}-${env}`;
+  const systemUser = systemUserOf(app, env);
+  const database = resolveDatabase(envConfig.database, underscored(`${app}_${env}`), systemUser);
+  const databaseSecrets = database?.kind === 'external' ? [DATABASE_PASSWORD_SECRET] : [];
   return {
     app,
     env,
@@ -84,8 +89,8 @@ export function instanceOf(config: TarmacConfig, app: string, env: string): Inst
     port: envConfig.port,
     domain: envConfig.domain,
     branch: envConfig.branch,
-    database: envConfig.database ?? underscored(`${app}_${env}`),
-    systemUser: systemUserOf(app, env),
+    database,
+    systemUser,
     releaseNode: underscored(`${app}_${env}`),
     unit: `tarmac-${id}.service`,
     root: `/opt/tarmac/${app}/${env}`,
@@ -93,7 +98,7 @@ export function instanceOf(config: TarmacConfig, app: string, env: string): Inst
     runtimeDirectory: `tarmac-${id}`,
     credentialsDir: `/etc/tarmac/${id}/credentials`,
     secretScope: `${app}/${env}`,
-    secrets: [...new Set([...GENERATED_SECRETS, ...envConfig.secrets])],
+    secrets: [...new Set([...GENERATED_SECRETS, ...envConfig.secrets, ...databaseSecrets])],
     health: envConfig.health,
     env_: envConfig.env,
     config: envConfig,

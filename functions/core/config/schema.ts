@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { databaseSchema } from './database';
 import { reservedVariable, secretVariable } from './reserved';
 
 /**
@@ -78,11 +79,8 @@ export const environmentSchema = z.strictObject({
   domain: hostName.optional(),
   /** Pushes (and builds) of this branch deploy here continuously. */
   branch: z.string().min(1).optional(),
-  /** Defaults to `<app>_<env>` with dashes turned into underscores. */
-  database: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]*$/, 'must be a database name (lowercase, digits, _)')
-    .optional(),
+  /** Local (a name, or `{ name }`) or external (`{ host, port, name, user }`); see ./database.ts. */
+  database: databaseSchema.optional(),
   /** Secrets beyond the generated erlang_cookie and secret_key_base, e.g. `database_password`. */
   secrets: z.array(secretName).default([]),
   health: z

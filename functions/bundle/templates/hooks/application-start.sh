@@ -74,6 +74,14 @@ migrate() {
     log "no migrate expression configured — skipping migrations"
     return 0
   fi
+  if [[ $TARMAC_MIGRATE_SCOPE == host ]]; then
+    # The database is on this host's own server: no other host migrates it (its schema_migrations table
+    # keeps a re-run from applying a version twice).
+    log "the database is on this host: migrating it here"
+    run_migration || die "migration failed — current still points at the previous release"
+    log "migration done"
+    return 0
+  fi
   if lock_claim; then
     log "this host runs the migration of deployment $TARMAC_DEPLOYMENT_ID (lock: $(lock_where))"
     run_claimed

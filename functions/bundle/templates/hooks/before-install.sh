@@ -1,10 +1,13 @@
 #!/bin/bash
 # BeforeInstall — system user and group, directories, and every secret of the instance written as a
-# credential file (root 0600) for systemd's LoadCredential=. Secret values are never printed.
+# credential file (root 0600) for systemd's LoadCredential=. Secret values are never printed. A local
+# database gets its role and database (tarmac/database.sh).
 set -euo pipefail
 TARMAC_EVENT=BeforeInstall
 # shellcheck source=SCRIPTDIR/../tarmac/lib.sh
 . "$(dirname "$0")/../tarmac/lib.sh"
+# shellcheck source=SCRIPTDIR/../tarmac/database.sh
+. "$TARMAC_BUNDLE/tarmac/database.sh"
 
 ensure_user() {
   if ! getent group "$TARMAC_USER" >/dev/null; then
@@ -59,3 +62,5 @@ case $TARMAC_SECRETS_KIND in
   *) die "unknown secrets source kind '$TARMAC_SECRETS_KIND'" ;;
 esac
 log "credentials ready in $TARMAC_CREDENTIALS_DIR: ${TARMAC_SECRETS[*]}"
+# Only a local database is provisioned; an external one (or none) needs nothing on this host.
+[[ $TARMAC_DATABASE_KIND != local ]] || provision_database
