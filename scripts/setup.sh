@@ -8,6 +8,7 @@ DEBIAN_PACKAGES=(
   elixir erlang-dev erlang-inets erlang-os-mon   # build the real OTP release fixture (mix release)
   systemd-container iproute2 curl                # local test hosts: systemd-nspawn, veth, health checks
   shellcheck                                     # lint the rendered hook scripts
+  postgresql                                     # local databases: a server inside test hosts (demo, tests)
   wrk                                            # bench/webhook
   chromium                                       # dashboard browser test (driven by playwright-core)
 )

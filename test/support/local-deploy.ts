@@ -45,8 +45,11 @@ export const exampleConfigText = () => readFileSync(join(REPO_ROOT, 'examples/ta
 /** The example configuration: app hello on fleet web (h1, h2), staging on 4001 and production on 4002. */
 export const exampleConfig = () => parseConfig(exampleConfigText(), 'examples/tarmac.yml');
 
-export async function deployHarness(manager: HostManager, workDir: string): Promise<DeployHarness> {
-  const config = exampleConfig();
+export async function deployHarness(
+  manager: HostManager,
+  workDir: string,
+  config: TarmacConfig = exampleConfig(),
+): Promise<DeployHarness> {
   const artifacts = new FsArtifactStore(join(workDir, 'artifacts'));
   const secrets = new FileSecretStore(join(workDir, 'secrets'));
   const events: DeployerEvent[] = [];
