@@ -11,17 +11,18 @@ const scratch = mkdtempSync(join(tmpdir(), 'tarmac-bundle-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('the rendered bundle, checked by the tools hosts use', () => {
-  it('passes shellcheck on every hook, the library, the lock, the wrapper and instance.env', async () => {
+  it('passes shellcheck on every hook, the library, the lock, the database provisioning, the wrapper and instance.env', async () => {
     const dir = join(scratch, 'shellcheck');
     await writeBundle(dir, renderBundle(renderInput({ secretsSource: { kind: 'dir', path: '/srv/secrets' } })));
     const scripts = [
       ...readdirSync(join(dir, 'hooks')).map((f) => `hooks/${f}`),
       'tarmac/lib.sh',
       'tarmac/lock.sh',
+      'tarmac/database.sh',
       'tarmac/tarmac-start',
       'tarmac/instance.env',
     ];
-    expect(scripts).toHaveLength(9);
+    expect(scripts).toHaveLength(10);
     // -x follows `source` (the directives point at SCRIPTDIR/../tarmac/…), so variables crossing files count.
     const result = spawnSync('shellcheck', ['-x', '--severity=style', ...scripts], { cwd: dir, encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');

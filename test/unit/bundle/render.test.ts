@@ -65,7 +65,6 @@ describe('renderBundle', () => {
       'Environment="RELEASE_TMP=/run/tarmac-hello-staging"',
       'Environment="RELEASE_NODE=hello_staging"',
       'Environment="PHX_HOST=staging.hello.example.com"',
-      'Environment="DATABASE_NAME=hello_staging"',
       'Environment="POOL_SIZE=5"',
     ]) {
       expect(lines).toContain(directive);
@@ -77,7 +76,6 @@ describe('renderBundle', () => {
       'RELEASE_NODE',
       'RELEASE_DISTRIBUTION',
       'RELEASE_TMP',
-      'DATABASE_NAME',
       'LANG',
       'ERL_CRASH_DUMP',
       'POOL_SIZE',

@@ -24,14 +24,16 @@ describe('tarmac CLI', () => {
   it('config check accepts the example and lists instances', async () => {
     const { code, stdout } = await tarmac('config', 'check');
     expect(code).toBe(0);
-    expect(stdout).toContain('hello/staging  fleet web  port 4001  user tarmac_hello_staging  db hello_staging');
+    expect(stdout).toContain('hello/staging  fleet web  port 4001  user tarmac_hello_staging  db none');
   });
 
   it('config check fails with exit 1 listing every clash with both instance names', async () => {
     const text = (await import('node:fs')).readFileSync(config, 'utf8');
     writeFileSync(
       config,
-      text.replace('port: 4002', 'port: 4001').replace('database: hello_production', 'database: hello_staging'),
+      text
+        .replace('port: 4001', 'port: 4001\n        database: hello_staging')
+        .replace('port: 4002', 'port: 4001\n        database: hello_staging'),
     );
     const { code, stderr } = await tarmac('config', 'check');
     expect(code).toBe(1);

@@ -52,8 +52,8 @@ describe('parseConfig', () => {
 
   it('fails listing every clash between staging and production with both names and the fleet', () => {
     const clashing = example
-      .replace('port: 4002', 'port: 4001')
-      .replace('database: hello_production', 'database: hello_staging');
+      .replace('port: 4001', 'port: 4001\n        database: hello_staging')
+      .replace('port: 4002', 'port: 4001\n        database: { name: hello_staging }');
     const errors = errorsOf(clashing);
     expect(errors).toContain(
       'apps.hello.environments.staging.port: port 4001 is used by hello/staging and hello/production on fleet web — ports must be unique per fleet',
