@@ -19,6 +19,7 @@ import { TarmacError } from '../functions/core/errors';
 import type { Job } from '../functions/core/jobs';
 import { INTAKE_SECRETS } from '../functions/core/secrets';
 import { HostManager } from '../functions/hosts/manager';
+import { startPostgresql } from '../functions/hosts/postgres';
 import { startServer } from '../functions/http/serve';
 import { type LocalRuntime, openLocalRuntime } from '../functions/local/runtime';
 import { createLogger } from '../functions/log';
@@ -29,7 +30,8 @@ import { tailOf, teardown } from './demo-support';
 const out = stdOutput();
 const keep = process.argv.includes('--keep');
 const dataDir = resolve(process.env.TARMAC_DEMO_DATA ?? '.tarmac/demo');
-const configFile = resolve('examples/tarmac.yml');
+// The example with a local PostgreSQL database per instance (examples/tarmac.yml has none).
+const configFile = resolve('examples/databases.yml');
 const tarball = resolve('.cache/fixtures/hello-1.0.0.tar.gz');
 const logFile = `${dataDir}/tarmac.log`;
 const started = Date.now();
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
   const config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
   const adapters = openLocalAdapters(dataDir);
   const logger = createLogger({ destination: pino.destination({ dest: logFile, mkdir: true, sync: true }) });
-  step('Secrets: intake signing secrets, Erlang cookies, secret_key_base, database passwords');
+  step('Secrets: intake signing secrets, Erlang cookies, secret_key_base');
   for (const name of INTAKE_SECRETS) await adapters.secrets.set('_global', name, randomBytes(32).toString('hex'));
   for (const instance of allInstances(config)) {
     const created = await initInstanceSecrets(adapters.secrets, instance.secretScope);
@@ -75,6 +77,8 @@ async function main(): Promise<void> {
   step('Booting 2 local test hosts (systemd in namespaces, overlay of / on tmpfs)');
   const hosts = new HostManager({ dataDir, logger });
   for (const host of await hosts.up(2)) say(`${host.name} up at ${host.address} (PID 1 = ${host.pid1})`);
+  await startPostgresql(hosts, ['h1', 'h2']);
+  say("PostgreSQL runs on h1 and h2 (BeforeInstall creates each instance's role and database there)");
 
   step('Starting tarmac in local mode (HTTP intake + worker + local deployer)');
   let runtime: LocalRuntime | undefined;
@@ -127,14 +131,15 @@ async function main(): Promise<void> {
       requestedBy: 'demo',
     }));
 
-    step('Every instance answers on its own port');
+    step('Every instance answers on its own port, with its own database at its schema version');
     for (const host of await hosts.list()) {
       for (const instance of allInstances(config)) {
         const url = `http://${host.address}:${instance.port}${instance.health.path}`;
         const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-        say(
-          `${instance.app}/${instance.env} on ${host.name}: ${url} → ${response.status} ${(await response.text()).trim()}`,
-        );
+        const body = (await response.text()).trim();
+        const schema = (JSON.parse(body) as { schema?: unknown }).schema;
+        say(`${instance.app}/${instance.env} on ${host.name}: ${url} → ${response.status} ${body}`);
+        say(`  database ${instance.database?.name ?? '(none)'} on ${host.name}: schema version ${schema}`);
         if (!response.ok) throw new TarmacError(`${url} answered ${response.status}`);
       }
     }
@@ -153,7 +158,7 @@ async function main(): Promise<void> {
     await teardown(dataDir, say, { wipe: false });
   }
   out.write(
-    `\ndemo: ok in ${((Date.now() - started) / 1000).toFixed(1)} s — staging and production healthy on h1 and h2\n`,
+    `\ndemo: ok in ${((Date.now() - started) / 1000).toFixed(1)} s — staging and production healthy on h1 and h2, each with its own database\n`,
   );
 }
 
