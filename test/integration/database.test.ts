@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config';
 import { startPostgresql } from '../../functions/hosts/postgres';
-import { run } from '../../functions/hosts/run';
 import type { DeployerEvent } from '../../functions/ports';
 import { buildFixture } from '../support/fixture';
 import { bootTestHosts, type TestHosts } from '../support/hosts';
 import { type DeployHarness, deployHarness, workDirIn } from '../support/local-deploy';
+import { externalDatabase, linkHosts, psql as psqlIn, sh as shIn } from '../support/postgres';
 
 // Real hosts, each running Debian's PostgreSQL; the real hello release migrating a real schema with psql.
 // staging and production have local databases (provisioned by BeforeInstall on each host's server); `shared`
@@ -37,22 +37,8 @@ let releases: Record<string, Awaited<ReturnType<DeployHarness['pushRelease']>>>;
 const finished = (events: DeployerEvent[]) =>
   events.flatMap((e) => (e.type === 'deployment.finished' ? [e.status] : []));
 
-async function sh(host: string, script: string, input?: string): Promise<string> {
-  const result = await hosts.manager.exec(host, ['sh', '-c', script], input === undefined ? {} : { input });
-  if (result.code !== 0) throw new Error(`${host}: ${script} failed: ${result.stderr || result.stdout}`);
-  return result.stdout.trim();
-}
-
-/** psql as `user` (default the superuser) over the host's socket; fails the test on error unless `allowFail`. */
-async function psql(host: string, db: string, sql: string, user = 'postgres') {
-  return hosts.manager.exec(
-    host,
-    ['runuser', '-u', user, '--', 'psql', '-X', '-At', '-h', '/run/postgresql', '-d', db],
-    {
-      input: sql,
-    },
-  );
-}
+const sh = (host: string, script: string) => shIn(hosts.manager, host, script);
+const psql = (host: string, db: string, sql: string, user?: string) => psqlIn(hosts.manager, host, db, sql, user);
 const rows = async (host: string, db: string, sql: string) => (await psql(host, db, sql)).stdout.trim();
 
 async function health(host: string, env: keyof typeof PORTS) {
@@ -61,52 +47,12 @@ async function health(host: string, env: keyof typeof PORTS) {
   return { code: response.status, ...((await response.json()) as Record<string, unknown>) };
 }
 
-/** A veth pair straight between h1's and h2's network namespaces: the fleet's own network, nothing else. */
-async function linkHosts(): Promise<void> {
-  const [a, b] = hosts.hosts;
-  const made = await run([
-    'ip',
-    'link',
-    'add',
-    'tdb1',
-    'netns',
-    String(a?.pid1),
-    'type',
-    'veth',
-    'peer',
-    'name',
-    'tdb2',
-    'netns',
-    String(b?.pid1),
-  ]);
-  if (made.code !== 0) throw new Error(`ip link add: ${made.stderr}`);
-  await sh('h1', 'ip addr add 10.214.0.1/24 dev tdb1 && ip link set tdb1 up');
-  await sh('h2', 'ip addr add 10.214.0.2/24 dev tdb2 && ip link set tdb2 up');
-}
-
-/** What a DBA does for an external database: a role with a password, its database, TCP access from the fleet. */
-async function externalDatabaseOnH1(): Promise<void> {
-  await sh(
-    'h1',
-    `dir=$(ls -d /etc/postgresql/*/main | tail -1)
-echo "listen_addresses = 'localhost,10.214.0.1'" > "$dir/conf.d/tarmac-test.conf"
-echo 'host hello_shared hello_shared 10.214.0.0/24 scram-sha-256' >> "$dir/pg_hba.conf"
-systemctl restart postgresql && until pg_isready -q -h 10.214.0.1; do sleep 0.2; done`,
-  );
-  const made = await psql(
-    'h1',
-    'postgres',
-    `CREATE ROLE hello_shared LOGIN PASSWORD '${password}';\nCREATE DATABASE hello_shared OWNER hello_shared;\n`,
-  );
-  expect(made.code, made.stderr).toBe(0);
-}
-
 beforeAll(async () => {
   tarballs = buildFixture();
   hosts = await bootTestHosts(2);
   await startPostgresql(hosts.manager, ['h1', 'h2']);
-  await linkHosts();
-  await externalDatabaseOnH1();
+  await linkHosts(hosts.manager, hosts.hosts);
+  await externalDatabase(hosts.manager, 'h1', 'hello_shared', password);
   h = await deployHarness(hosts.manager, workDirIn(hosts.dataDir), parseConfig(CONFIG));
   for (const env of Object.keys(PORTS)) {
     await h.secrets.set(`hello/${env}`, 'erlang_cookie', randomBytes(24).toString('hex'));
@@ -194,16 +140,14 @@ describe('databases on real hosts with PostgreSQL', { timeout: 240_000 }, () => 
     expect(finished(await h.deploy('staging', releases['3.0.0'] as never, { autoRollback: true }))).toEqual([
       'rolled_back',
     ]);
-    for (const host of ['h1', 'h2']) {
-      expect(await rows(host, 'hello_staging', 'SELECT version FROM schema_migrations ORDER BY 1')).toBe('1\n2\n3');
-      expect(
-        await rows(
-          host,
-          'hello_staging',
-          "SELECT count(*) FROM information_schema.columns WHERE column_name = 'shouted'",
-        ),
-      ).toBe('1');
-      expect(await health(host, 'staging')).toMatchObject({ code: 200, version: '2.0.0', schema: 3 });
+    // One at a time: h1 migrated to 3 and failed its health check, so h2 never got 3.0.0. Rolling back
+    // switches the code, not the schema: migration 3 (a new column) stays, and 2.0.0 runs on it.
+    const schemas = { h1: ['1\n2\n3', '1', 3], h2: ['1\n2', '0', 2] } as const;
+    for (const [host, [versions, shouted, schema]] of Object.entries(schemas)) {
+      expect(await rows(host, 'hello_staging', 'SELECT version FROM schema_migrations ORDER BY 1')).toBe(versions);
+      const columns = "SELECT count(*) FROM information_schema.columns WHERE column_name = 'shouted'";
+      expect(await rows(host, 'hello_staging', columns)).toBe(shouted);
+      expect(await health(host, 'staging')).toMatchObject({ code: 200, version: '2.0.0', schema });
     }
   });
 
