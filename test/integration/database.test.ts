@@ -20,7 +20,7 @@ apps:
     migrate: Hello.Release.migrate()
     fleet: web
     environments:
-      staging: { port: 4001, database: hello_staging, health: { timeout: 30 } }
+      staging: { port: 4001, database: hello_staging, health: { timeout: 15 } }
       production: { port: 4002, database: {}, health: { timeout: 30 } }
       shared:
         port: 4003
