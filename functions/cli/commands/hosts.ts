@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { HostManager, type HostRecord } from '../../hosts/manager';
+import { startPostgresql } from '../../hosts/postgres';
 import { createLogger } from '../../log';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
@@ -24,7 +25,17 @@ export function registerHosts(program: Command, out: Output): void {
     .command('up')
     .description('boot hosts h1..hN (those not already running); each answers on 10.213.N.2')
     .argument('<n>', 'number of hosts')
-    .action(async (n: string) => print(await manager().up(Number(n)), 'running'));
+    .option('--postgresql', 'start PostgreSQL in every host (for instances with a local database)')
+    .action(async (n: string, options: { postgresql?: boolean }) => {
+      const hostManager = manager();
+      const records = await hostManager.up(Number(n));
+      if (options.postgresql)
+        await startPostgresql(
+          hostManager,
+          records.map((h) => h.name),
+        );
+      print(records, options.postgresql ? 'running, with PostgreSQL' : 'running');
+    });
 
   hosts
     .command('down')
