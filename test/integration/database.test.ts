@@ -62,7 +62,7 @@ beforeAll(async () => {
   releases = {};
   for (const version of ['1.0.0', '2.0.0', '3.0.0'] as const)
     releases[version] = await h.pushRelease(tarballs[version], version);
-}, 300_000);
+}, 900_000); // includes waiting for the machine-wide host lock while other files hold it
 
 afterAll(async () => {
   await hosts?.teardown();
