@@ -83,6 +83,11 @@ describe('database config', () => {
     );
   });
 
+  it('refuses env keys that would override the DATABASE_* variables tarmac sets', () => {
+    const text = config('x').replace('database: x }', 'database: x, env: { DATABASE_HOST: elsewhere } }');
+    expect(errorsOf(text).join('\n')).toContain('DATABASE_HOST');
+  });
+
   it('describes both kinds in the JSON Schema', () => {
     const text = JSON.stringify(configJsonSchema());
     expect(text).toContain('"host"');
