@@ -64,8 +64,8 @@ export function createWorker(deps: WorkerDeps) {
       try {
         job = parseJob(body);
       } catch (error) {
-        const log = deps.logger.child({ messageId: delivery.messageId });
-        return giveUp(deps, log, { body, delivery, error: error as Error });
+        // giveUp logs the message id itself (a parsed job's line carries it too), so it is not set here twice.
+        return giveUp(deps, deps.logger, { body, delivery, error: error as Error });
       }
       const log = deps.logger.child({
         correlationId: job.correlationId,
