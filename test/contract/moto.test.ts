@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
   HeadObjectCommand,
@@ -17,6 +17,7 @@ import { SqsQueue } from '../../functions/adapters/aws/sqs-queue';
 import { SsmSecretStore } from '../../functions/adapters/aws/ssm-secrets';
 import { FakeClock } from '../support/fake-clock';
 import { type RunningMoto, startMoto } from '../support/moto';
+import { createStateTable } from '../support/state-table';
 import { artifactsContract } from './artifacts.contract';
 import { queueContract } from './queue.contract';
 import { secretsContract } from './secrets.contract';
@@ -53,22 +54,7 @@ afterAll(async () => {
 });
 
 async function createTable(): Promise<string> {
-  const name = `state-${++fresh}`;
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  return name;
+  return createStateTable(dynamo, `state-${++fresh}`);
 }
 
 const MAX_RECEIVES = 5;

@@ -1,5 +1,5 @@
 import { CodeDeployClient, CreateApplicationCommand, CreateDeploymentGroupCommand } from '@aws-sdk/client-codedeploy';
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -10,6 +10,7 @@ import type { TarmacConfig } from '../../functions/core/config/schema';
 import { initInstanceSecrets } from '../../functions/worker/secrets';
 import { SECRETS } from './http-harness';
 import type { RunningMoto } from './moto';
+import { createStateTable } from './state-table';
 
 /** The resources of one tarmac stack, created on moto as lib/pipeline-stack.ts creates them on AWS. */
 export interface MotoStack {
@@ -45,20 +46,7 @@ export async function createMotoStack(
   const table = 'tarmac-state';
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createStateTable(dynamo, table);
   await dynamo.send(
     new UpdateTimeToLiveCommand({
       TableName: table,

@@ -1,7 +1,8 @@
 import type { AddressInfo, Server } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 // @ts-expect-error dynalite ships no type declarations; it returns a node http.Server.
 import dynaliteModule from 'dynalite';
+import { createStateTable } from './state-table';
 
 const dynalite = dynaliteModule as (options: Record<string, unknown>) => Server;
 
@@ -30,23 +31,7 @@ export async function startDynalite(): Promise<RunningDynamo> {
   const admin = new DynamoDBClient(clientConfig);
   return {
     clientConfig,
-    async createTable(name) {
-      await admin.send(
-        new CreateTableCommand({
-          TableName: name,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
-      return name;
-    },
+    createTable: (name) => createStateTable(admin, name),
     async stop() {
       admin.destroy();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
