@@ -1,19 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { instanceOf, parseConfig } from '../../../functions/core/config';
-import { ConfigError, formatIssue } from '../../../functions/core/errors';
-
-const example = readFileSync(new URL('../../../examples/tarmac.yml', import.meta.url), 'utf8');
-
-function errorsOf(text: string): string[] {
-  try {
-    parseConfig(text, 'test.yml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map(formatIssue);
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { errorsOf, example } from './config-errors';
 
 /** One app, one environment, with the given YAML lines inside the environment. */
 function oneEnv(lines: string, names = { app: 'hello', env: 'staging' }): string {

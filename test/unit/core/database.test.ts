@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema, instanceOf, parseConfig } from '../../../functions/core/config';
-import { ConfigError, formatIssue } from '../../../functions/core/errors';
+import { errorsOf } from './config-errors';
 
 const config = (staging: string, production = '{}') => `fleets: { web: { hosts: [h1] } }
 apps:
@@ -12,16 +12,6 @@ apps:
       staging: { port: 4001, database: ${staging} }
       production: { port: 4002, database: ${production} }
 `;
-
-function errorsOf(text: string): string[] {
-  try {
-    parseConfig(text, 'test.yml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map(formatIssue);
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('database config', () => {
   it('reads a name (the old form) and {} as local databases owned by the system user', () => {
