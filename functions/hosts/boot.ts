@@ -34,7 +34,11 @@ export const SHARED_MOUNT = '/var/lib/tarmac-agent/shared';
 
 export interface BootInput {
   readonly name: string;
+  /** Machine-wide name of the container and its veth (`ve-<machine>`): the name, or `s<set>h<index>` in a set. */
+  readonly machine: string;
   readonly index: number;
+  /** Second octet of the host's subnet: `10.<octet>.<index>.0/24`. */
+  readonly subnetOctet: number;
   /** Empty directory: a tmpfs is mounted on it (in a private mount namespace) holding the host's changes. */
   readonly dir: string;
   readonly sharedDir: string;
@@ -48,7 +52,7 @@ export interface BootInput {
  * nothing the host does reaches the machine — systemd empties /tmp at boot), hostname and masks written into
  * the upper layer, then systemd-nspawn boots the overlay. See shared/notes/systemd-hosts.md.
  */
-export function bootScript(input: Pick<BootInput, 'name' | 'dir' | 'sharedDir' | 'tmpfsSize'>): string {
+export function bootScript(input: Pick<BootInput, 'name' | 'machine' | 'dir' | 'sharedDir' | 'tmpfsSize'>): string {
   const masks = MASKED_UNITS.map((unit) => `ln -sf /dev/null "$H/upper/etc/systemd/system/${unit}"`).join('\n');
   return `set -eu
 H=${quote(input.dir)}
@@ -57,7 +61,7 @@ mkdir -p "$H/upper/etc/systemd/system" "$H/work" "$H/root"
 echo ${quote(input.name)} > "$H/upper/etc/hostname"
 ${masks}
 mount -t overlay overlay -o lowerdir=/,upperdir="$H/upper",workdir="$H/work" "$H/root"
-exec systemd-nspawn --quiet --register=no --keep-unit -D "$H/root" -M ${quote(input.name)} \\
+exec systemd-nspawn --quiet --register=no --keep-unit -D "$H/root" -M ${quote(input.machine)} \\
   --network-veth --bind=${quote(input.sharedDir)}:${SHARED_MOUNT} -b
 `;
 }
@@ -86,10 +90,11 @@ export async function bootHost(input: BootInput): Promise<HostRecord> {
   });
   const pid1StartTime = processStartTime(pid1);
   if (pid1StartTime === undefined) throw bootFailed(input, 'the host systemd exited');
-  const address = `10.213.${input.index}.2`;
-  const machineAddress = `10.213.${input.index}.1`;
+  const address = `10.${input.subnetOctet}.${input.index}.2`;
+  const machineAddress = `10.${input.subnetOctet}.${input.index}.1`;
   const record: HostRecord = {
     name: input.name,
+    machine: input.machine,
     index: input.index,
     pid1,
     pid1StartTime,
@@ -105,7 +110,7 @@ export async function bootHost(input: BootInput): Promise<HostRecord> {
 }
 
 async function configureNetwork(host: HostRecord): Promise<void> {
-  const link = `ve-${host.name}`;
+  const link = `ve-${host.machine ?? host.name}`;
   const steps: string[][] = [
     ['ip', 'addr', 'replace', `${host.machineAddress}/24`, 'dev', link],
     ['ip', 'link', 'set', link, 'up'],

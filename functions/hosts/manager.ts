@@ -22,7 +22,28 @@ export interface HostManagerOptions {
   /** The local mode data dir (`--data`); hosts live under `<data>/hosts/`. */
   readonly dataDir: string;
   readonly logger?: Logger;
+  /**
+   * Host set 0–20 (default: `TARMAC_HOST_SET`, else 0). Names stay h1..hN; the containers, veths and subnets
+   * of set S (`s<S>h<N>`, `ve-s<S>h<N>`, `10.<213+S>.<N>.0/24`) are apart from every other set's, so
+   * several checkouts can boot hosts at once.
+   */
+  readonly set?: number;
 }
+
+/** The host set from the option or `TARMAC_HOST_SET`, checked. */
+export function hostSet(option?: number): number {
+  const raw = option ?? Number(process.env.TARMAC_HOST_SET ?? 0);
+  if (!Number.isInteger(raw) || raw < 0 || raw > 20) {
+    throw new HostError(
+      `host set must be an integer from 0 to 20 (given ${String(option ?? process.env.TARMAC_HOST_SET)}) — fix TARMAC_HOST_SET`,
+      { set: String(raw) },
+    );
+  }
+  return raw;
+}
+
+/** The machine-wide container name of host h`index` in `set`. */
+export const machineName = (set: number, index: number) => (set === 0 ? `h${index}` : `s${set}h${index}`);
 
 /**
  * Local test hosts h1..hN: real systemd as PID 1 in systemd-nspawn containers on tmpfs-backed overlays of /.
@@ -32,8 +53,10 @@ export class HostManager implements Hosts {
   readonly sharedDir: string;
   private readonly hostsDir: string;
   private readonly logger: Logger;
+  private readonly set: number;
 
   constructor(private readonly options: HostManagerOptions) {
+    this.set = hostSet(options.set);
     this.hostsDir = join(options.dataDir, 'hosts');
     this.sharedDir = join(this.hostsDir, 'shared');
     this.logger = options.logger ?? silentLogger();
@@ -48,10 +71,11 @@ export class HostManager implements Hosts {
     const running = await this.list();
     const wanted = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !running.some((h) => h.index === i));
     for (const index of wanted) {
-      if (existsSync(`/sys/class/net/ve-h${index}`)) {
+      const machine = machineName(this.set, index);
+      if (existsSync(`/sys/class/net/ve-${machine}`)) {
         throw new HostError(
-          `a host named h${index} is already running from another data dir (ve-h${index} exists) — stop it with tarmac hosts down --data <its dir>`,
-          { host: `h${index}` },
+          `host h${index} of host set ${this.set} is already running from another data dir (ve-${machine} exists) — stop it with tarmac hosts down --data <its dir>, or use another TARMAC_HOST_SET`,
+          { host: `h${index}`, machine },
         );
       }
     }
@@ -107,7 +131,9 @@ export class HostManager implements Hosts {
     this.logger.info({ host: name }, 'booting host');
     return bootHost({
       name,
+      machine: machineName(this.set, index),
       index,
+      subnetOctet: 213 + this.set,
       dir: join(this.hostsDir, name),
       sharedDir: this.sharedDir,
       logFile: join(this.hostsDir, `${name}.log`),

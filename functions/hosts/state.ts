@@ -3,8 +3,10 @@ import { dirname, join } from 'node:path';
 
 /** One booted local test host, as recorded for other processes (`tarmac hosts list/down`). */
 export interface HostRecord {
-  /** `h1`, `h2`, … — also the machine name and the veth suffix (`ve-h1`). */
+  /** `h1`, `h2`, … — the host's name in fleets and its hostname. */
   readonly name: string;
+  /** Machine-wide container name and veth suffix (`ve-h1`; `ve-s3h1` in host set 3). Absent: the name. */
+  readonly machine?: string;
   readonly index: number;
   /** The host's systemd (its PID 1), as seen from the machine. */
   readonly pid1: number;
@@ -13,7 +15,7 @@ export interface HostRecord {
   readonly nspawnPid: number;
   /** Address inside the host (`host0`), reachable from the machine. */
   readonly address: string;
-  /** Machine side of the veth (`ve-hN`). */
+  /** Machine side of the veth (`ve-<machine>`). */
   readonly machineAddress: string;
   readonly dir: string;
   readonly bootedAt: string;

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HostManager, type HostRecord } from '../../functions/hosts/manager';
+import { HostManager, type HostRecord, hostSet } from '../../functions/hosts/manager';
 import { REPO_ROOT } from './fixture';
 
 export interface TestHosts {
@@ -14,8 +14,12 @@ export interface TestHosts {
 }
 
 const TEST_DATA_ROOT = join(REPO_ROOT, '.cache', 'test-hosts');
-/** Host names (h1, veth ve-h1, subnet 10.213.1.0/24) are machine-wide: one test file holds hosts at a time. */
-const LOCK_FILE = join(tmpdir(), 'tarmac-test-hosts.lock');
+/**
+ * Host containers, veths and subnets are machine-wide per host set (`TARMAC_HOST_SET`, default 0: h1, ve-h1,
+ * 10.213.1.0/24): one test file of a set holds hosts at a time. Checkouts working side by side take other sets.
+ */
+const SET = hostSet();
+const LOCK_FILE = join(tmpdir(), SET === 0 ? 'tarmac-test-hosts.lock' : `tarmac-test-hosts-${SET}.lock`);
 
 /**
  * Boot `count` real hosts for one test file (call in `beforeAll`, `teardown` in `afterAll`). Fails — never

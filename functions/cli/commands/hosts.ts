@@ -23,7 +23,9 @@ export function registerHosts(program: Command, out: Output): void {
 
   hosts
     .command('up')
-    .description('boot hosts h1..hN (those not already running); each answers on 10.213.N.2')
+    .description(
+      'boot hosts h1..hN (those not already running); each answers on 10.213.N.2 (10.<213+S>.N.2 with TARMAC_HOST_SET=S)',
+    )
     .argument('<n>', 'number of hosts')
     .option('--postgresql', 'start PostgreSQL in every host (for instances with a local database)')
     .action(async (n: string, options: { postgresql?: boolean }) => {

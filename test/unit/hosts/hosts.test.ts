@@ -3,6 +3,7 @@ import { parseAppspec } from '../../../functions/adapters/local/local-deployer/a
 import { localBundleTargets } from '../../../functions/adapters/local/local-deployer/paths';
 import { bootScript, MASKED_UNITS } from '../../../functions/hosts/boot';
 import { execArgv } from '../../../functions/hosts/exec';
+import { hostSet, machineName } from '../../../functions/hosts/manager';
 import { run, tail } from '../../../functions/hosts/run';
 
 describe('host commands as data', () => {
@@ -23,13 +24,23 @@ describe('host commands as data', () => {
   });
 
   it('boots on a tmpfs-backed overlay of / and never on the machine root', () => {
-    const script = bootScript({ name: 'h1', dir: '/data/hosts/h1', sharedDir: '/data/hosts/shared' });
+    const script = bootScript({ name: 'h1', machine: 's3h1', dir: '/data/hosts/h1', sharedDir: '/data/hosts/shared' });
     expect(script).toContain(`mount -t tmpfs -o size=2g,mode=0755 tmpfs "$H"`);
     expect(script).toContain('lowerdir=/,upperdir="$H/upper"');
-    expect(script).toContain(`-D "$H/root" -M 'h1'`);
+    expect(script).toContain(`echo 'h1' > "$H/upper/etc/hostname"`);
+    expect(script).toContain(`-D "$H/root" -M 's3h1'`);
     expect(script).toContain(`--bind='/data/hosts/shared':/var/lib/tarmac-agent/shared`);
     expect(script.indexOf('/etc/hostname')).toBeLessThan(script.indexOf('systemd-nspawn'));
     expect(MASKED_UNITS).toContain('postgresql.service');
+  });
+});
+
+describe('host sets', () => {
+  it('keep names and give each set its own containers', () => {
+    expect(machineName(0, 1)).toBe('h1');
+    expect(machineName(3, 2)).toBe('s3h2');
+    expect(hostSet(4)).toBe(4);
+    expect(() => hostSet(21)).toThrow(/host set must be an integer from 0 to 20 \(given 21\)/);
   });
 });
 
