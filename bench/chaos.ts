@@ -13,7 +13,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLocalAdapters } from '../functions/adapters/local';
 import { deploymentHistory } from '../functions/state/deployments';
-import { jobOutcome } from '../functions/worker/once';
+import { jobOutcome } from '../functions/state/jobs';
 import { buildFixture, REPO_ROOT } from '../test/support/fixture';
 import { bootTestHosts } from '../test/support/hosts';
 import {

@@ -20,11 +20,11 @@ import type { Job } from '../functions/core/jobs';
 import { INTAKE_SECRETS } from '../functions/core/secrets';
 import { HostManager } from '../functions/hosts/manager';
 import { startPostgresql } from '../functions/hosts/postgres';
-import { startServer } from '../functions/http/serve';
 import { type LocalRuntime, openLocalRuntime } from '../functions/local/runtime';
+import { startServer } from '../functions/local/server';
 import { createLogger } from '../functions/log';
 import { findRelease } from '../functions/state/releases';
-import { initInstanceSecrets } from '../functions/worker/secrets';
+import { initInstanceSecrets } from '../functions/state/secrets';
 import { tailOf, teardown } from './demo-support';
 
 const out = stdOutput();

@@ -9,7 +9,7 @@ import { INTAKE_SECRETS } from '../../functions/core/secrets';
 import { deploymentHistory } from '../../functions/state/deployments';
 import { fleetHolder, listPending } from '../../functions/state/fleets';
 import { findRelease } from '../../functions/state/releases';
-import { initInstanceSecrets } from '../../functions/worker/secrets';
+import { initInstanceSecrets } from '../../functions/state/secrets';
 import { REPO_ROOT } from '../../test/support/fixture';
 import { exampleConfig } from '../../test/support/local-deploy';
 

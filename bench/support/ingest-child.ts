@@ -12,10 +12,10 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { S3ArtifactStore } from '../../functions/adapters/aws/s3-artifacts';
 import { openLocalAdapters } from '../../functions/adapters/local';
 import { parseConfig } from '../../functions/core/config';
+import { localBundleTarget } from '../../functions/local/bundle-target';
 import { silentLogger } from '../../functions/log';
 import type { ArtifactStore } from '../../functions/ports';
 import { checkRelease } from '../../functions/release/check';
-import { localBundleTarget } from '../../functions/worker/targets';
 import { createWorker } from '../../functions/worker/worker';
 
 const [mode, tarball, workDir, configFile, s3Json, bucket] = process.argv.slice(2) as [

@@ -10,7 +10,7 @@ import { type Job, jobGroup } from '../core/jobs';
 import { type LocalRuntime, openLocalRuntime } from '../local/runtime';
 import { createLogger } from '../log';
 import { getDeployment } from '../state/deployments';
-import { type JobRecord, jobOutcome } from '../worker/once';
+import { type JobRecord, jobOutcome } from '../state/jobs';
 import { loadConfig } from './context';
 import type { GlobalOptions } from './main';
 

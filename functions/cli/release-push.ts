@@ -5,6 +5,7 @@ import { requireApp } from '../core/config';
 import { TarmacError } from '../core/errors';
 import type { Job } from '../core/jobs';
 import { assertVersion } from '../core/releases';
+import { GLOBAL_SCOPE } from '../core/secrets';
 import { signedJsonHeaders, signedUploadHeaders } from '../http/signing';
 import { localSecrets } from './commands/secrets';
 import { submit, waitForJob, whoami, withLocalRuntime } from './local-client';
@@ -35,7 +36,7 @@ export async function pushToServer(
   out: Output,
 ) {
   const secret =
-    process.env.TARMAC_BUILD_SECRET ?? (await localSecrets(options).get('_global', 'build_webhook_secret'));
+    process.env.TARMAC_BUILD_SECRET ?? (await localSecrets(options).get(GLOBAL_SCOPE, 'build_webhook_secret'));
   if (!secret) {
     throw new TarmacError(
       'no build secret — set TARMAC_BUILD_SECRET or tarmac secrets set _global build_webhook_secret --stdin',

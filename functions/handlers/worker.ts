@@ -9,17 +9,18 @@ import { createNotifier } from '../adapters/notify';
 import { randomIds } from '../adapters/system';
 import { findApp } from '../core/config';
 import { parseConfig } from '../core/config/parse';
+import { GLOBAL_SCOPE } from '../core/secrets';
 import { createLogger } from '../log';
 import { checkReleaseStream, packPlanBundle } from '../worker/pack';
-import { awsBundleTarget } from '../worker/targets';
 import { createWorker } from '../worker/worker';
+import { awsBundleTarget } from './bundle-target';
 
 const env = process.env;
 const aws = openAwsAdapters(env);
 const configFile = env.TARMAC_CONFIG ?? new URL('./tarmac.yml', import.meta.url).pathname;
 const config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
 const logger = createLogger({ name: 'tarmac-worker', destination: process.stdout });
-const githubToken = await aws.secrets.get('_global', 'github_token');
+const githubToken = await aws.secrets.get(GLOBAL_SCOPE, 'github_token');
 
 const worker = createWorker({
   config,

@@ -1,7 +1,7 @@
 import type { TarmacConfig } from '../core/config/schema';
 import type { Logger } from '../log';
 import type { ArtifactStore, Clock, Ids, JobQueue, SecretStore, StateStore, UploadUrls } from '../ports';
-import type { ReadApi } from './read-api';
+import type { ReadApi } from '../state/read-api';
 
 /** Size caps of the intake. */
 export interface IntakeLimits {

@@ -1,4 +1,5 @@
 import { TarmacError } from '../core/errors';
+import { GLOBAL_SCOPE } from '../core/secrets';
 import type { Clock, SecretStore } from '../ports';
 
 /** The intake's shared secrets, all in the `_global` scope of the secret store. */
@@ -55,7 +56,7 @@ export class IntakeSecrets {
   private async values(): Promise<Record<string, string>> {
     const now = this.clock.now().getTime();
     if (this.cached && now < this.cached.expiresAt) return this.cached.values;
-    this.loading ??= this.store.getAll('_global').finally(() => {
+    this.loading ??= this.store.getAll(GLOBAL_SCOPE).finally(() => {
       this.loading = undefined;
     });
     const values = await this.loading;

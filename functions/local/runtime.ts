@@ -9,12 +9,12 @@ import type { Logger } from '../log';
 import type { Clock, DeployerEvent } from '../ports';
 import { deployerEventKey, enqueueDeployerEvent } from '../worker/deployer-events';
 import type { WorkerDeps } from '../worker/deps';
-import { type LocalRunner, startLocalRunner } from '../worker/local-runner';
 import { checkReleaseStream, packPlanBundle } from '../worker/pack';
 import { fleetHolders } from '../worker/recover';
-import { localBundleTarget } from '../worker/targets';
 import { createWorker, type Worker } from '../worker/worker';
+import { localBundleTarget } from './bundle-target';
 import { recoverAfterQueuedWork } from './resume';
+import { type LocalRunner, startLocalRunner } from './runner';
 import { startWorkerRole } from './worker-role';
 
 export interface LocalRuntime {

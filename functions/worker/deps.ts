@@ -49,8 +49,6 @@ export interface WorkerDeps {
     plan: import('../core/plans').DeploymentPlan;
     target: BundleTarget;
   }) => ByteStream;
-  /** Hosts of a fleet (local: from config; AWS: the tag filter, resolved by CodeDeploy). */
-  readonly hostsOf?: (fleet: string) => string[];
   /** Of these hosts, those down now (local: PID 1 gone); AWS leaves it to CodeDeploy's minimum healthy hosts. */
   readonly unreachableHosts?: (hosts: readonly string[]) => Promise<string[]>;
 }

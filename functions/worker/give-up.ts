@@ -3,8 +3,9 @@ import { AttemptsExhaustedError, UnknownNameError } from '../core/errors';
 import type { Job } from '../core/jobs';
 import type { Logger } from '../log';
 import { type FailedJob, recordFailedJob } from '../state/failed-jobs';
+import type { JobResult } from '../state/jobs';
 import type { WorkerDeps } from './deps';
-import { finishJob, type JobResult } from './once';
+import { finishJob } from './once';
 import { tell } from './tell';
 
 /** Where a message came from, when the queue says (its id names a body that is not a job). */

@@ -1,31 +1,13 @@
 import { AttemptsExhaustedError, ConcurrentChangeError, PermanentError } from '../core/errors';
 import type { Job } from '../core/jobs';
 import type { Clock, Ids, StateStore } from '../ports';
+import type { JobRecord, JobResult } from '../state/jobs';
 import { keys } from '../state/keys';
 
 /** How long a finished job's record keeps a redelivery from running it again. */
 export const JOB_RECORD_TTL_SEC = 7 * 24 * 3600;
 /** Runs of one job before the worker gives up on it (its own runs: not the receives it waited behind another). */
 export const MAX_ATTEMPTS = 5;
-
-export interface JobRecord {
-  readonly status: 'in_progress' | 'done';
-  readonly type: Job['type'];
-  /** Ids chosen on the first attempt, reused by every retry (a retried deploy reuses its deployment id). */
-  readonly deploymentId: string;
-  readonly startedAt: string;
-  /** Runs started so far (absent on records older than attempt counting: 1). */
-  readonly attempts?: number;
-  /** Why the last run failed, when it failed with an error (a run that died leaves none). */
-  readonly lastError?: string;
-  readonly result?: JobResult;
-}
-
-export interface JobResult {
-  readonly outcome: 'done' | 'refused' | 'rejected' | 'skipped' | 'failed';
-  readonly message: string;
-  readonly deploymentId?: string;
-}
 
 /**
  * Run a job at most once to completion, keyed by its idempotency key — an equivalent of Powertools
@@ -130,9 +112,4 @@ async function failedAttempt(state: StateStore, job: Job, item: Item, maxAttempt
   return attempts >= maxAttempts
     ? new AttemptsExhaustedError(job.idempotencyKey, attempts, lastError, { cause: error })
     : error;
-}
-
-/** The outcome of a job, for clients waiting on it (`tarmac deploy --wait`). */
-export async function jobOutcome(state: StateStore, idempotencyKey: string): Promise<JobRecord | undefined> {
-  return (await state.get<JobRecord>(keys.job(idempotencyKey)))?.value;
 }

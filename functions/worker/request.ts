@@ -5,9 +5,9 @@ import type { Release } from '../core/releases';
 import { createDeployment, getCurrent, getDeployment, updateDeployment } from '../state/deployments';
 import { inspectFleet } from '../state/fleet-health';
 import { acquireFleet, putPending } from '../state/fleets';
+import type { JobResult } from '../state/jobs';
 import { getLock } from '../state/locks';
 import type { WorkerDeps } from './deps';
-import type { JobResult } from './once';
 import { startDeployment } from './start';
 import { tell } from './tell';
 

@@ -1,4 +1,4 @@
-import { findFleet, instanceOf } from '../core/config';
+import { fleetHosts, instanceOf } from '../core/config';
 import { type Deployment, transition } from '../core/deployments';
 import { PermanentError } from '../core/errors';
 import { type DeploymentPlan, planDeployment } from '../core/plans';
@@ -8,14 +8,6 @@ import { keys } from '../state/keys';
 import { getRelease } from '../state/releases';
 import { crashPoint } from './crash-points';
 import type { WorkerDeps } from './deps';
-
-/** Hosts of a fleet as the plan sees them. AWS fleets are resolved by CodeDeploy from the tag filter. */
-export function planHosts(deps: WorkerDeps, fleet: string): string[] {
-  if (deps.hostsOf) return deps.hostsOf(fleet);
-  const config = findFleet(deps.config, fleet);
-  if (config?.hosts.length) return config.hosts;
-  return Object.entries(config?.ec2_tags ?? {}).map(([k, v]) => `ec2:${k}=${v}`);
-}
 
 /**
  * Plan → bundle → deployer for a deployment that holds its fleet. Resumable: a bundle already rendered is
@@ -35,7 +27,7 @@ export async function startDeployment(deps: WorkerDeps, deploymentId: string, op
   const release = await getRelease(deps.state, deployment.app, deployment.sha256);
   if (!release) return fail(deps, deployment, `release ${deployment.releaseId} is no longer recorded`);
   const instance = instanceOf(deps.config, deployment.app, deployment.env);
-  const hosts = planHosts(deps, instance.fleet);
+  const hosts = fleetHosts(deps.config, instance.fleet);
   let plan: DeploymentPlan;
   try {
     plan = planDeployment({

@@ -1,5 +1,6 @@
 import { PermanentError } from '../core/errors';
 import { type Job, parseJob } from '../core/jobs';
+import type { JobResult } from '../state/jobs';
 import { recordMessageFailure } from '../state/message-failures';
 import type { WorkerDeps } from './deps';
 import { assertKnownNames, type Delivery, giveUp } from './give-up';
@@ -8,7 +9,7 @@ import { fleetFree } from './jobs/fleet-free';
 import { ingest } from './jobs/ingest';
 import { push } from './jobs/push';
 import { deploy, lock, promote, rollback, unlock } from './jobs/requests';
-import { type JobResult, runOnce } from './once';
+import { runOnce } from './once';
 
 /**
  * The worker: one entry point for every queued job, the same in both modes. Validates the message, runs it

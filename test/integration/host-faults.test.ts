@@ -15,7 +15,7 @@ import { silentLogger } from '../../functions/log';
 import type { DeployerEvent } from '../../functions/ports';
 import { getCurrent } from '../../functions/state/deployments';
 import { getRelease } from '../../functions/state/releases';
-import { initInstanceSecrets } from '../../functions/worker/secrets';
+import { initInstanceSecrets } from '../../functions/state/secrets';
 import { buildFixture, REPO_ROOT } from '../support/fixture';
 import { fillDisk, killHost, processesOf, strayHookProcess } from '../support/host-faults';
 import { bootTestHosts, type TestHosts } from '../support/hosts';

@@ -11,10 +11,10 @@ import {
 } from '../../functions/adapters/local';
 import { type Job, jobGroup } from '../../functions/core/jobs';
 import { deploymentHistory, getCurrent } from '../../functions/state/deployments';
+import { jobOutcome } from '../../functions/state/jobs';
 import { listReleases } from '../../functions/state/releases';
+import { initInstanceSecrets } from '../../functions/state/secrets';
 import type { CrashPoint } from '../../functions/worker/crash-points';
-import { jobOutcome } from '../../functions/worker/once';
-import { initInstanceSecrets } from '../../functions/worker/secrets';
 import { buildFixture, REPO_ROOT } from '../support/fixture';
 import { bootTestHosts, type TestHosts } from '../support/hosts';
 

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalAdapters } from '../../functions/adapters/local';
 import type { Job } from '../../functions/core/jobs';
 import { INTAKE_SECRETS } from '../../functions/core/secrets';
-import { jobOutcome } from '../../functions/worker/once';
+import { jobOutcome } from '../../functions/state/jobs';
 import { REPO_ROOT } from '../support/fixture';
 
 // The worker role of a data dir is never lost (issue #11): a `tarmac serve` that starts while another live

@@ -7,7 +7,7 @@ import { defaultCodeDeployNames } from '../../functions/adapters/aws/codedeploy-
 import { SsmSecretStore } from '../../functions/adapters/aws/ssm-secrets';
 import { allInstances } from '../../functions/core/config';
 import type { TarmacConfig } from '../../functions/core/config/schema';
-import { initInstanceSecrets } from '../../functions/worker/secrets';
+import { initInstanceSecrets } from '../../functions/state/secrets';
 import { SECRETS } from './http-harness';
 import type { RunningMoto } from './moto';
 import { createStateTable } from './state-table';

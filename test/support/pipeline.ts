@@ -6,7 +6,7 @@ import type { TarmacConfig } from '../../functions/core/config/schema';
 import { type Deployment, isFinished } from '../../functions/core/deployments';
 import { hmacHex } from '../../functions/http/signatures';
 import { deploymentHistory } from '../../functions/state/deployments';
-import { initInstanceSecrets } from '../../functions/worker/secrets';
+import { initInstanceSecrets } from '../../functions/state/secrets';
 import { SECRETS } from './http-harness';
 
 /** Every secret the intake and the instances need, as an operator would set them. */

@@ -6,10 +6,10 @@ import { Readable } from 'node:stream';
 import { openLocalAdapters } from '../../functions/adapters/local';
 import { parseConfig } from '../../functions/core/config';
 import type { Job } from '../../functions/core/jobs';
+import { localBundleTarget } from '../../functions/local/bundle-target';
 import { silentLogger } from '../../functions/log';
 import type { ByteStream, Deployer, DeployerEvent, DeployRequest, Notification } from '../../functions/ports';
 import type { CheckResult, WorkerDeps } from '../../functions/worker/deps';
-import { localBundleTarget } from '../../functions/worker/targets';
 import { createWorker } from '../../functions/worker/worker';
 import { FakeClock } from './fake-clock';
 

@@ -1,90 +1,35 @@
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TarmacError } from '../../core/errors';
-import type { Clock } from '../../ports';
-import { systemClock } from '../system';
 import { CodeDeployDeployer } from './codedeploy-deployer';
-import { DynamoStateStore } from './dynamodb-state';
-import { S3ArtifactStore } from './s3-artifacts';
-import { S3UploadUrls } from './s3-upload-urls';
-import { SqsQueue } from './sqs-queue';
-import { SsmSecretStore } from './ssm-secrets';
+import { type AwsEnv, type AwsStoreClients, assertAwsEnv, openAwsStores } from './stores';
 
-/** What the stack passes to every Lambda. */
-export interface AwsEnv {
-  readonly TARMAC_BUCKET?: string | undefined;
-  readonly TARMAC_TABLE?: string | undefined;
-  readonly TARMAC_QUEUE_URL?: string | undefined;
-  readonly TARMAC_DLQ_URL?: string | undefined;
-  readonly AWS_REGION?: string | undefined;
-  /** KMS key for artifacts and SecureStrings; unset: SSE-S3 and `alias/aws/ssm`. */
-  readonly TARMAC_KMS_KEY_ID?: string | undefined;
-  /** Root of SSM parameter names. @default '/tarmac' */
-  readonly TARMAC_SSM_PREFIX?: string | undefined;
-}
+export { type AwsEnv, type AwsStores, openAwsStores, REQUIRED_AWS_ENV } from './stores';
 
 /** Clients to use instead of new ones (tests, or a caller that tunes them). */
-export interface AwsClients {
-  readonly s3?: S3Client;
-  readonly dynamo?: DynamoDBDocumentClient;
-  readonly sqs?: SQSClient;
-  readonly ssm?: SSMClient;
+export interface AwsClients extends AwsStoreClients {
   readonly codeDeploy?: CodeDeployClient;
-  readonly clock?: Clock;
 }
 
 export type AwsAdapters = ReturnType<typeof openAwsAdapters>;
 
 /**
- * Build every AWS adapter once (per Lambda cold start), from the stack's environment variables.
- * Throws naming every missing variable rather than failing later on the first call that needs one.
+ * Build every AWS adapter once (per Lambda cold start), from the stack's environment variables: the
+ * {@link openAwsStores} stores plus the CodeDeploy deployer. Throws naming every missing variable.
  *
  * @example
  *   const aws = openAwsAdapters(process.env);
- *   export const handler = sqsJobHandler((job, meta) => runJob(aws, job, meta));
+ *   const worker = createWorker({ config, ...aws, ids, logger, notifier, target });
+ *   export const handler = sqsJobHandler((job, meta) => worker.handle(job, meta));
  */
 export function openAwsAdapters(env: AwsEnv, clients: AwsClients = {}) {
-  const missing = (['TARMAC_BUCKET', 'TARMAC_TABLE', 'TARMAC_QUEUE_URL', 'AWS_REGION'] as const).filter((k) => !env[k]);
-  if (missing.length > 0) {
-    throw new TarmacError(
-      `missing environment variable${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} — the tarmac stack sets them on every function`,
-      { missing },
-    );
-  }
-  const region = env.AWS_REGION as string;
+  assertAwsEnv(env);
   const bucket = env.TARMAC_BUCKET as string;
-  const kmsKeyId = env.TARMAC_KMS_KEY_ID || undefined;
-  const clock = clients.clock ?? systemClock;
-  const s3 = clients.s3 ?? new S3Client({ region });
-  const state = new DynamoStateStore({
-    table: env.TARMAC_TABLE as string,
-    client: clients.dynamo ?? DynamoDBDocumentClient.from(new DynamoDBClient({ region })),
-    clock,
-  });
+  const s3 = clients.s3 ?? new S3Client({ region: env.AWS_REGION as string });
   return {
-    clock,
-    artifacts: new S3ArtifactStore({ bucket, client: s3, ...(kmsKeyId ? { kmsKeyId } : {}) }),
-    uploadUrls: new S3UploadUrls({ bucket, client: s3 }),
-    state,
-    queue: new SqsQueue({
-      queueUrl: env.TARMAC_QUEUE_URL as string,
-      ...(env.TARMAC_DLQ_URL ? { deadLetterQueueUrl: env.TARMAC_DLQ_URL } : {}),
-      client: clients.sqs ?? new SQSClient({ region }),
-      state,
-      clock,
-    }),
-    secrets: new SsmSecretStore({
-      client: clients.ssm ?? new SSMClient({ region }),
-      ...(env.TARMAC_SSM_PREFIX ? { prefix: env.TARMAC_SSM_PREFIX } : {}),
-      ...(kmsKeyId ? { kmsKeyId } : {}),
-    }),
+    ...openAwsStores(env, { ...clients, s3 }),
     deployer: new CodeDeployDeployer({
       bucket,
-      client: clients.codeDeploy ?? new CodeDeployClient({ region }),
+      client: clients.codeDeploy ?? new CodeDeployClient({ region: env.AWS_REGION as string }),
       // Pin the exact object version (the bucket is versioned) so CodeDeploy deploys what the worker stored.
       locateBundle: async (key) => {
         const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));

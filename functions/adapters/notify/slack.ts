@@ -1,7 +1,7 @@
 import { escapeSlack } from '../../core/chat';
+import { deploymentBlocks } from '../../core/chat-blocks';
 import type { Logger } from '../../log';
 import type { Notification } from '../../ports';
-import { deploymentBlocks } from './blocks';
 
 /** Slack allows at most 5 posts to one response_url (within 30 minutes). */
 export const SLACK_MAX_POSTS = 5;

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { instanceOf, requireEnvironment } from '../../core/config';
+import { fleetHosts, instanceOf, requireEnvironment } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import { TarmacError } from '../../core/errors';
 import type { Job } from '../../core/jobs';
 import { planDeployment } from '../../core/plans';
 import { getCurrent } from '../../state/deployments';
 import { findRelease } from '../../state/releases';
-import { planHosts } from '../../worker/start';
 import { submit, waitForJob, watchDeployment, whoami, withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
@@ -72,7 +71,7 @@ export function registerDeploy(program: Command, out: Output): void {
             );
           const instance = instanceOf(runtime.deps.config, app, env);
           const current = await getCurrent(runtime.adapters.state, app, env);
-          const hosts = planHosts(runtime.deps, instance.fleet);
+          const hosts = fleetHosts(runtime.deps.config, instance.fleet);
           const plan = planDeployment({
             instance,
             hosts,

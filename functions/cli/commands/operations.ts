@@ -1,7 +1,7 @@
 import { formatAge } from '../../core/clock';
-import type { ReadApi } from '../../http/read-api';
 import type { FailedJob } from '../../state/failed-jobs';
 import type { FleetView } from '../../state/fleet-health';
+import type { ReadApi } from '../../state/read-api';
 import type { Output } from '../output';
 
 /** One line per fleet: free, or held by which deployment since when — and STALE with the way out. */

@@ -7,7 +7,7 @@ import { instanceOf } from '../../core/config';
 import { TarmacError } from '../../core/errors';
 import { assertSecretRef } from '../../core/secrets';
 import type { SecretStore } from '../../ports';
-import { initInstanceSecrets } from '../../worker/secrets';
+import { initInstanceSecrets } from '../../state/secrets';
 import { loadConfig } from '../context';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { isLoopback, startServer } from '../../http/serve';
+import { GLOBAL_SCOPE } from '../../core/secrets';
 import { openLocalRuntime } from '../../local/runtime';
+import { isLoopback, startServer } from '../../local/server';
 import { loadConfig } from '../context';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
@@ -36,7 +37,7 @@ export function registerServe(program: Command, out: Output): void {
         // The worker and the local deployer run in this process, over the same stores.
         onStarted: async ({ adapters, logger }) => {
           if (!opts.worker) return undefined;
-          const githubToken = await adapters.secrets.get('_global', 'github_token');
+          const githubToken = await adapters.secrets.get(GLOBAL_SCOPE, 'github_token');
           const runtime = await openLocalRuntime({
             dataDir: options.data,
             config,

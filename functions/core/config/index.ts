@@ -1,6 +1,14 @@
 export { assertConfig } from './assertions';
 export { DATABASE_PASSWORD_SECRET, type Database, databaseEnvironment, LOCAL_SOCKET_DIR } from './database';
 export { allInstances, GENERATED_SECRETS, type Instance, instanceOf } from './instances';
-export { findApp, findEnvironment, findFleet, requireApp, requireEnvironment, unknownNameMessage } from './lookup';
+export {
+  findApp,
+  findEnvironment,
+  findFleet,
+  fleetHosts,
+  requireApp,
+  requireEnvironment,
+  unknownNameMessage,
+} from './lookup';
 export { parseConfig } from './parse';
 export * from './schema';

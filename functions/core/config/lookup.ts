@@ -26,6 +26,16 @@ export function findFleet(config: TarmacConfig, name: string): FleetConfig | und
   return own(config.fleets, name);
 }
 
+/**
+ * The hosts a plan deploys a fleet to: local host names, or for an EC2-tag fleet one `ec2:<tag>=<value>`
+ * entry per tag (CodeDeploy resolves the instances). Empty for an unknown fleet.
+ */
+export function fleetHosts(config: TarmacConfig, name: string): string[] {
+  const fleet = findFleet(config, name);
+  if (fleet?.hosts.length) return fleet.hosts;
+  return Object.entries(fleet?.ec2_tags ?? {}).map(([k, v]) => `ec2:${k}=${v}`);
+}
+
 /** The app called `name`; throws {@link UnknownNameError} listing the known apps. */
 export function requireApp(config: TarmacConfig, name: string): AppConfig {
   const appConfig = findApp(config, name);

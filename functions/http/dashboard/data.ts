@@ -6,8 +6,8 @@ import type { StateStore } from '../../ports';
 import { type CurrentRelease, getCurrent } from '../../state/deployments';
 import type { FailedJob } from '../../state/failed-jobs';
 import type { FleetView } from '../../state/fleet-health';
-import type { ReadApi } from '../read-api';
-import { stateReadApi } from '../state-read-api';
+import type { ReadApi } from '../../state/read-api';
+import { stateReadApi } from '../../state/state-read-api';
 
 /** Everything one environment card shows. */
 export interface EnvironmentView {

@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
-import { historyBlocks, statusBlocks } from '../../adapters/notify/blocks';
 import { escapeSlack, unescapeSlack } from '../../core/chat';
+import { historyBlocks, statusBlocks } from '../../core/chat-blocks';
 import { formatAge } from '../../core/clock';
 import { findApp } from '../../core/config';
+import type { EnvironmentSummary } from '../../core/summaries';
 import type { AppDeps, AppEnv } from '../deps';
 import { enqueueOnce } from '../enqueue';
-import type { EnvironmentSummary } from '../read-api';
 import { methodNotAllowed, problem, requireContentType, tooLarge } from '../responses';
 import type { IntakeSecrets } from '../secrets';
 import { rawBody, slackSignature } from '../signatures';

@@ -3,9 +3,9 @@ import type { JobOf } from '../../core/jobs';
 import type { DeployerEvent } from '../../ports';
 import { getDeployment, setCurrent, updateDeployment } from '../../state/deployments';
 import { releaseFleet } from '../../state/fleets';
+import type { JobResult } from '../../state/jobs';
 import { getRelease } from '../../state/releases';
 import type { WorkerDeps } from '../deps';
-import type { JobResult } from '../once';
 import { startNextPending } from '../start';
 
 /**

@@ -1,12 +1,12 @@
 import { findApp } from '../../core/config';
 import type { JobOf } from '../../core/jobs';
 import { contentKey, type Release, releaseId } from '../../core/releases';
+import type { JobRecord, JobResult } from '../../state/jobs';
 import { keys } from '../../state/keys';
 import { recordRelease } from '../../state/releases';
 import { checkAndStore } from '../check-and-store';
 import { crashPoint } from '../crash-points';
 import type { WorkerDeps } from '../deps';
-import type { JobRecord, JobResult } from '../once';
 import { deployPushedRelease } from './push';
 
 /**

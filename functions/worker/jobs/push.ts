@@ -1,11 +1,11 @@
 import { allInstances } from '../../core/config';
 import type { JobOf } from '../../core/jobs';
 import type { Release } from '../../core/releases';
+import type { JobRecord, JobResult } from '../../state/jobs';
 import { keys } from '../../state/keys';
 import { branchesAt, recordPush } from '../../state/pushes';
 import { listReleases } from '../../state/releases';
 import type { WorkerDeps } from '../deps';
-import type { JobRecord, JobResult } from '../once';
 import { requestDeploy } from '../request';
 
 interface PushRecord {

@@ -1,9 +1,9 @@
 import type { JobOf } from '../../core/jobs';
 import { getCurrent, previousSuccess } from '../../state/deployments';
+import type { JobRecord, JobResult } from '../../state/jobs';
 import { deleteLock, putLock } from '../../state/locks';
 import { findRelease, getRelease } from '../../state/releases';
 import type { WorkerDeps } from '../deps';
-import type { JobRecord, JobResult } from '../once';
 import { refuseIfLocked, requestDeploy } from '../request';
 import { type Requester, tell } from '../tell';
 

@@ -6,7 +6,7 @@ import { openLocalAdapters } from '../../../functions/adapters/local';
 import { main } from '../../../functions/cli/main';
 import { memoryOutput } from '../../../functions/cli/output';
 import { parseConfig } from '../../../functions/core/config';
-import { type RunningServer, startServer } from '../../../functions/http/serve';
+import { type RunningServer, startServer } from '../../../functions/local/server';
 import { silentLogger } from '../../../functions/log';
 import { putLock } from '../../../functions/state/locks';
 import { EXAMPLE_CONFIG, SECRETS } from '../../support/http-harness';

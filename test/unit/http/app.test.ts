@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stateReadApi } from '../../../functions/http/state-read-api';
 import { createLogger } from '../../../functions/log';
 import { keys } from '../../../functions/state/keys';
+import { stateReadApi } from '../../../functions/state/state-read-api';
 import {
   githubHeaders,
   type HttpHarness,

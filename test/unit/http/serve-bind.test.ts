@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openLocalAdapters } from '../../../functions/adapters/local';
 import { parseConfig } from '../../../functions/core/config';
-import { isLoopback, OpenBindError, startServer } from '../../../functions/http/serve';
+import { isLoopback, OpenBindError, startServer } from '../../../functions/local/server';
 import { silentLogger } from '../../../functions/log';
 import { EXAMPLE_CONFIG, SECRETS } from '../../support/http-harness';
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { statusBlocks } from '../../../functions/adapters/notify/blocks';
 import { SlackResponder } from '../../../functions/adapters/notify/slack';
 import { escapeSlack } from '../../../functions/core/chat';
-import type { EnvironmentSummary } from '../../../functions/http/read-api';
+import { statusBlocks } from '../../../functions/core/chat-blocks';
+import type { EnvironmentSummary } from '../../../functions/core/summaries';
 import { silentLogger } from '../../../functions/log';
 import { type HttpHarness, httpHarness, slackForm, slackHeaders } from '../../support/http-harness';
 

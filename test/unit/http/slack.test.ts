@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deployment } from '../../../functions/core/deployments';
-import { stateReadApi } from '../../../functions/http/state-read-api';
 import { keys } from '../../../functions/state/keys';
+import { stateReadApi } from '../../../functions/state/state-read-api';
 import { type HttpHarness, httpHarness, slackForm, slackHeaders } from '../../support/http-harness';
 
 let h: HttpHarness;

@@ -32,7 +32,7 @@ describe('functions/handlers/webhook.ts (the Lambda composition root)', () => {
     vi.stubEnv('TARMAC_TABLE', '');
     vi.stubEnv('TARMAC_QUEUE_URL', '');
     await expect(import('../../../functions/handlers/webhook')).rejects.toThrow(
-      'missing environment: TARMAC_TABLE, TARMAC_QUEUE_URL',
+      'missing environment variables: TARMAC_TABLE, TARMAC_QUEUE_URL',
     );
   });
 });

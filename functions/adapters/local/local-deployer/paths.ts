@@ -18,6 +18,16 @@ export const lastSuccessfulFile = (group: string) => `${groupDir(group)}/last-su
 export const lastGoodFile = (group: string) => `${groupDir(group)}/last-good.json`;
 export const secretsDir = (group: string) => `${SECRETS_ROOT}/${group}`;
 
+/** The release tarball as every host sees it: in the shared directory, where the deployer copies it. */
+export const sharedReleaseUrl = (releaseSha256: string) => `file://${SHARED_MOUNT}/releases/${releaseSha256}.tar.gz`;
+
+/** The secrets directory the deployer fills inside each host for one deployment of an instance. */
+export const instanceSecretsSource = (app: string, env: string) =>
+  ({ kind: 'dir', path: secretsDir(deploymentGroup(app, env)) }) as const;
+
+/** The migration lock directory shared by every host; lock.sh keys each lock by app, environment and deployment. */
+export const SHARED_MIGRATION_LOCK = { kind: 'dir', path: `${SHARED_MOUNT}/locks` } as const;
+
 /**
  * What a bundle rendered for the local deployer must point at: the release tarball in the shared directory
  * (the deployer copies it there), the secrets directory it fills for the deployment, and the shared
@@ -28,9 +38,8 @@ export const secretsDir = (group: string) => `${SECRETS_ROOT}/${group}`;
  */
 export function localBundleTargets(app: string, env: string, releaseSha256: string) {
   return {
-    releaseUrl: `file://${SHARED_MOUNT}/releases/${releaseSha256}.tar.gz`,
-    secretsSource: { kind: 'dir', path: secretsDir(deploymentGroup(app, env)) },
-    // lock.sh keys each lock by app, environment and deployment under this directory.
-    migrationLock: { kind: 'dir', path: `${SHARED_MOUNT}/locks` },
+    releaseUrl: sharedReleaseUrl(releaseSha256),
+    secretsSource: instanceSecretsSource(app, env),
+    migrationLock: SHARED_MIGRATION_LOCK,
   } as const;
 }

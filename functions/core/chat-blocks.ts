@@ -1,7 +1,7 @@
-import { escapeSlack as esc } from '../../core/chat';
-import { formatAge } from '../../core/clock';
-import type { Deployment } from '../../core/deployments';
-import type { EnvironmentSummary } from '../../http/read-api';
+import { escapeSlack as esc } from './chat';
+import { formatAge } from './clock';
+import type { Deployment } from './deployments';
+import type { EnvironmentSummary } from './summaries';
 
 const ICON: Record<string, string> = {
   pending: ':hourglass:',

@@ -1,27 +1,7 @@
 import type { Deployment } from '../core/deployments';
-import type { Lock } from '../core/locks';
-import type { FailedJob } from '../state/failed-jobs';
-import type { FleetView } from '../state/fleet-health';
-
-/** What an environment runs now. */
-export interface CurrentRelease {
-  readonly releaseId: string;
-  readonly version: string;
-  readonly deploymentId: string;
-  /** ISO time the deployment that made it current succeeded. */
-  readonly at: string;
-}
-
-export interface EnvironmentSummary {
-  readonly app: string;
-  readonly env: string;
-  readonly current?: CurrentRelease | undefined;
-  readonly lock?: Lock | undefined;
-  /** Deployments queued behind the running one, oldest first. */
-  readonly pending: readonly Deployment[];
-  /** Newest first. */
-  readonly recent: readonly Deployment[];
-}
+import type { EnvironmentSummary } from '../core/summaries';
+import type { FailedJob } from './failed-jobs';
+import type { FleetView } from './fleet-health';
 
 /**
  * The read side the HTTP edge needs (JSON API, Slack `status`/`history`). Implemented over the state

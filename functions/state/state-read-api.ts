@@ -1,8 +1,8 @@
 import type { Deployer, StateStore } from '../ports';
-import { deploymentHistory, getCurrent } from '../state/deployments';
-import { listFailedJobs } from '../state/failed-jobs';
-import { inspectFleet } from '../state/fleet-health';
-import { getLock } from '../state/locks';
+import { deploymentHistory, getCurrent } from './deployments';
+import { listFailedJobs } from './failed-jobs';
+import { inspectFleet } from './fleet-health';
+import { getLock } from './locks';
 import type { ReadApi } from './read-api';
 
 const RECENT = 10;

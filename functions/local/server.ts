@@ -3,12 +3,13 @@ import { serve } from '@hono/node-server';
 import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
 import type { TarmacConfig } from '../core/config/schema';
 import { TarmacError } from '../core/errors';
+import { GLOBAL_SCOPE } from '../core/secrets';
+import { createApp } from '../http/app';
+import type { IntakeLimits } from '../http/deps';
+import { readToken } from '../http/read-token';
+import { IntakeSecrets } from '../http/secrets';
 import { createLogger, type Logger } from '../log';
-import { createApp } from './app';
-import type { IntakeLimits } from './deps';
-import { readToken } from './read-token';
-import { IntakeSecrets } from './secrets';
-import { stateReadApi } from './state-read-api';
+import { stateReadApi } from '../state/state-read-api';
 
 /** Stops whatever an {@link ServeOptions.onStarted} hook started (e.g. the worker loop). */
 export type Stopper = () => Promise<void> | void;
@@ -66,7 +67,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   try {
     await assertIntakeSecrets(adapters);
     const host = options.host ?? '127.0.0.1';
-    const dashboardToken = readToken((await adapters.secrets.get('_global', 'dashboard_token')) ?? undefined);
+    const dashboardToken = readToken((await adapters.secrets.get(GLOBAL_SCOPE, 'dashboard_token')) ?? undefined);
     if (!dashboardToken && !isLoopback(host) && !options.insecureOpen) throw new OpenBindError(host);
     const app = createApp({
       ...adapters,

@@ -1,7 +1,7 @@
 import type { Logger } from '../log';
 import type { JobQueue, ReceivedMessage } from '../ports';
-import { crashPoint } from './crash-points';
-import type { Worker } from './worker';
+import { crashPoint } from '../worker/crash-points';
+import type { Worker } from '../worker/worker';
 
 export interface LocalRunnerOptions {
   readonly worker: Worker;

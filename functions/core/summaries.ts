@@ -1,0 +1,23 @@
+import type { Deployment } from './deployments';
+import type { Lock } from './locks';
+
+/** What an environment runs now, as the read API shows it (the state record holds more). */
+export interface ServingRelease {
+  readonly releaseId: string;
+  readonly version: string;
+  readonly deploymentId: string;
+  /** ISO time the deployment that made it current succeeded. */
+  readonly at: string;
+}
+
+/** One environment at a glance: what it serves, its lock, what waits and what ran. */
+export interface EnvironmentSummary {
+  readonly app: string;
+  readonly env: string;
+  readonly current?: ServingRelease | undefined;
+  readonly lock?: Lock | undefined;
+  /** Deployments queued behind the running one, oldest first. */
+  readonly pending: readonly Deployment[];
+  /** Newest first. */
+  readonly recent: readonly Deployment[];
+}
