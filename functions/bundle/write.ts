@@ -63,6 +63,6 @@ function ancestors(path: string): string[] {
  * mtimes and owners, sorted entries, and a gzip header without a timestamp. Bundles are a few tens of KB,
  * so the archive is built in memory and handed out as one chunk.
  */
-export function packBundle(files: readonly BundleFile[]): NodeJS.ReadableStream {
+export function packBundle(files: readonly BundleFile[]): Readable {
   return Readable.from([gzipSync(tarBundle(files), { level: 9 })]);
 }

@@ -10,7 +10,7 @@ import { type CodeDeployNotification, hostEvents, mapCodeDeployEvent } from '../
 import { createLogger } from '../log';
 import type { DeployerEvent } from '../ports';
 import { deploymentIdOfExternal } from '../state/deployments';
-import { deployerEventKey, enqueueDeployerEvent } from '../worker/deployer-events';
+import { deployerEventKey, enqueueDeployerEvent } from '../worker/queue-deployer-event';
 
 const aws = openAwsAdapters(process.env);
 const logger = createLogger({ name: 'tarmac-deploy-events', destination: process.stdout });

@@ -11,7 +11,6 @@ import { findApp } from '../core/config';
 import { parseConfig } from '../core/config/parse';
 import { GLOBAL_SCOPE } from '../core/secrets';
 import { createLogger } from '../log';
-import { checkReleaseStream, packPlanBundle } from '../worker/pack';
 import { createWorker } from '../worker/worker';
 import { awsBundleTarget } from './bundle-target';
 
@@ -37,8 +36,6 @@ const worker = createWorker({
     table: env.TARMAC_TABLE as string,
     region: env.AWS_REGION,
   }),
-  checkRelease: checkReleaseStream,
-  packBundle: packPlanBundle,
 });
 
 export const handler = sqsJobHandler(async (job, meta) => {

@@ -7,9 +7,8 @@ import type { TarmacConfig } from '../core/config/schema';
 import { HostManager } from '../hosts/manager';
 import type { Logger } from '../log';
 import type { Clock, DeployerEvent } from '../ports';
-import { deployerEventKey, enqueueDeployerEvent } from '../worker/deployer-events';
 import type { WorkerDeps } from '../worker/deps';
-import { checkReleaseStream, packPlanBundle } from '../worker/pack';
+import { deployerEventKey, enqueueDeployerEvent } from '../worker/queue-deployer-event';
 import { fleetHolders } from '../worker/recover';
 import { createWorker, type Worker } from '../worker/worker';
 import { localBundleTarget } from './bundle-target';
@@ -89,8 +88,6 @@ export async function openLocalRuntime(options: {
       return names.filter((name) => !up.has(name));
     },
     target: localBundleTarget,
-    checkRelease: checkReleaseStream,
-    packBundle: packPlanBundle,
   };
   const worker = createWorker(deps);
   let recovery: Promise<void> | undefined;

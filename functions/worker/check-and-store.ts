@@ -1,6 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { StoredObject } from '../ports';
 import type { CheckResult, WorkerDeps } from './deps';
+import { checkReleaseStream } from './pack';
 
 export interface CheckedUpload {
   readonly check: CheckResult;
@@ -17,8 +18,9 @@ export async function checkAndStore(
   key: string,
   releaseName: string,
 ): Promise<CheckedUpload> {
+  const checkRelease = deps.checkRelease ?? checkReleaseStream;
   const source = Readable.from(await deps.artifacts.get(key), { objectMode: false });
-  if (key.startsWith('sha256/')) return { check: await deps.checkRelease(source, { releaseName }) };
+  if (key.startsWith('sha256/')) return { check: await checkRelease(source, { releaseName }) };
   const toCheck = new PassThrough();
   const toStore = new PassThrough();
   source.pipe(toCheck);
@@ -31,7 +33,7 @@ export async function checkAndStore(
     (stored) => ({ stored }),
     (error: unknown) => ({ error }),
   );
-  const check = await deps.checkRelease(toCheck, { releaseName });
+  const check = await checkRelease(toCheck, { releaseName });
   if (!check.ok) {
     // The checker stopped reading at the offending entry: stop the copy too and drop what it wrote.
     source.unpipe(toStore);

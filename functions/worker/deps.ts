@@ -1,5 +1,7 @@
+import type { MigrationLock, SecretsSource } from '../bundle/types';
 import type { Instance } from '../core/config/instances';
 import type { TarmacConfig } from '../core/config/schema';
+import type { DeploymentPlan } from '../core/plans';
 import type { Release } from '../core/releases';
 import type { Logger } from '../log';
 import type {
@@ -17,10 +19,8 @@ import type {
 /** Where hosts find what a bundle refers to; differs by mode (S3/SSM/DynamoDB on AWS, shared dirs locally). */
 export interface BundleTarget {
   releaseUrl(release: Pick<Release, 'sha256' | 'artifactKey'>): string;
-  secretsSource(instance: Instance): { kind: 'ssm'; path: string; region?: string } | { kind: 'dir'; path: string };
-  migrationLock(
-    instance: Instance,
-  ): { kind: 'dynamodb'; table: string; region?: string } | { kind: 'dir'; path: string };
+  secretsSource(instance: Instance): SecretsSource;
+  migrationLock(instance: Instance): MigrationLock;
 }
 
 /** Result of validating a release tarball (functions/release/check.ts). */
@@ -28,7 +28,7 @@ export type CheckResult =
   | { ok: true; sha256: string; size: number; releaseName?: string; version?: string }
   | { ok: false; entry?: string; reason: string };
 
-/** Everything the worker needs, injected by a composition root (local runner or Lambda handler). */
+/** Everything the worker needs, injected by a composition root (functions/local/runtime.ts or handlers/worker.ts). */
 export interface WorkerDeps {
   readonly config: TarmacConfig;
   readonly state: StateStore;
@@ -41,14 +41,10 @@ export interface WorkerDeps {
   readonly ids: Ids;
   readonly logger: Logger;
   readonly target: BundleTarget;
-  /** Validate a tarball stream without extracting it. */
-  readonly checkRelease: (body: ByteStream, options: { releaseName: string }) => Promise<CheckResult>;
-  /** Render and pack the bundle of a plan; returns the .tgz bytes. */
-  readonly packBundle: (input: {
-    instance: Instance;
-    plan: import('../core/plans').DeploymentPlan;
-    target: BundleTarget;
-  }) => ByteStream;
+  /** Validate a tarball stream without extracting it. @default checkReleaseStream (worker/pack.ts) */
+  readonly checkRelease?: (body: ByteStream, options: { releaseName: string }) => Promise<CheckResult>;
+  /** Render and pack the bundle of a plan; returns the .tgz bytes. @default packPlanBundle (worker/pack.ts) */
+  readonly packBundle?: (input: { instance: Instance; plan: DeploymentPlan; target: BundleTarget }) => ByteStream;
   /** Of these hosts, those down now (local: PID 1 gone); AWS leaves it to CodeDeploy's minimum healthy hosts. */
   readonly unreachableHosts?: (hosts: readonly string[]) => Promise<string[]>;
 }

@@ -1,11 +1,10 @@
 import { renderBundle } from '../bundle/render';
 import { packBundle } from '../bundle/write';
-import type { ByteStream } from '../ports';
 import { checkRelease } from '../release/check';
 import type { WorkerDeps } from './deps';
 
 /** Render a plan's bundle for the mode's target (S3/SSM/DynamoDB or local shared dirs) and pack it as .tgz. */
-export const packPlanBundle: WorkerDeps['packBundle'] = ({ instance, plan, target }) =>
+export const packPlanBundle: NonNullable<WorkerDeps['packBundle']> = ({ instance, plan, target }) =>
   packBundle(
     renderBundle({
       instance,
@@ -14,8 +13,8 @@ export const packPlanBundle: WorkerDeps['packBundle'] = ({ instance, plan, targe
       secretsSource: target.secretsSource(instance),
       migrationLock: target.migrationLock(instance),
     }),
-  ) as unknown as ByteStream;
+  );
 
 /** The release checker as the worker uses it (same rules as `tarmac release check`). */
-export const checkReleaseStream: WorkerDeps['checkRelease'] = (body, { releaseName }) =>
+export const checkReleaseStream: NonNullable<WorkerDeps['checkRelease']> = (body, { releaseName }) =>
   checkRelease(body, { releaseName });

@@ -1,7 +1,8 @@
 import { getDeployment } from '../state/deployments';
 import { type FleetSlot, fleetHolder } from '../state/fleets';
+import { startNextPending } from './deploy-flow';
 import type { WorkerDeps } from './deps';
-import { startDeployment, startNextPending } from './start';
+import { startDeployment } from './start-deployment';
 
 /** The deployments holding their fleets now: at start, those a dead worker was running. */
 export async function fleetHolders(deps: Pick<WorkerDeps, 'config' | 'state'>): Promise<FleetSlot[]> {
@@ -33,9 +34,10 @@ export async function recoverInterrupted(
           { event: 'deployment.resume', deploymentId: deployment.id, correlationId: deployment.correlationId },
           'resuming interrupted deployment',
         );
-        await startDeployment(deps, deployment.id, { restart: true });
+        const resumedNow = await startDeployment(deps, deployment.id, { restart: true });
         resumed.push(deployment.id);
-        continue;
+        // One that fails to start again has freed its fleet: the next waiting deploy starts below.
+        if (resumedNow.status !== 'failed') continue;
       }
     }
     await startNextPending(deps, fleet);

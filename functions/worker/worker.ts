@@ -4,11 +4,12 @@ import type { JobResult } from '../state/jobs';
 import { recordMessageFailure } from '../state/message-failures';
 import type { WorkerDeps } from './deps';
 import { assertKnownNames, type Delivery, giveUp } from './give-up';
+import { deploy, promote, rollback } from './jobs/deploy';
 import { deployerEvent } from './jobs/deployer-event';
 import { fleetFree } from './jobs/fleet-free';
 import { ingest } from './jobs/ingest';
+import { lock, unlock } from './jobs/lock';
 import { push } from './jobs/push';
-import { deploy, lock, promote, rollback, unlock } from './jobs/requests';
 import { runOnce } from './once';
 
 /**

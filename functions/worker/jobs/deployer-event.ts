@@ -5,8 +5,9 @@ import { getDeployment, setCurrent, updateDeployment } from '../../state/deploym
 import { releaseFleet } from '../../state/fleets';
 import type { JobResult } from '../../state/jobs';
 import { getRelease } from '../../state/releases';
+import { startNextPending } from '../deploy-flow';
 import type { WorkerDeps } from '../deps';
-import { startNextPending } from '../start';
+import { tell } from '../tell';
 
 /**
  * Apply a deployer event (local deployer, or CodeDeploy via EventBridge) to the deployment's state and
@@ -36,13 +37,7 @@ export async function deployerEvent(deps: WorkerDeps, job: JobOf<'deployer-event
     });
   }
   await releaseFleet(deps.state, updated.fleet, updated.id);
-  await deps.notifier.notify({
-    kind: 'finished',
-    text: summary(updated),
-    deployment: updated,
-    correlationId: updated.correlationId,
-    slackResponseUrl: updated.replyTo?.slackResponseUrl,
-  });
+  await tell(deps, updated, 'finished', summary(updated), updated);
   await startNextPending(deps, updated.fleet);
   return { outcome: 'done', message: summary(updated), deploymentId: updated.id };
 }

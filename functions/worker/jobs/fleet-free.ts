@@ -5,8 +5,8 @@ import { getDeployment } from '../../state/deployments';
 import { inspectFleet, recordFleetFreed } from '../../state/fleet-health';
 import { releaseFleet } from '../../state/fleets';
 import type { JobResult } from '../../state/jobs';
+import { startNextPending } from '../deploy-flow';
 import type { WorkerDeps } from '../deps';
-import { startNextPending } from '../start';
 import { tell } from '../tell';
 import { deployerEvent } from './deployer-event';
 

@@ -7,6 +7,7 @@ import { recordRelease } from '../../state/releases';
 import { checkAndStore } from '../check-and-store';
 import { crashPoint } from '../crash-points';
 import type { WorkerDeps } from '../deps';
+import { tell } from '../tell';
 import { deployPushedRelease } from './push';
 
 /**
@@ -40,7 +41,7 @@ export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: Job
     };
     await deps.state.put(keys.release(job.app, `rejected-${job.idempotencyKey}`), rejected);
     const message = `${job.app} ${job.version} rejected: ${reason}`;
-    await deps.notifier.notify({ kind: 'rejected', text: message, correlationId: job.correlationId });
+    await tell(deps, job, 'rejected', message);
     return { outcome: 'rejected', message };
   }
   const artifactKey = stored?.key ?? job.artifactKey;
@@ -57,7 +58,7 @@ export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: Job
   const message = created
     ? `${job.app} ${release.version} accepted (${release.sha256.slice(0, 12)}, ${release.size} bytes)`
     : `${job.app} ${release.version} already recorded (${release.sha256.slice(0, 12)})`;
-  await deps.notifier.notify({ kind: 'info', text: message, correlationId: job.correlationId });
+  await tell(deps, job, 'info', message);
   if (release.gitSha) await deployPushedRelease(deps, release, job.correlationId, record.deploymentId);
   return { outcome: 'done', message };
 }

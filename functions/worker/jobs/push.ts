@@ -5,8 +5,8 @@ import type { JobRecord, JobResult } from '../../state/jobs';
 import { keys } from '../../state/keys';
 import { branchesAt, recordPush } from '../../state/pushes';
 import { listReleases } from '../../state/releases';
+import { requestDeploy } from '../deploy-flow';
 import type { WorkerDeps } from '../deps';
-import { requestDeploy } from '../request';
 
 interface PushRecord {
   readonly branch: string;
@@ -80,7 +80,7 @@ export async function deployPushedRelease(
     last = await requestDeploy(deps, {
       app: release.app,
       env: instance.env,
-      release,
+      release: async () => release,
       trigger: 'push',
       requestedBy: head.pusher,
       correlationId,

@@ -2,12 +2,13 @@ import { fleetHosts, instanceOf } from '../core/config';
 import { type Deployment, transition } from '../core/deployments';
 import { PermanentError } from '../core/errors';
 import { type DeploymentPlan, planDeployment } from '../core/plans';
-import { getDeployment, updateDeployment } from '../state/deployments';
-import { acquireFleet, putPending, releaseFleet, takeNextPending } from '../state/fleets';
+import { DeploymentNotFoundError, getDeployment, updateDeployment } from '../state/deployments';
+import { releaseFleet } from '../state/fleets';
 import { keys } from '../state/keys';
 import { getRelease } from '../state/releases';
 import { crashPoint } from './crash-points';
 import type { WorkerDeps } from './deps';
+import { packPlanBundle } from './pack';
 
 /**
  * Plan → bundle → deployer for a deployment that holds its fleet. Resumable: a bundle already rendered is
@@ -17,7 +18,7 @@ import type { WorkerDeps } from './deps';
 export async function startDeployment(deps: WorkerDeps, deploymentId: string, options: { restart?: boolean } = {}) {
   const log = deps.logger.child({ deploymentId });
   const deployment = await getDeployment(deps.state, deploymentId);
-  if (!deployment) throw new Error(`deployment ${deploymentId} not found`);
+  if (!deployment) throw new DeploymentNotFoundError(deploymentId);
   if (
     deployment.status !== 'pending' &&
     !(deployment.status === 'in_progress' && (options.restart || !deployment.externalId))
@@ -47,7 +48,8 @@ export async function startDeployment(deps: WorkerDeps, deploymentId: string, op
     return fail(deps, deployment, error.message);
   }
   const bundle =
-    deployment.bundle ?? (await deps.artifacts.put(deps.packBundle({ instance, plan, target: deps.target })));
+    deployment.bundle ??
+    (await deps.artifacts.put((deps.packBundle ?? packPlanBundle)({ instance, plan, target: deps.target })));
   crashPoint('after-bundle');
   await updateDeployment(deps.state, deploymentId, (d) =>
     transition(d, 'in_progress', deps.clock.now(), { bundle: { key: bundle.key, sha256: bundle.sha256 } }),
@@ -69,25 +71,7 @@ async function fail(deps: WorkerDeps, deployment: Deployment, error: string): Pr
   const failed = await updateDeployment(deps.state, deployment.id, (d) =>
     transition(d, 'failed', deps.clock.now(), { error }),
   );
+  // The caller starts the next waiting deploy (deploy-flow.ts startNextPending): no recursion from here.
   await releaseFleet(deps.state, deployment.fleet, deployment.id);
-  await startNextPending(deps, deployment.fleet);
   return failed;
-}
-
-/** When a fleet frees up, start the oldest deploy that waited for it. */
-export async function startNextPending(deps: WorkerDeps, fleet: string): Promise<void> {
-  for (;;) {
-    const next = await takeNextPending(deps.state, fleet);
-    if (!next) return;
-    const deployment = await getDeployment(deps.state, next.deploymentId);
-    if (deployment?.status !== 'pending') continue;
-    const acquired = await acquireFleet(deps.state, fleet, { ...next, since: deps.clock.now().toISOString() });
-    if (!acquired) {
-      // Someone else took the fleet between our release and now: wait again, in order.
-      await putPending(deps.state, fleet, next);
-      return;
-    }
-    await startDeployment(deps, next.deploymentId);
-    return;
-  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deployerEventKey } from '../../../functions/worker/deployer-events';
+import { deployerEventKey } from '../../../functions/worker/queue-deployer-event';
 
 describe('deployerEventKey', () => {
   const at = '2030-01-01T00:00:00.000Z';
