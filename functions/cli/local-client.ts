@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { findApp } from '../core/config';
+import { fleetOfApp } from '../core/config';
 import type { Deployment } from '../core/deployments';
 import { isFinished } from '../core/deployments';
 import { TarmacError } from '../core/errors';
@@ -42,8 +42,11 @@ export async function withLocalRuntime<T>(
 
 /** Queue a job (grouped by the app's fleet; the idempotency key is the dedup key). */
 export async function submit(runtime: LocalRuntime, job: Job): Promise<void> {
-  const fleetOf = (app: string) => findApp(runtime.deps.config, app)?.fleet ?? app;
-  await runtime.adapters.queue.send({ group: jobGroup(fleetOf, job), dedupKey: job.idempotencyKey, body: job });
+  await runtime.adapters.queue.send({
+    group: jobGroup(fleetOfApp(runtime.deps.config), job),
+    dedupKey: job.idempotencyKey,
+    body: job,
+  });
   runtime.runner?.nudge();
 }
 

@@ -10,7 +10,10 @@ export interface Lock {
   readonly since: string;
 }
 
-/** Throw {@link EnvironmentLockedError} (which says who, why, how long and how to unlock) when locked. */
-export function assertUnlocked(lock: Lock | undefined, now: Date): void {
-  if (lock) throw new EnvironmentLockedError(lock.app, lock.env, lock, formatAge(lock.since, now));
+/**
+ * The refusal a lock makes: an {@link EnvironmentLockedError} saying who, why, how long ago and how to unlock;
+ * undefined when not locked. Returned, not thrown: a refused deploy is an answer to the requester, not a failure.
+ */
+export function lockRefusal(lock: Lock | undefined, now: Date): EnvironmentLockedError | undefined {
+  return lock && new EnvironmentLockedError(lock.app, lock.env, lock, formatAge(lock.since, now));
 }

@@ -56,10 +56,19 @@ export class HostsUnreachableError extends PermanentError {
   }
 }
 
+/**
+ * The hosts a strategy keeps healthy when tarmac.yml sets no `min_healthy_hosts` (CodeDeploy's defaults:
+ * OneAtATime all but one, HalfAtATime half rounded up, AllAtOnce none). The one source for the local plan and
+ * the CodeDeploy config name.
+ */
+export function defaultMinHealthyHosts(type: Strategy['type'], hostCount: number): number {
+  return { 'one-at-a-time': Math.max(0, hostCount - 1), half: Math.ceil(hostCount / 2), all: 0 }[type];
+}
+
 /** Resolve a configured strategy against the number of hosts. */
 export function resolveStrategy(config: StrategyConfig, hostCount: number): Strategy {
   const type = typeof config === 'string' ? config : config.type;
-  const defaultMin = { 'one-at-a-time': hostCount - 1, half: Math.ceil(hostCount / 2), all: 0 }[type];
+  const defaultMin = defaultMinHealthyHosts(type, hostCount);
   const configured = typeof config === 'string' ? undefined : config.min_healthy_hosts;
   const minHealthyHosts =
     configured === undefined

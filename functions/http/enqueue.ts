@@ -1,4 +1,4 @@
-import { requireApp } from '../core/config';
+import { fleetOfApp } from '../core/config';
 import type { TarmacConfig } from '../core/config/schema';
 import { type Job, jobGroup, parseJob } from '../core/jobs';
 import type { Logger } from '../log';
@@ -17,13 +17,6 @@ export interface EnqueueDeps {
   readonly queue: JobQueue;
   readonly state: StateStore;
   readonly clock: Clock;
-}
-
-/** The fleet of an app, as `jobGroup` needs it. */
-export function fleetOf(config: TarmacConfig): (app: string) => string {
-  return (app) => {
-    return requireApp(config, app).fleet;
-  };
 }
 
 /**
@@ -47,7 +40,7 @@ export async function enqueueOnce(
   }
   try {
     for (const job of valid) {
-      const group = jobGroup(fleetOf(deps.config), job);
+      const group = jobGroup(fleetOfApp(deps.config), job);
       const sent = await deps.queue.send({ group, dedupKey: job.idempotencyKey, body: job });
       log.info({ type: job.type, app: job.app, group, messageId: sent.id }, 'job enqueued');
     }

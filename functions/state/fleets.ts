@@ -2,16 +2,8 @@ import { ConcurrentChangeError } from '../core/errors';
 import type { StateStore } from '../ports';
 import { keys } from './keys';
 
-/** The deployment holding a fleet. */
+/** A deployment holding a fleet, or waiting for it (`since`: when it took the fleet, or began to wait). */
 export interface FleetSlot {
-  readonly deploymentId: string;
-  readonly app: string;
-  readonly env: string;
-  readonly since: string;
-}
-
-/** A deployment waiting for its fleet. */
-export interface PendingDeploy {
   readonly deploymentId: string;
   readonly app: string;
   readonly env: string;
@@ -50,29 +42,25 @@ export async function releaseFleet(state: StateStore, fleet: string, deploymentI
 }
 
 /** Record a waiting deploy; returns the one it superseded for the same environment, if any. */
-export async function putPending(
-  state: StateStore,
-  fleet: string,
-  pending: PendingDeploy,
-): Promise<PendingDeploy | undefined> {
+export async function putPending(state: StateStore, fleet: string, pending: FleetSlot): Promise<FleetSlot | undefined> {
   const key = keys.fleetPending(fleet, pending.app, pending.env);
-  const previous = await state.get<PendingDeploy>(key);
+  const previous = await state.get<FleetSlot>(key);
   await state.put(key, pending);
   return previous && previous.value.deploymentId !== pending.deploymentId ? previous.value : undefined;
 }
 
-export async function listPending(state: StateStore, fleet: string): Promise<PendingDeploy[]> {
+export async function listPending(state: StateStore, fleet: string): Promise<FleetSlot[]> {
   const { pk, prefix } = keys.pendingOf(fleet);
-  return (await state.query<PendingDeploy>(pk, { prefix }))
+  return (await state.query<FleetSlot>(pk, { prefix }))
     .map((i) => i.value)
     .sort((a, b) => a.since.localeCompare(b.since));
 }
 
 /** Remove and return the oldest waiting deploy of a fleet (compare-and-set, so only one worker gets it). */
-export async function takeNextPending(state: StateStore, fleet: string): Promise<PendingDeploy | undefined> {
+export async function takeNextPending(state: StateStore, fleet: string): Promise<FleetSlot | undefined> {
   for (const pending of await listPending(state, fleet)) {
     const key = keys.fleetPending(fleet, pending.app, pending.env);
-    const item = await state.get<PendingDeploy>(key);
+    const item = await state.get<FleetSlot>(key);
     if (!item || item.value.deploymentId !== pending.deploymentId) continue;
     try {
       await state.delete(key, { expectedVersion: item.version });

@@ -1,6 +1,6 @@
-import { formatAge } from '../core/clock';
 import { type Instance, instanceOf } from '../core/config';
 import { type Deployment, isFinished, type Trigger, transition } from '../core/deployments';
+import { lockRefusal } from '../core/locks';
 import type { Release } from '../core/releases';
 import { createDeployment, getCurrent, getDeployment, updateDeployment } from '../state/deployments';
 import { inspectFleet } from '../state/fleet-health';
@@ -80,17 +80,12 @@ export async function startNextPending(deps: WorkerDeps, fleet: string): Promise
 }
 
 /** A locked environment refuses deploys (manual and continuous): say who, why, since when, and how to unlock. */
-export async function refuseIfLocked(
+async function refuseIfLocked(
   deps: WorkerDeps,
   request: Requester & { app: string; env: string },
 ): Promise<JobResult | undefined> {
-  const lock = await getLock(deps.state, request.app, request.env);
-  if (!lock) return undefined;
-  return refuse(
-    deps,
-    request,
-    `${request.app}/${request.env} is locked by ${lock.by} ${formatAge(lock.since, deps.clock.now())} ago: "${lock.reason}" — tarmac unlock ${request.app} ${request.env}`,
-  );
+  const refusal = lockRefusal(await getLock(deps.state, request.app, request.env), deps.clock.now());
+  return refusal && refuse(deps, request, refusal.message);
 }
 
 function alreadyEnded(existing: Deployment): JobResult {

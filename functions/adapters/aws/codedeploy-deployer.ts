@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-codedeploy';
 import type { HostResult } from '../../core/deployments';
 import { TarmacError } from '../../core/errors';
-import type { DeploymentPlan, Strategy } from '../../core/plans';
+import { type DeploymentPlan, defaultMinHealthyHosts, type Strategy } from '../../core/plans';
 import type { Deployer, DeploymentProbe, DeployRequest } from '../../ports';
 import { translateCreateError } from './codedeploy-errors';
 import { toHostResult } from './codedeploy-hosts';
@@ -55,10 +55,7 @@ export function deploymentConfigName(strategy: Strategy, hostCount: number): str
   const configured = strategy.minHealthyConfigured;
   if (typeof configured === 'number') return `tarmac-min-healthy-${configured}`;
   if (typeof configured === 'string') return `tarmac-min-healthy-${configured.replace('%', '')}-percent`;
-  const defaultMin = { 'one-at-a-time': Math.max(0, hostCount - 1), half: Math.ceil(hostCount / 2), all: 0 }[
-    strategy.type
-  ];
-  return strategy.minHealthyHosts === defaultMin
+  return strategy.minHealthyHosts === defaultMinHealthyHosts(strategy.type, hostCount)
     ? PREDEFINED[strategy.type]
     : `tarmac-min-healthy-${strategy.minHealthyHosts}`;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { SqsQueue } from '../../adapters/aws/sqs-queue';
-import { findApp, findFleet } from '../../core/config';
+import { findFleet, fleetOfApp } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import { TarmacError, UnknownNameError } from '../../core/errors';
 import { type Job, jobGroup } from '../../core/jobs';
@@ -78,7 +78,10 @@ async function sendToAws(out: Output, options: GlobalOptions, name: string, opts
   if (!queueUrl) throw new TarmacError('no job queue for --aws — set TARMAC_QUEUE_URL (the stack output JobQueueUrl)');
   const config = loadConfig(options);
   const job = fleetJob(config, name, { reason: opts.reason, force: opts.force });
-  const fleetOf = (app: string) => findApp(config, app)?.fleet ?? app;
-  await new SqsQueue({ queueUrl }).send({ group: jobGroup(fleetOf, job), dedupKey: job.idempotencyKey, body: job });
+  await new SqsQueue({ queueUrl }).send({
+    group: jobGroup(fleetOfApp(config), job),
+    dedupKey: job.idempotencyKey,
+    body: job,
+  });
   out.write(`queued ${job.idempotencyKey}: the worker frees fleet ${name} — tarmac --server <url> status shows it\n`);
 }

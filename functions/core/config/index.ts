@@ -6,6 +6,7 @@ export {
   findEnvironment,
   findFleet,
   fleetHosts,
+  fleetOfApp,
   requireApp,
   requireEnvironment,
   unknownNameMessage,

@@ -36,6 +36,14 @@ export function fleetHosts(config: TarmacConfig, name: string): string[] {
   return Object.entries(fleet?.ec2_tags ?? {}).map(([k, v]) => `ec2:${k}=${v}`);
 }
 
+/**
+ * The fleet of an app, as `jobGroup` needs it (the queue group of every job of that app); throws
+ * {@link UnknownNameError} for an unknown app, so a job for it is never queued.
+ */
+export function fleetOfApp(config: TarmacConfig): (app: string) => string {
+  return (app) => requireApp(config, app).fleet;
+}
+
 /** The app called `name`; throws {@link UnknownNameError} listing the known apps. */
 export function requireApp(config: TarmacConfig, name: string): AppConfig {
   const appConfig = findApp(config, name);
