@@ -1,6 +1,7 @@
 /**
  * The ports the core and the worker need. Each has a local adapter (adapters/local) and an AWS adapter
- * (adapters/aws); both pass the same contract suite in test/contract.
+ * (adapters/aws). The artifact store, queue, state and secret store pass the same contract suites in
+ * test/contract; the deployers, notifiers and upload URLs have tests of their own (docs/architecture.md).
  */
 import type { Clock, Ids } from './core/clock';
 import type { Deployment, HookResult, LifecycleEvent } from './core/deployments';

@@ -10,7 +10,7 @@ import { registerSecrets } from './commands/secrets';
 import { registerServe } from './commands/serve';
 import { type Output, stdOutput } from './output';
 
-/** Options every command shares (ARCHITECTURE.md, CLI contract). */
+/** Options every command shares (README.md, "Using it locally": the CLI's documented contract). */
 export interface GlobalOptions {
   readonly config: string;
   readonly data: string;

@@ -26,7 +26,7 @@ import { type Requester, tell } from './tell';
  * When a deployment ends (jobs/deployer-event.ts) or fails to start, {@link startNextPending} starts the
  * oldest deploy that waited for its fleet — a loop, never a recursion.
  */
-export async function requestDeploy(deps: WorkerDeps, request: DeployRequest): Promise<JobResult> {
+export async function requestDeploy(deps: WorkerDeps, request: RequestedDeploy): Promise<JobResult> {
   const existing = await getDeployment(deps.state, request.deploymentId);
   if (existing && isFinished(existing.status)) return alreadyEnded(existing);
   if (!existing) {
@@ -50,7 +50,7 @@ export async function requestDeploy(deps: WorkerDeps, request: DeployRequest): P
 }
 
 /** What a deploy request carries, whichever job made it. */
-export interface DeployRequest extends Requester {
+export interface RequestedDeploy extends Requester {
   readonly app: string;
   readonly env: string;
   readonly trigger: Trigger;
@@ -100,7 +100,7 @@ async function refuse(deps: WorkerDeps, requester: Requester, message: string): 
 
 async function recordDeployment(
   deps: WorkerDeps,
-  request: DeployRequest,
+  request: RequestedDeploy,
   instance: Instance,
   release: Release,
 ): Promise<Deployment> {
