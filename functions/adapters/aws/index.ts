@@ -3,8 +3,6 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CodeDeployDeployer } from './codedeploy-deployer';
 import { type AwsEnv, type AwsStoreClients, assertAwsEnv, openAwsStores } from './stores';
 
-export { type AwsEnv, type AwsStores, openAwsStores, REQUIRED_AWS_ENV } from './stores';
-
 /** Clients to use instead of new ones (tests, or a caller that tunes them). */
 export interface AwsClients extends AwsStoreClients {
   readonly codeDeploy?: CodeDeployClient;

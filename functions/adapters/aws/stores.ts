@@ -37,8 +37,6 @@ export interface AwsStoreClients {
   readonly clock?: Clock;
 }
 
-export type AwsStores = ReturnType<typeof openAwsStores>;
-
 /**
  * The stores every function shares (S3, DynamoDB, SQS, SSM), from the stack's environment variables —
  * without the CodeDeploy client, so the intake's cold start does not load it. Throws naming every missing
