@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { TarmacError } from '../core/errors';
+import { registerAccess } from './commands/access';
 import { registerConfig } from './commands/config';
 import { registerDeploy } from './commands/deploy';
 import { registerFleet } from './commands/fleet';
@@ -37,6 +38,7 @@ export function buildProgram(out: Output): Command {
     registerServe,
     registerHosts,
     registerFleet,
+    registerAccess,
   ]) {
     register(program, out);
   }

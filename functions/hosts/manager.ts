@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Logger, silentLogger } from '../log';
+import { attachIn } from './attach';
 import { bootHost, SHARED_MOUNT } from './boot';
 import { HostError } from './errors';
 import { type ExecOptions, type ExecResult, execIn } from './exec';
@@ -14,6 +15,11 @@ export interface Hosts {
   list(): Promise<HostRecord[]>;
   get(name: string): Promise<HostRecord>;
   exec(host: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Run `argv` in a host as root with this process's terminal (stdin, stdout, stderr), for `tarmac console`;
+   * resolves with its exit status. Over SSH that is `ssh -t`.
+   */
+  attach(host: string, argv: readonly string[], options?: Pick<ExecOptions, 'env'>): Promise<number | null>;
   /** Machine path of the directory every host mounts at {@link SHARED_MOUNT}. */
   readonly sharedDir: string;
 }
@@ -124,6 +130,10 @@ export class HostManager implements Hosts {
   /** Run `argv` inside host `name` as root, with only the given environment. */
   async exec(name: string, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     return execIn(await this.get(name), argv, options);
+  }
+
+  async attach(name: string, argv: readonly string[], options: Pick<ExecOptions, 'env'> = {}): Promise<number | null> {
+    return attachIn(await this.get(name), argv, options.env);
   }
 
   private boot(index: number): Promise<HostRecord> {

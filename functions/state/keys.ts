@@ -11,6 +11,12 @@ export const keys = {
   lock: (app: string, env: string): StateKey => ({ pk: `env#${app}#${env}`, sk: 'lock' }),
   deployment: (app: string, env: string, id: string): StateKey => ({ pk: `env#${app}#${env}`, sk: `deployment#${id}` }),
   deploymentsOf: (app: string, env: string) => ({ pk: `env#${app}#${env}`, prefix: 'deployment#' }),
+  /** An operator's `tarmac eval` or `console` on a host of the environment (the audit trail `history` shows). */
+  access: (app: string, env: string, at: string, id: string): StateKey => ({
+    pk: `env#${app}#${env}`,
+    sk: `access#${at}#${id}`,
+  }),
+  accessOf: (app: string, env: string) => ({ pk: `env#${app}#${env}`, prefix: 'access#' }),
   /** Where a deployment id lives (deployer events carry only the id). */
   deploymentRef: (id: string): StateKey => ({ pk: `deployment#${id}`, sk: 'ref' }),
   /** tarmac deployment id of a deployer's own id (CodeDeploy events carry only theirs). */

@@ -1,0 +1,142 @@
+import { DynamoStateStore } from '../../adapters/aws/dynamodb-state';
+import { SsmHosts } from '../../adapters/aws/ssm-hosts';
+import { SsmSecretStore } from '../../adapters/aws/ssm-secrets';
+import { openLocalAdapters } from '../../adapters/local';
+import { type Instance, instanceOf } from '../../core/config';
+import { TarmacError } from '../../core/errors';
+import { type Redactor, redactor } from '../../core/redact';
+import { HostManager } from '../../hosts/manager';
+import type { SecretStore, StateStore } from '../../ports';
+import { loadConfig } from '../context';
+import type { GlobalOptions } from '../main';
+
+/** What logs, eval and console need from the hosts of either mode: the local hosts, or SSM on EC2. */
+export interface AccessHosts {
+  /** `local` (the local hosts of `--data`) or `aws` (SSM). */
+  readonly via: 'local' | 'aws';
+  /** The fleet's hosts: local host names from tarmac.yml, or the running EC2 instances carrying its `ec2_tags`. */
+  fleetHosts(instance: Instance): Promise<string[]>;
+  exec(
+    host: string,
+    argv: readonly string[],
+    options?: { timeoutMs?: number },
+  ): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  attach(host: string, argv: readonly string[]): Promise<number | null>;
+}
+
+/** An instance opened for operator access: its hosts, its stores, and a redactor of every secret it knows. */
+export interface Access {
+  readonly instance: Instance;
+  readonly hosts: AccessHosts;
+  /** The state store (history, deployments); on AWS only when `TARMAC_STATE_TABLE` is set. */
+  readonly state: StateStore | undefined;
+  readonly redact: Redactor;
+  close(): void;
+}
+
+export interface AccessOptions extends GlobalOptions {
+  /** Reach the hosts through SSM with this shell's AWS credentials (else the local hosts of `--data`). */
+  readonly aws?: boolean;
+}
+
+/** Refuse `--server` until these commands can go through the server (never a silent local run). */
+export function refuseServer(options: GlobalOptions, command: string): void {
+  if (!options.server) return;
+  throw new TarmacError(
+    `tarmac ${command} does not work with --server yet: the server does not reach hosts for you — run it without --server where tarmac.yml is (local hosts: the same --data; AWS: --aws with AWS credentials)`,
+    { command, server: options.server },
+  );
+}
+
+/** Open `<app>/<env>` for access in the mode the options ask for; `comment` names the command in SSM. */
+export async function openAccess(options: AccessOptions, app: string, env: string, comment: string): Promise<Access> {
+  const instance = instanceOf(loadConfig(options), app, env);
+  if (options.aws) return openAws(instance, comment);
+  const adapters = openLocalAdapters(options.data);
+  const manager = new HostManager({ dataDir: options.data });
+  try {
+    const hosts: AccessHosts = {
+      via: 'local',
+      fleetHosts: async (i) => [...i.fleetConfig.hosts],
+      exec: (host, argv, o) => manager.exec(host, argv, o),
+      attach: (host, argv) => manager.attach(host, argv),
+    };
+    return {
+      instance,
+      hosts,
+      state: adapters.state,
+      redact: await secretRedactor(adapters.secrets, instance),
+      close: () => adapters.close(),
+    };
+  } catch (error) {
+    adapters.close();
+    throw error;
+  }
+}
+
+async function openAws(instance: Instance, comment: string): Promise<Access> {
+  const tags = instance.fleetConfig.ec2_tags;
+  if (!tags) {
+    throw new TarmacError(
+      `fleet ${instance.fleet} has no ec2_tags, so --aws cannot find its instances — add fleets.${instance.fleet}.ec2_tags to tarmac.yml`,
+      { fleet: instance.fleet },
+    );
+  }
+  const ssm = new SsmHosts({ comment: `${comment} ${instance.app}/${instance.env}` });
+  const table = process.env.TARMAC_STATE_TABLE;
+  const hosts: AccessHosts = {
+    via: 'aws',
+    fleetHosts: () => ssm.fleetInstances(tags),
+    exec: (host, argv, o) => ssm.exec(host, argv, o),
+    attach: (host, argv) => ssm.attach(host, argv),
+  };
+  return {
+    instance,
+    hosts,
+    state: table ? new DynamoStateStore({ table }) : undefined,
+    redact: await secretRedactor(new SsmSecretStore(), instance),
+    close: () => {},
+  };
+}
+
+/**
+ * A redactor of the instance's secrets and the intake's (`_global`). Without them nothing is shown: output
+ * that might hold a secret is never printed unredacted.
+ */
+export async function secretRedactor(secrets: SecretStore, instance: Instance): Promise<Redactor> {
+  try {
+    const [own, global] = await Promise.all([secrets.getAll(instance.secretScope), secrets.getAll('_global')]);
+    return redactor({ ...prefixed('_global/', global), ...own });
+  } catch (error) {
+    throw new TarmacError(
+      `cannot read the secrets of ${instance.secretScope} to redact them (${error instanceof Error ? error.message : String(error)}) — output is never shown unredacted; check access to the secret store`,
+      { scope: instance.secretScope },
+      { cause: error },
+    );
+  }
+}
+
+const prefixed = (prefix: string, values: Record<string, string>) =>
+  Object.fromEntries(Object.entries(values).map(([k, v]) => [`${prefix}${k}`, v]));
+
+/**
+ * The host a command targets: `--host` when it is one of the fleet's, the only host when the fleet has one;
+ * anything else says which hosts there are.
+ */
+export async function pickHost(access: Access, host: string | undefined): Promise<string> {
+  const { instance } = access;
+  const hosts = await access.hosts.fleetHosts(instance);
+  if (host !== undefined && hosts.includes(host)) return host;
+  const known = hosts.join(', ') || 'none';
+  if (host !== undefined) {
+    throw new TarmacError(
+      `host ${host} is not one of fleet ${instance.fleet}'s (hosts: ${known}) — pass one of them with --host`,
+      { host, fleet: instance.fleet, known: hosts },
+    );
+  }
+  if (hosts.length === 1) return hosts[0] as string;
+  throw new TarmacError(`fleet ${instance.fleet} has ${hosts.length} hosts (${known}) — say which with --host`, {
+    fleet: instance.fleet,
+    known: hosts,
+  });
+}

@@ -1,0 +1,72 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type JournalQuery, journalArgv } from '../../bundle/operator-commands';
+import { formatEntry, type JournalEntry, mergeJournals, parseJournal } from '../../core/journal';
+import type { Output } from '../output';
+import type { Access } from './context';
+
+export interface LogsRequest {
+  readonly access: Access;
+  readonly hosts: readonly string[];
+  readonly query: JournalQuery;
+  /** Keep reading new entries (every `pollMs`) until `signal` aborts. */
+  readonly follow: boolean;
+  readonly pollMs: number;
+  readonly signal?: AbortSignal;
+  readonly out: Output;
+  /** Epoch seconds now (a host that failed is read again from then on). */
+  readonly now: () => number;
+}
+
+type Read = { host: string; entries: JournalEntry[]; cursor?: string | undefined } | { host: string; error: string };
+
+/**
+ * Print the unit's journal of every host, merged by time, one host-prefixed line per entry with every known
+ * secret redacted; with `follow`, poll each host for what came after its cursor. A host that cannot be read
+ * is named on stderr and the others go on. Returns the hosts that failed (in the last round).
+ */
+export async function showLogs(request: LogsRequest): Promise<string[]> {
+  const { access, out } = request;
+  const width = Math.max(...request.hosts.map((h) => h.length));
+  const cursors = new Map<string, string | undefined>();
+  const failing = new Set<string>();
+  let query = (_host: string): JournalQuery => request.query;
+  for (;;) {
+    const round = await Promise.all(request.hosts.map((host) => readHost(access, host, query(host))));
+    const failedAt = request.now();
+    for (const read of round) {
+      if ('error' in read) {
+        if (!failing.has(read.host)) out.error(`${read.host}: ${access.redact(read.error)}\n`);
+        failing.add(read.host);
+        if (!cursors.has(read.host)) cursors.set(read.host, undefined);
+      } else {
+        if (failing.delete(read.host) && request.follow) out.error(`${read.host}: reachable again\n`);
+        cursors.set(read.host, read.cursor ?? cursors.get(read.host));
+      }
+    }
+    const entries = mergeJournals(round.flatMap((r) => ('entries' in r ? [r.entries] : [])));
+    for (const entry of entries) out.write(`${access.redact(formatEntry(entry, width))}\n`);
+    if (!request.follow || request.signal?.aborted) return [...failing];
+    // From now on: what came after each host's cursor; a host never read yet starts at this round.
+    query = (host) => {
+      const cursor = cursors.get(host);
+      return cursor !== undefined ? { afterCursor: cursor } : { since: failedAt };
+    };
+    try {
+      await sleep(request.pollMs, undefined, request.signal ? { signal: request.signal } : {});
+    } catch {
+      return [...failing]; // aborted: the operator pressed Ctrl-C
+    }
+  }
+}
+
+async function readHost(access: Access, host: string, query: JournalQuery): Promise<Read> {
+  try {
+    const result = await access.hosts.exec(host, journalArgv(access.instance, query), { timeoutMs: 60_000 });
+    if (result.code !== 0) {
+      return { host, error: `journalctl failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}` };
+    }
+    return { host, ...parseJournal(host, result.stdout) };
+  } catch (error) {
+    return { host, error: `unreachable: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}

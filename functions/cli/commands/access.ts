@@ -1,0 +1,152 @@
+import type { Command } from 'commander';
+import type { JournalQuery } from '../../bundle/operator-commands';
+import { TarmacError } from '../../core/errors';
+import { getDeployment } from '../../state/deployments';
+import { type Access, type AccessOptions, openAccess, pickHost, refuseServer } from '../access/context';
+import { showLogs } from '../access/logs';
+import { consoleOnHost, evalOnHost } from '../access/session';
+import type { GlobalOptions } from '../main';
+import type { Output } from '../output';
+
+interface LogsFlags {
+  host?: string;
+  lines?: string;
+  follow?: boolean;
+  deployment?: string;
+  aws?: boolean;
+  pollMs?: string;
+}
+
+const AWS_FLAG = 'through SSM with this shell’s AWS credentials (the fleet’s ec2_tags find the instances)';
+
+/** A whole number from a flag, or an error naming the flag and the value. */
+function count(flag: string, value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > max) {
+    throw new TarmacError(`${flag} must be a whole number from 1 to ${max} (given ${value})`, { flag, value });
+  }
+  return n;
+}
+
+/** Run with an opened instance, closing it afterwards. */
+async function withAccess<T>(
+  options: AccessOptions,
+  app: string,
+  env: string,
+  what: string,
+  fn: (a: Access) => Promise<T>,
+) {
+  refuseServer(options, what);
+  const access = await openAccess(options, app, env, `tarmac ${what}`);
+  try {
+    return await fn(access);
+  } finally {
+    access.close();
+  }
+}
+
+/** The time window of `--deployment ID` (its start to its end), checked to be this environment's. */
+async function deploymentWindow(access: Access, id: string): Promise<JournalQuery> {
+  const { app, env } = access.instance;
+  if (!access.state)
+    throw new TarmacError(
+      '--deployment with --aws reads the state table — set TARMAC_STATE_TABLE (the stack output StateTableName)',
+    );
+  const d = await getDeployment(access.state, id);
+  if (!d || d.app !== app || d.env !== env) {
+    const where = d ? ` (it is one of ${d.app}/${d.env})` : '';
+    throw new TarmacError(`no deployment ${id} of ${app}/${env}${where} — tarmac history ${app} ${env} lists them`, {
+      id,
+    });
+  }
+  const since = Date.parse(d.startedAt ?? d.createdAt) / 1000;
+  return d.endedAt ? { since, until: Date.parse(d.endedAt) / 1000 } : { since };
+}
+
+export function registerAccess(program: Command, out: Output): void {
+  program
+    .command('logs')
+    .description("the unit's journal from every host of the fleet, merged by time, prefixed by host, secrets redacted")
+    .argument('<app>')
+    .argument('<env>')
+    .option('--host <host>', 'only this host')
+    .option('--lines <n>', 'the last N entries of each host (default 100; with --deployment: all of its window)')
+    .option('--follow', 'keep printing new entries until Ctrl-C')
+    .option('--deployment <id>', "only the entries from that deployment's start to its end")
+    .option('--aws', AWS_FLAG)
+    .addOption(program.createOption('--poll-ms <ms>', 'how often --follow asks each host').hideHelp())
+    .action(async (app: string, env: string, flags: LogsFlags) => {
+      const options = { ...program.opts<GlobalOptions>(), aws: flags.aws };
+      await withAccess(options, app, env, 'logs', async (access) => {
+        const window = flags.deployment ? await deploymentWindow(access, flags.deployment) : {};
+        if (flags.follow && window.until !== undefined) {
+          throw new TarmacError(
+            `deployment ${flags.deployment} has ended: there is nothing to --follow — drop --follow`,
+          );
+        }
+        const lines = count('--lines', flags.lines, 100, 100_000);
+        const query = { ...window, ...(flags.lines !== undefined || !flags.deployment ? { lines } : {}) };
+        const hosts = flags.host
+          ? [await pickHost(access, flags.host)]
+          : await access.hosts.fleetHosts(access.instance);
+        if (hosts.length === 0) throw new TarmacError(`fleet ${access.instance.fleet} has no hosts`);
+        const stop = new AbortController();
+        const onInt = () => stop.abort();
+        process.once('SIGINT', onInt);
+        try {
+          const failed = await showLogs({
+            access,
+            hosts,
+            query,
+            follow: Boolean(flags.follow),
+            pollMs: count('--poll-ms', flags.pollMs, access.hosts.via === 'aws' ? 5000 : 1000, 600_000),
+            signal: stop.signal,
+            out,
+            now: () => Date.now() / 1000,
+          });
+          if (failed.length > 0) out.exitCode = 1;
+        } finally {
+          process.off('SIGINT', onInt);
+        }
+      });
+    });
+
+  program
+    .command('eval')
+    .description('run an Elixir expression in the running release on one host (bin/<release> rpc), audited in history')
+    .argument('<app>')
+    .argument('<env>')
+    .argument('<expression>')
+    .option('--host <host>', 'which host (required when the fleet has several)')
+    .option('--timeout <seconds>', 'give up after this long', '60')
+    .option('--aws', AWS_FLAG)
+    .action(
+      async (
+        app: string,
+        env: string,
+        expression: string,
+        flags: { host?: string; timeout: string; aws?: boolean },
+      ) => {
+        const options = { ...program.opts<GlobalOptions>(), aws: flags.aws };
+        const timeout = count('--timeout', flags.timeout, 60, 3600);
+        await withAccess(options, app, env, 'eval', async (access) => {
+          out.exitCode = await evalOnHost(access, await pickHost(access, flags.host), expression, out, timeout * 1000);
+        });
+      },
+    );
+
+  program
+    .command('console')
+    .description('a remote IEx shell in the running release on one host (bin/<release> remote), audited in history')
+    .argument('<app>')
+    .argument('<env>')
+    .option('--host <host>', 'which host (required when the fleet has several)')
+    .option('--aws', `${AWS_FLAG}; needs the Session Manager plugin`)
+    .action(async (app: string, env: string, flags: { host?: string; aws?: boolean }) => {
+      const options = { ...program.opts<GlobalOptions>(), aws: flags.aws };
+      await withAccess(options, app, env, 'console', async (access) => {
+        out.exitCode = await consoleOnHost(access, await pickHost(access, flags.host));
+      });
+    });
+}
