@@ -69,8 +69,8 @@ export function releaseCommandArgv(instance: Instance, command: ReleaseCommand, 
     `Environment=RELEASE_TMP=/run/${runtime}`,
   ];
   // The service manager expands $VAR and $$ in a transient unit's command line: every $ doubled, the
-  // expression reaches the release unchanged.
-  const args = command.kind === 'rpc' ? ['rpc', command.expression.replaceAll('$', '$$')] : ['remote'];
+  // expression reaches the release unchanged. (split/join: a replacement string would read `$$` as one `$`.)
+  const args = command.kind === 'rpc' ? ['rpc', command.expression.split('$').join('$$')] : ['remote'];
   return [
     'systemd-run',
     '--quiet',

@@ -5,12 +5,14 @@ import type { TarmacConfig } from '../../core/config/schema';
 import type { Deployment } from '../../core/deployments';
 import { TarmacError } from '../../core/errors';
 import type { EnvironmentSummary } from '../../core/summaries';
+import { type AccessRecord, accessHistory } from '../../state/access';
 import type { FailedJob } from '../../state/failed-jobs';
 import type { FleetView } from '../../state/fleet-health';
 import { stateReadApi } from '../../state/state-read-api';
 import { withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
+import { accessLine } from './access-history';
 import { printOperations, showOperations } from './operations';
 
 /** GET a JSON document of the tarmac read API (`--server`). */
@@ -63,14 +65,23 @@ async function showRemoteOperations(out: Output, server: string): Promise<void> 
   }
 }
 
-function printHistory(out: Output, app: string, env: string, history: readonly Deployment[]): void {
+function printHistory(
+  out: Output,
+  app: string,
+  env: string,
+  history: readonly Deployment[],
+  access: readonly AccessRecord[] = [],
+): void {
   if (history.length === 0) out.write(`${app}/${env}: no deployments yet\n`);
-  for (const d of history) {
-    const hosts = d.hosts.map((h) => `${h.host}:${h.status}`).join(' ');
-    out.write(
-      `${d.createdAt}  ${d.version.padEnd(12)} ${d.status.padEnd(11)} ${d.trigger.padEnd(8)} ${d.requestedBy.padEnd(10)} ${hosts}\n`,
-    );
-  }
+  const lines = [
+    ...history.map((d) => {
+      const hosts = d.hosts.map((h) => `${h.host}:${h.status}`).join(' ');
+      return `${d.createdAt}  ${d.version.padEnd(12)} ${d.status.padEnd(11)} ${d.trigger.padEnd(8)} ${d.requestedBy.padEnd(10)} ${hosts}`;
+    }),
+    ...access.map(accessLine),
+  ];
+  // Newest first, operator sessions between the deployments they happened between (ISO times sort as text).
+  for (const line of lines.sort().reverse()) out.write(`${line}\n`);
 }
 
 export function registerStatus(program: Command, out: Output): void {
@@ -126,7 +137,11 @@ export function registerStatus(program: Command, out: Output): void {
       }
       await withLocalRuntime(
         options,
-        async (runtime) => show([...(await stateReadApi(runtime.adapters.state).history(app, env, limit))]),
+        async (runtime) => {
+          const history = [...(await stateReadApi(runtime.adapters.state).history(app, env, limit))];
+          if (options.json) return show(history);
+          printHistory(out, app, env, history, await accessHistory(runtime.adapters.state, app, env, limit));
+        },
         {
           work: false,
         },
