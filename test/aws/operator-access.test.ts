@@ -71,7 +71,7 @@ beforeAll(async () => {
       )
     ).Instances?.map((i) => i.InstanceId as string) ?? [];
   fleet = (await launch({ 'tarmac-fleet': 'web' }, 2)).sort();
-  [other] = await launch({ 'tarmac-fleet': 'batch' }, 1);
+  other = (await launch({ 'tarmac-fleet': 'batch' }, 1)).join();
   const secrets = new SsmSecretStore({ clientConfig: moto.clientConfig });
   await secrets.set('hello/staging', 'erlang_cookie', 'cookie-7c1f0e9d2b');
   await secrets.set('hello/staging', 'secret_key_base', 'skb-aa11bb22cc33');
@@ -150,7 +150,7 @@ describe('tarmac logs, eval and console with --aws (moto)', { timeout: 60_000 },
 
   it('refuses an instance outside the fleet, and an eval it could not audit, before sending anything', async () => {
     const before = (await sentCommands()).length;
-    const outside = await tarmac('eval', 'hello', 'staging', '--aws', '--host', other as string, '1');
+    const outside = await tarmac('eval', 'hello', 'staging', '--aws', '--host', other, '1');
     expect(outside.stderr).toContain(`host ${other} is not one of fleet web's`);
     delete process.env.TARMAC_STATE_TABLE;
     try {
