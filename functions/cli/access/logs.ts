@@ -30,26 +30,28 @@ export async function showLogs(request: LogsRequest): Promise<string[]> {
   const cursors = new Map<string, string | undefined>();
   const failing = new Set<string>();
   let query = (_host: string): JournalQuery => request.query;
-  for (;;) {
-    const round = await Promise.all(request.hosts.map((host) => readHost(access, host, query(host))));
-    const failedAt = request.now();
-    for (const read of round) {
+  for (let round = 1; ; round++) {
+    const roundStart = request.now();
+    const reads = await Promise.all(request.hosts.map((host) => readHost(access, host, query(host))));
+    for (const read of reads) {
       if ('error' in read) {
         if (!failing.has(read.host)) out.error(`${read.host}: ${access.redact(read.error)}\n`);
         failing.add(read.host);
-        if (!cursors.has(read.host)) cursors.set(read.host, undefined);
       } else {
-        if (failing.delete(read.host) && request.follow) out.error(`${read.host}: reachable again\n`);
+        if (failing.delete(read.host) && round > 1) out.error(`${read.host}: reachable again\n`);
         cursors.set(read.host, read.cursor ?? cursors.get(read.host));
       }
     }
-    const entries = mergeJournals(round.flatMap((r) => ('entries' in r ? [r.entries] : [])));
+    const entries = mergeJournals(reads.flatMap((r) => ('entries' in r ? [r.entries] : [])));
     for (const entry of entries) out.write(`${access.redact(formatEntry(entry, width))}\n`);
+    if (round === 1 && entries.length === 0 && failing.size < request.hosts.length) {
+      out.error(`no journal entries of ${access.instance.unit} ${request.follow ? 'yet' : 'in this range'}\n`);
+    }
     if (!request.follow || request.signal?.aborted) return [...failing];
-    // From now on: what came after each host's cursor; a host never read yet starts at this round.
+    // From now on: what came after each host's cursor; a host with none yet is read from this round's start.
     query = (host) => {
       const cursor = cursors.get(host);
-      return cursor !== undefined ? { afterCursor: cursor } : { since: failedAt };
+      return cursor !== undefined ? { afterCursor: cursor } : { since: roundStart };
     };
     try {
       await sleep(request.pollMs, undefined, request.signal ? { signal: request.signal } : {});

@@ -85,6 +85,23 @@ describe('tarmac logs over any hosts', () => {
     expect(failed).toEqual(['h3']);
   });
 
+  it('says so when the unit has no entries in the range', async () => {
+    const { hosts } = scriptedHosts({ h1: [{ code: 0, stdout: '', stderr: '' }] });
+    const out = memoryOutput();
+    const failed = await showLogs({
+      access: accessWith(hosts),
+      hosts: ['h1'],
+      query: { since: 1, until: 2 },
+      follow: false,
+      pollMs: 1,
+      out,
+      now: () => 0,
+    });
+    expect(failed).toEqual([]);
+    expect(out.out).toEqual([]);
+    expect(out.err.join('')).toBe('no journal entries of tarmac-hello-staging.service in this range\n');
+  });
+
   it('follows each host after its own cursor until aborted', async () => {
     const stop = new AbortController();
     const { hosts, calls } = scriptedHosts({
