@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type JournalQuery, journalArgv } from '../../bundle/operator-commands';
+import { TarmacError } from '../../core/errors';
 import { formatEntry, type JournalEntry, mergeJournals, parseJournal } from '../../core/journal';
+import { getDeployment } from '../../state/deployments';
 import type { Output } from '../output';
 import type { Access } from './context';
 
@@ -71,4 +73,22 @@ async function readHost(access: Access, host: string, query: JournalQuery): Prom
   } catch (error) {
     return { host, error: `unreachable: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+/** The time window of `--deployment ID` (its start to its end), checked to be this environment's. */
+export async function deploymentWindow(access: Access, id: string): Promise<JournalQuery> {
+  const { app, env } = access.instance;
+  if (!access.state)
+    throw new TarmacError(
+      '--deployment with --aws reads the state table — set TARMAC_STATE_TABLE (the stack output StateTableName)',
+    );
+  const d = await getDeployment(access.state, id);
+  if (!d || d.app !== app || d.env !== env) {
+    const where = d ? ` (it is one of ${d.app}/${d.env})` : '';
+    throw new TarmacError(`no deployment ${id} of ${app}/${env}${where} — tarmac history ${app} ${env} lists them`, {
+      id,
+    });
+  }
+  const since = Date.parse(d.startedAt ?? d.createdAt) / 1000;
+  return d.endedAt ? { since, until: Date.parse(d.endedAt) / 1000 } : { since };
 }

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import type { JournalQuery } from '../../bundle/operator-commands';
 import { TarmacError } from '../../core/errors';
-import { getDeployment } from '../../state/deployments';
 import { type Access, type AccessOptions, openAccess, pickHost, refuseServer } from '../access/context';
-import { showLogs } from '../access/logs';
+import { deploymentWindow, showLogs } from '../access/logs';
 import { consoleOnHost, evalOnHost } from '../access/session';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
@@ -44,24 +42,6 @@ async function withAccess<T>(
   } finally {
     access.close();
   }
-}
-
-/** The time window of `--deployment ID` (its start to its end), checked to be this environment's. */
-async function deploymentWindow(access: Access, id: string): Promise<JournalQuery> {
-  const { app, env } = access.instance;
-  if (!access.state)
-    throw new TarmacError(
-      '--deployment with --aws reads the state table — set TARMAC_STATE_TABLE (the stack output StateTableName)',
-    );
-  const d = await getDeployment(access.state, id);
-  if (!d || d.app !== app || d.env !== env) {
-    const where = d ? ` (it is one of ${d.app}/${d.env})` : '';
-    throw new TarmacError(`no deployment ${id} of ${app}/${env}${where} — tarmac history ${app} ${env} lists them`, {
-      id,
-    });
-  }
-  const since = Date.parse(d.startedAt ?? d.createdAt) / 1000;
-  return d.endedAt ? { since, until: Date.parse(d.endedAt) / 1000 } : { since };
 }
 
 export function registerAccess(program: Command, out: Output): void {
