@@ -63,7 +63,9 @@ afterAll(async () => {
 });
 
 const secretValues = () => Object.values(secrets);
-const entryLines = (stdout: string, host: string) => stdout.split('\n').filter((l) => l.startsWith(`${host}  `));
+/** One line per entry (continuation lines of a multi-line message carry the host but no time). */
+const entryLines = (stdout: string, host: string) =>
+  stdout.split('\n').filter((l) => new RegExp(`^${host} {2}\\d{4}-\\d\\d-\\d\\dT`).test(l));
 
 describe('tarmac logs on real hosts', { timeout: 120_000 }, () => {
   it('prints the journal of every host of the fleet, prefixed by host, and never a secret', async () => {
@@ -73,7 +75,7 @@ describe('tarmac logs on real hosts', { timeout: 120_000 }, () => {
     expect(entryLines(stdout, 'h2').length).toBeGreaterThan(0);
     expect(stdout).toMatch(/^h1 {2}\d{4}-\d\d-\d\dT[\d:.]+Z {2}/m);
     expect(stdout).toContain('between-deploys leak=[redacted secret_key_base]');
-    for (const value of secretValues()) expect(stdout).not.toContain(value);
+    for (const value of secretValues()) expect(stdout + stderr).not.toContain(value);
     // The journal really holds the secret: the redaction, not luck, kept it out.
     const raw = await hosts.manager.exec('h1', ['journalctl', '-u', 'tarmac-hello-staging.service', '--no-pager']);
     expect(raw.stdout).toContain(secrets.secret_key_base);
@@ -262,3 +264,14 @@ function spawnProcess(command: string, args: string[]) {
     });
   return { process: child, waitFor, exited, output: () => output };
 }
+
+// Last: it takes a host down.
+describe('tarmac logs with a host down', { timeout: 60_000 }, () => {
+  it('shows the hosts it can read, names the one it cannot, and exits 1', async () => {
+    await hosts.manager.kill('h2');
+    const run = await tarmac('logs', 'hello', 'staging', '--lines', '5');
+    expect(run.code).toBe(1);
+    expect(entryLines(run.stdout, 'h1')).toHaveLength(5);
+    expect(run.stderr).toMatch(/^h2: unreachable: no running host h2/m);
+  });
+});
