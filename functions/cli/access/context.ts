@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { DynamoStateStore } from '../../adapters/aws/dynamodb-state';
 import { SsmHosts } from '../../adapters/aws/ssm-hosts';
 import { SsmSecretStore } from '../../adapters/aws/ssm-secrets';
@@ -6,6 +8,7 @@ import { type Instance, instanceOf } from '../../core/config';
 import { TarmacError } from '../../core/errors';
 import { type Redactor, redactor } from '../../core/redact';
 import { HostManager } from '../../hosts/manager';
+import { createLogger, type Logger, silentLogger } from '../../log';
 import type { SecretStore, StateStore } from '../../ports';
 import { loadConfig } from '../context';
 import type { GlobalOptions } from '../main';
@@ -31,6 +34,8 @@ export interface Access {
   /** The state store (history, deployments); on AWS only when `TARMAC_STATE_TABLE` is set. */
   readonly state: StateStore | undefined;
   readonly redact: Redactor;
+  /** Where the sessions' start and end events go (local: `<data>/tarmac.log`). */
+  readonly logger: Logger;
   close(): void;
 }
 
@@ -66,6 +71,7 @@ export async function openAccess(options: AccessOptions, app: string, env: strin
       hosts,
       state: adapters.state,
       redact: await secretRedactor(adapters.secrets, instance),
+      logger: dataDirLogger(options.data),
       close: () => adapters.close(),
     };
   } catch (error) {
@@ -95,9 +101,16 @@ async function openAws(instance: Instance, comment: string): Promise<Access> {
     hosts,
     state: table ? new DynamoStateStore({ table }) : undefined,
     redact: await secretRedactor(new SsmSecretStore(), instance),
+    logger: silentLogger(),
     close: () => {},
   };
 }
+
+/** The local mode's log file, as the other client commands write it (one JSON event per line, 0600). */
+const dataDirLogger = (data: string) =>
+  createLogger({
+    destination: pino.destination({ dest: join(data, 'tarmac.log'), mkdir: true, sync: true, mode: 0o600 }),
+  });
 
 /**
  * A redactor of the instance's secrets and the intake's (`_global`). Without them nothing is shown: output

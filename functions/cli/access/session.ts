@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type ReleaseCommand, releaseCommandArgv } from '../../bundle/operator-commands';
+import { releaseCommandArgv } from '../../bundle/operator-commands';
 import { TarmacError } from '../../core/errors';
 import { type AccessRecord, finishAccess, recordAccess } from '../../state/access';
 import { whoami } from '../local-client';
@@ -14,16 +14,21 @@ function auditState(access: Access) {
   );
 }
 
-/** Record a session, run it, record how it ended — also when running it threw. */
+/**
+ * Record a session, run it, record how it ended — also when running it threw. The session id is its
+ * correlation id: the history record, the log events and the transient unit on the host
+ * (`tarmac-<app>-<env>-rpc-<id>`) all carry it.
+ */
 async function audited(
   access: Access,
   fields: Pick<AccessRecord, 'host' | 'kind' | 'expression'>,
-  run: () => Promise<number | null>,
+  run: (session: string) => Promise<number | null>,
 ): Promise<number | null> {
   const state = auditState(access);
   const { app, env } = access.instance;
+  const id = randomBytes(4).toString('hex');
   const record: AccessRecord = {
-    id: randomBytes(6).toString('hex'),
+    id,
     app,
     env,
     by: whoami(),
@@ -32,16 +37,17 @@ async function audited(
     ...fields,
   };
   await recordAccess(state, record);
+  const log = access.logger.child({ correlationId: id, app, env, host: record.host, kind: record.kind });
+  log.info({ event: 'access.started', by: record.by, via: record.via }, `${record.kind} on ${record.host}`);
   let exitCode: number | null = null;
   try {
-    exitCode = await run();
+    exitCode = await run(id);
     return exitCode;
   } finally {
     await finishAccess(state, record, { endedAt: new Date().toISOString(), exitCode });
+    log.info({ event: 'access.ended', exitCode }, `${record.kind} on ${record.host} ended`);
   }
 }
-
-const session = () => randomBytes(4).toString('hex');
 
 /**
  * `tarmac eval`: `bin/<release> rpc EXPR` on one host — the expression runs inside the service's own VM, so it
@@ -54,9 +60,9 @@ export async function evalOnHost(
   out: Output,
   timeoutMs = 60_000,
 ): Promise<number> {
-  const command: ReleaseCommand = { kind: 'rpc', expression };
-  const argv = releaseCommandArgv(access.instance, command, session());
-  const code = await audited(access, { host, kind: 'eval', expression: access.redact(expression) }, async () => {
+  const fields = { host, kind: 'eval' as const, expression: access.redact(expression) };
+  const code = await audited(access, fields, async (session) => {
+    const argv = releaseCommandArgv(access.instance, { kind: 'rpc', expression }, session);
     const result = await access.hosts.exec(host, argv, { timeoutMs });
     if (result.stdout) out.write(access.redact(result.stdout));
     if (result.stderr) out.error(access.redact(result.stderr));
@@ -68,8 +74,9 @@ export async function evalOnHost(
 
 /** `tarmac console`: `bin/<release> remote` on one host, attached to this terminal. */
 export async function consoleOnHost(access: Access, host: string): Promise<number> {
-  const argv = releaseCommandArgv(access.instance, { kind: 'remote' }, session());
-  const code = await audited(access, { host, kind: 'console' }, () => access.hosts.attach(host, argv));
+  const code = await audited(access, { host, kind: 'console' }, (session) =>
+    access.hosts.attach(host, releaseCommandArgv(access.instance, { kind: 'remote' }, session)),
+  );
   return code === 0 ? 0 : 1;
 }
 

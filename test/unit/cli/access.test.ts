@@ -9,6 +9,7 @@ import { consoleOnHost, evalOnHost } from '../../../functions/cli/access/session
 import { memoryOutput } from '../../../functions/cli/output';
 import { instanceOf } from '../../../functions/core/config';
 import { redactor } from '../../../functions/core/redact';
+import { createLogger } from '../../../functions/log';
 import { accessHistory } from '../../../functions/state/access';
 import { exampleConfig } from '../../support/local-deploy';
 
@@ -37,9 +38,11 @@ function scriptedHosts(answers: Record<string, Answer[]>, via: 'local' | 'aws' =
 
 let dir: string;
 let state: SqliteStateStore;
+let logLines: string[] = [];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'tarmac-access-'));
   state = new SqliteStateStore(join(dir, 'state.db'));
+  logLines = [];
 });
 afterEach(() => {
   state.close();
@@ -51,6 +54,7 @@ const accessWith = (hosts: AccessHosts): Access => ({
   hosts,
   state,
   redact: redactor({ secret_key_base: SECRET }),
+  logger: createLogger({ destination: { write: (line: string) => void logLines.push(line) } as never }),
   close: () => {},
 });
 const journal = (lines: string[], cursor: string) => ({
@@ -148,6 +152,14 @@ describe('tarmac eval and console over any hosts', () => {
       expression: 'IO.puts("[redacted secret_key_base]")',
     });
     expect(record?.endedAt).toBeDefined();
+    // One id ties the record, the log events and the transient unit on the host together.
+    expect(calls[0]?.argv).toContain(`--unit=tarmac-hello-staging-rpc-${record?.id}`);
+    const events = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.map((e) => [e.event, e.correlationId])).toEqual([
+      ['access.started', record?.id],
+      ['access.ended', record?.id],
+    ]);
+    expect(logLines.join('')).not.toContain(SECRET);
   });
 
   it('keeps the record of a session whose host could not be reached, and fails', async () => {
