@@ -6,12 +6,13 @@ import { SsmSecretStore } from '../../adapters/aws/ssm-secrets';
 import { openLocalAdapters } from '../../adapters/local';
 import { type Instance, instanceOf } from '../../core/config';
 import { TarmacError } from '../../core/errors';
-import { type Redactor, redactor } from '../../core/redact';
+import type { Redactor } from '../../core/redact';
 import { HostManager } from '../../hosts/manager';
 import { createLogger, type Logger, silentLogger } from '../../log';
-import type { SecretStore, StateStore } from '../../ports';
+import type { StateStore } from '../../ports';
 import { loadConfig } from '../context';
 import type { GlobalOptions } from '../main';
+import { secretRedactor } from './redaction';
 
 /** What logs, eval and console need from the hosts of either mode: the local hosts, or SSM on EC2. */
 export interface AccessHosts {
@@ -111,26 +112,6 @@ const dataDirLogger = (data: string) =>
   createLogger({
     destination: pino.destination({ dest: join(data, 'tarmac.log'), mkdir: true, sync: true, mode: 0o600 }),
   });
-
-/**
- * A redactor of the instance's secrets and the intake's (`_global`). Without them nothing is shown: output
- * that might hold a secret is never printed unredacted.
- */
-export async function secretRedactor(secrets: SecretStore, instance: Instance): Promise<Redactor> {
-  try {
-    const [own, global] = await Promise.all([secrets.getAll(instance.secretScope), secrets.getAll('_global')]);
-    return redactor({ ...prefixed('_global/', global), ...own });
-  } catch (error) {
-    throw new TarmacError(
-      `cannot read the secrets of ${instance.secretScope} to redact them (${error instanceof Error ? error.message : String(error)}) — output is never shown unredacted; check access to the secret store`,
-      { scope: instance.secretScope },
-      { cause: error },
-    );
-  }
-}
-
-const prefixed = (prefix: string, values: Record<string, string>) =>
-  Object.fromEntries(Object.entries(values).map(([k, v]) => [`${prefix}${k}`, v]));
 
 /**
  * The host a command targets: `--host` when it is one of the fleet's, the only host when the fleet has one;
