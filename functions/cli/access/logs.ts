@@ -15,6 +15,8 @@ export interface LogsRequest {
   readonly pollMs: number;
   readonly signal?: AbortSignal;
   readonly out: Output;
+  /** One JSON object per entry (`{"host","at","text"}`, `at` in ISO 8601 UTC) instead of text lines. */
+  readonly json?: boolean;
   /** Epoch seconds now (a host that failed is read again from then on). */
   readonly now: () => number;
 }
@@ -45,7 +47,11 @@ export async function showLogs(request: LogsRequest): Promise<string[]> {
       }
     }
     const entries = mergeJournals(reads.flatMap((r) => ('entries' in r ? [r.entries] : [])));
-    for (const entry of entries) out.write(`${access.redact(formatEntry(entry, width))}\n`);
+    for (const entry of entries) {
+      // Redacted before formatting: JSON escaping would hide a value holding `"` or `\` from the redactor.
+      const shown = { ...entry, text: access.redact(entry.text) };
+      out.write(`${request.json ? jsonEntry(shown) : formatEntry(shown, width)}\n`);
+    }
     if (round === 1 && entries.length === 0 && failing.size < request.hosts.length) {
       out.error(`no journal entries of ${access.instance.unit} ${request.follow ? 'yet' : 'in this range'}\n`);
     }
@@ -62,6 +68,9 @@ export async function showLogs(request: LogsRequest): Promise<string[]> {
     }
   }
 }
+
+const jsonEntry = (e: JournalEntry) =>
+  JSON.stringify({ host: e.host, at: new Date(Math.floor(e.at * 1000)).toISOString(), text: e.text });
 
 async function readHost(access: Access, host: string, query: JournalQuery): Promise<Read> {
   try {

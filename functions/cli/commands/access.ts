@@ -83,6 +83,7 @@ export function registerAccess(program: Command, out: Output): void {
             pollMs: count('--poll-ms', flags.pollMs, access.hosts.via === 'aws' ? 5000 : 1000, 600_000),
             signal: stop.signal,
             out,
+            json: Boolean(options.json),
             now: () => Date.now() / 1000,
           });
           if (failed.length > 0) out.exitCode = 1;

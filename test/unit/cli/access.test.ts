@@ -13,7 +13,7 @@ import { createLogger } from '../../../functions/log';
 import { accessHistory } from '../../../functions/state/access';
 import { exampleConfig } from '../../support/local-deploy';
 
-const SECRET = 'skb-5d1e0c9a8b7f';
+const SECRET = 'skb-5d1e"0c9a8b7f';
 type Answer = { code: number | null; stdout: string; stderr: string } | Error;
 
 /** Hosts that answer from a script per host and remember every argv they were given. */
@@ -87,6 +87,24 @@ describe('tarmac logs over any hosts', () => {
     ]);
     expect(out.err.join('')).toBe('h3: unreachable: no running host h3\n');
     expect(failed).toEqual(['h3']);
+  });
+
+  it('prints one JSON object per entry with --json, redacted too', async () => {
+    const { hosts } = scriptedHosts({ h1: [journal([`20.5 x app[1]: key=${SECRET}`], 'c1')] });
+    const out = memoryOutput();
+    await showLogs({
+      access: accessWith(hosts),
+      hosts: ['h1'],
+      query: {},
+      follow: false,
+      pollMs: 1,
+      out,
+      json: true,
+      now: () => 0,
+    });
+    expect(out.out.map((l) => JSON.parse(l))).toEqual([
+      { host: 'h1', at: '1970-01-01T00:00:20.500Z', text: 'app[1]: key=[redacted secret_key_base]' },
+    ]);
   });
 
   it('says so when the unit has no entries in the range', async () => {
