@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -139,6 +142,24 @@ describe('a console through Session Manager', () => {
       expect((error as Error).message).toContain(shellWords(sessionArgv(call)));
     } finally {
       process.env.PATH = path;
+    }
+  });
+
+  it('execs aws ssm start-session with the terminal when the plugin is there, and returns its status', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'tarmac-session-'));
+    const record = join(bin, 'argv');
+    // Stand-ins: the plugin only has to exist; `aws` records the words it was given, one per line.
+    writeFileSync(join(bin, 'session-manager-plugin'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'aws'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${record}\nexit 3\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const call = { target: 'i-0abc', command: "sudo -n 'env' 'remote'" };
+      expect(await startSession(call)).toBe(3);
+      expect(readFileSync(record, 'utf8').trimEnd().split('\n')).toEqual(sessionArgv(call).slice(1));
+    } finally {
+      process.env.PATH = path;
+      rmSync(bin, { recursive: true, force: true });
     }
   });
 
