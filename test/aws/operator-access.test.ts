@@ -165,7 +165,13 @@ describe('tarmac logs, eval and console with --aws (moto)', { timeout: 60_000 },
 
   it('says clearly that the Session Manager plugin is missing, with the call to run by hand', async () => {
     expect(onPath('session-manager-plugin')).toBe(false);
-    const run = await tarmac('console', 'hello', 'staging', '--aws', '--host', fleet[0] as string);
+    const piped = await tarmac('console', 'hello', 'staging', '--aws', '--host', fleet[0] as string);
+    expect(piped.stderr).toContain('tarmac console needs a terminal (stdin is not one) — for scripts use tarmac eval');
+    // As from an operator's terminal:
+    Object.defineProperty(process.stdin, 'isTTY', { value: true, configurable: true });
+    const run = await tarmac('console', 'hello', 'staging', '--aws', '--host', fleet[0] as string).finally(() =>
+      Object.defineProperty(process.stdin, 'isTTY', { value: undefined, configurable: true }),
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('the Session Manager plugin (session-manager-plugin) is not on PATH');
     expect(run.stderr).toContain(

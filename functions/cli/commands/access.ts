@@ -126,6 +126,9 @@ export function registerAccess(program: Command, out: Output): void {
     .option('--aws', `${AWS_FLAG}; needs the Session Manager plugin`)
     .action(async (app: string, env: string, flags: { host?: string; aws?: boolean }) => {
       const options = { ...program.opts<GlobalOptions>(), aws: flags.aws };
+      if (!process.stdin.isTTY) {
+        throw new TarmacError('tarmac console needs a terminal (stdin is not one) — for scripts use tarmac eval');
+      }
       await withAccess(options, app, env, 'console', async (access) => {
         out.exitCode = await consoleOnHost(access, await pickHost(access, flags.host));
       });
