@@ -93,7 +93,7 @@ describe('canary on AWS (moto, the CodeDeploy stand-in, real hosts)', () => {
       region: moto.clientConfig.region,
       handler: (event) => worker.handler(event),
     });
-  }, 300_000);
+  }, 900_000); // includes waiting for the machine-wide host lock while other files hold it
 
   afterAll(async () => {
     await events?.stop();

@@ -51,7 +51,7 @@ beforeAll(async () => {
   }
   const first = await h.deploy('staging', await h.pushRelease(tarballs['1.0.0'], '1.0.0'));
   expect(first.at(-1), JSON.stringify(first.at(-1))).toMatchObject({ status: 'succeeded' });
-}, 300_000);
+}, 900_000); // includes waiting for the machine-wide host lock while other files hold it
 
 afterAll(async () => {
   await hosts?.teardown();
