@@ -148,6 +148,11 @@ export interface DeployRequest {
   readonly bundle: BundleRef;
   /** Roll back automatically (a new deployment of the last good revision) when the deployment fails. */
   readonly autoRollback: boolean;
+  /**
+   * `rest`: the hosts after a canary that passed its bake (CodeDeploy: the environment's own group, started
+   * by the worker on `canary.passed`). Omitted: the deployment from its start (with a canary: the canary).
+   */
+  readonly phase?: 'rest';
 }
 
 export type DeployerEvent =
@@ -165,6 +170,14 @@ export type DeployerEvent =
       readonly status: HookResult['status'];
       readonly at: string;
       readonly tail?: string;
+    }
+  | {
+      /** A canary's deployer deployment (CodeDeploy's canary group) succeeded, bake included: the rest may follow. */
+      readonly type: 'canary.passed';
+      readonly deploymentId: string;
+      /** The canary's deployment at the deployer. */
+      readonly externalId: string;
+      readonly at: string;
     }
   | {
       readonly type: 'deployment.finished';

@@ -1,3 +1,4 @@
+import { canaryOf } from '../core/canary';
 import type { Instance } from '../core/config/instances';
 import type { LifecycleEvent } from '../core/deployments';
 
@@ -15,14 +16,20 @@ export const HOOK_SCRIPTS: Readonly<Record<LifecycleEvent, string>> = {
   ValidateService: 'hooks/validate-service.sh',
 };
 
-/** Seconds each event may take; ApplicationStart covers migrations (and waiting for another host's). */
+/**
+ * Seconds each event may take; ApplicationStart covers migrations (and waiting for another host's),
+ * ValidateService the health timeout and a canary's bake (config check keeps the sum within CodeDeploy's 3600).
+ */
 export function hookTimeouts(instance: Instance): Readonly<Record<LifecycleEvent, number>> {
   return {
     ApplicationStop: 300,
     BeforeInstall: 300,
     AfterInstall: 900,
     ApplicationStart: 1800,
-    ValidateService: Math.min(MAX_TIMEOUT, instance.health.timeout + VALIDATE_MARGIN),
+    ValidateService: Math.min(
+      MAX_TIMEOUT,
+      instance.health.timeout + (canaryOf(instance.appConfig.strategy)?.bake ?? 0) + VALIDATE_MARGIN,
+    ),
   };
 }
 

@@ -1,8 +1,12 @@
+import { canaryGroupName, canaryOf } from '../core/canary';
 import { DEFAULT_RELEASE_LIMITS } from '../release/limits';
 import { BundleInputError } from './errors';
 import { bashArray, bashQuote } from './quote';
 import type { RenderInput } from './types';
 import { serviceEnvironmentLines, startWrapperPath, stateDirPath } from './unit';
+
+/** Seconds between two health checks of a canary's bake. */
+const BAKE_INTERVAL_SECONDS = 2;
 
 /** Ids that end up in paths, lock keys and JSON on hosts: kept to characters that need no escaping anywhere. */
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
@@ -28,6 +32,7 @@ function releaseUrl(url: string): string {
 export function renderInstanceEnv(input: RenderInput): string {
   const { instance: i, plan, secretsSource, migrationLock } = input;
   const limits = { ...DEFAULT_RELEASE_LIMITS, ...input.limits };
+  const canary = canaryOf(i.appConfig.strategy);
   const vars: [string, string][] = [
     ['TARMAC_APP', i.app],
     ['TARMAC_ENV', i.env],
@@ -64,7 +69,14 @@ export function renderInstanceEnv(input: RenderInput): string {
     // BeforeInstall provisions a local database (role = the system user, owning the database); nothing else.
     ['TARMAC_DATABASE_KIND', i.database?.kind ?? 'none'],
     ['TARMAC_DATABASE_NAME', i.database?.name ?? ''],
+    // A database on a host of the fleet: its name (how every host reaches it) and port.
+    ['TARMAC_DATABASE_SERVER', i.database?.kind === 'server' ? i.database.server : ''],
+    ['TARMAC_DATABASE_PORT', i.database && i.database.kind !== 'local' ? String(i.database.port) : ''],
     ['TARMAC_MIGRATE_WAIT', '1500'],
+    // A canary strategy: ValidateService bakes when run through the canary group (see templates/bake.sh).
+    ['TARMAC_CANARY_GROUP', canary ? canaryGroupName(i.app, i.env) : ''],
+    ['TARMAC_BAKE_SECONDS', String(canary?.bake ?? 0)],
+    ['TARMAC_BAKE_INTERVAL', String(BAKE_INTERVAL_SECONDS)],
     ['TARMAC_MAX_BYTES', String(limits.maxBytes)],
     ['TARMAC_MAX_ENTRIES', String(limits.maxEntries)],
     ['TARMAC_MAX_DEPTH', String(limits.maxDepth)],

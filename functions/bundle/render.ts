@@ -26,6 +26,8 @@ export function renderBundle(input: RenderInput): BundleFile[] {
     { path: 'tarmac/lib.sh', content: template('lib.sh'), mode: READABLE },
     { path: 'tarmac/lock.sh', content: template('lock.sh'), mode: READABLE },
     { path: 'tarmac/database.sh', content: template('database.sh'), mode: READABLE },
+    { path: 'tarmac/bake.sh', content: template('bake.sh'), mode: READABLE },
+    { path: 'tarmac/database-server.sh', content: template('database-server.sh'), mode: READABLE },
     { path: 'tarmac/instance.env', content: renderInstanceEnv(input), mode: READABLE },
     { path: 'tarmac/release.json', content: renderReleaseJson(input), mode: READABLE },
     { path: `tarmac/${instance.unit}`, content: renderUnit(instance), mode: READABLE },

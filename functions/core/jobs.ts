@@ -41,6 +41,12 @@ export const deployerEventSchema = z.discriminatedUnion('type', [
     tail: z.string().optional(),
   }),
   z.strictObject({
+    type: z.literal('canary.passed'),
+    deploymentId: z.string().min(1),
+    externalId: z.string().min(1),
+    at: instant,
+  }),
+  z.strictObject({
     type: z.literal('deployment.finished'),
     deploymentId: z.string().min(1),
     status: z.enum(['succeeded', 'failed', 'rolled_back']),

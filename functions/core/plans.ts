@@ -1,17 +1,19 @@
+import { reachableBatches, resolveStrategy, type Strategy } from './batches';
+import { batchedOf, type Canary, canaryOf, planCanary } from './canary';
 import type { Instance } from './config/instances';
-import type { StrategyConfig } from './config/schema';
 import { LIFECYCLE_EVENTS, type LifecycleEvent } from './deployments';
 import { PermanentError } from './errors';
-import type { Release } from './releases';
 
-export interface Strategy {
-  readonly type: 'one-at-a-time' | 'half' | 'all';
-  /** Hosts that must stay healthy while a batch is deployed. */
-  readonly minHealthyHosts: number;
-  readonly batchSize: number;
-  /** `min_healthy_hosts` as written in tarmac.yml (a count or `"50%"`), when set: names the CodeDeploy config. */
-  readonly minHealthyConfigured?: number | string;
-}
+export {
+  batches,
+  defaultMinHealthyHosts,
+  HostsUnreachableError,
+  reachableBatches,
+  resolveStrategy,
+  type Strategy,
+} from './batches';
+
+import type { Release } from './releases';
 
 /** What a deployment will do, as data: printed by `tarmac plan`, compared in tests, run by a deployer. */
 export interface DeploymentPlan {
@@ -23,8 +25,12 @@ export interface DeploymentPlan {
   readonly release: Pick<Release, 'id' | 'version' | 'sha256' | 'artifactKey'>;
   /** Release currently serving (the rollback target), if any. */
   readonly previousReleaseId?: string | undefined;
+  /** How the hosts are batched; with a canary, how the hosts after it are. */
   readonly strategy: Strategy;
+  /** With a canary, the first batch is the canary's hosts. */
   readonly batches: readonly (readonly string[])[];
+  /** A canary strategy: its hosts go first (batch 1), bake, then the other batches. */
+  readonly canary?: Canary;
   /** Hosts of the fleet left out because they were unreachable when the deployment was planned. */
   readonly skipped?: readonly string[];
   readonly steps: readonly LifecycleEvent[];
@@ -44,54 +50,6 @@ export class NoHostsError extends PermanentError {
   }
 }
 
-/** Too few reachable hosts to deploy while keeping the strategy's minimum healthy: the deployment is refused. */
-export class HostsUnreachableError extends PermanentError {
-  constructor(fleet: string, unreachable: readonly string[], strategy: Strategy, hostCount: number) {
-    const reachable = hostCount - unreachable.length;
-    super(
-      `${unreachable.join(', ')} unreachable: strategy ${strategy.type} keeps ${strategy.minHealthyHosts} of ${hostCount} host(s) healthy while a batch deploys, and only ${reachable} reachable — refused. Start ${unreachable.length > 1 ? 'them' : 'it'} again (local: tarmac hosts up ${hostCount}) or remove ${unreachable.length > 1 ? 'them' : 'it'} from fleets.${fleet}.hosts`,
-      { fleet, unreachable, strategy: strategy.type, minHealthyHosts: strategy.minHealthyHosts, reachable },
-    );
-    this.name = 'HostsUnreachableError';
-  }
-}
-
-/**
- * The hosts a strategy keeps healthy when tarmac.yml sets no `min_healthy_hosts` (CodeDeploy's defaults:
- * OneAtATime all but one, HalfAtATime half rounded up, AllAtOnce none). The one source for the local plan and
- * the CodeDeploy config name.
- */
-export function defaultMinHealthyHosts(type: Strategy['type'], hostCount: number): number {
-  return { 'one-at-a-time': Math.max(0, hostCount - 1), half: Math.ceil(hostCount / 2), all: 0 }[type];
-}
-
-/** Resolve a configured strategy against the number of hosts. */
-export function resolveStrategy(config: StrategyConfig, hostCount: number): Strategy {
-  const type = typeof config === 'string' ? config : config.type;
-  const defaultMin = defaultMinHealthyHosts(type, hostCount);
-  const configured = typeof config === 'string' ? undefined : config.min_healthy_hosts;
-  const minHealthyHosts =
-    configured === undefined
-      ? defaultMin
-      : typeof configured === 'number'
-        ? configured
-        : Math.ceil((hostCount * Number.parseInt(configured, 10)) / 100);
-  const batchSize = Math.max(1, hostCount - Math.max(0, minHealthyHosts));
-  return {
-    type,
-    minHealthyHosts: Math.max(0, Math.min(minHealthyHosts, hostCount)),
-    batchSize,
-    ...(configured === undefined ? {} : { minHealthyConfigured: configured }),
-  };
-}
-
-/** Split hosts into batches of the strategy's size, keeping the configured order. */
-export function batches(hosts: readonly string[], batchSize: number): string[][] {
-  const result: string[][] = [];
-  for (let i = 0; i < hosts.length; i += batchSize) result.push(hosts.slice(i, i + batchSize));
-  return result;
-}
-
 export interface PlanInput {
   readonly instance: Instance;
   readonly hosts: readonly string[];
@@ -104,23 +62,25 @@ export interface PlanInput {
 }
 
 /**
- * Batches over the reachable hosts. Unreachable hosts count as unhealthy, as CodeDeploy counts them against
- * the minimum healthy hosts: they are skipped when the others can still be deployed batch by batch with the
- * minimum kept healthy, else the deployment is refused.
+ * Hosts in deployment order: a fleet host holding the instance's database goes first, since its BeforeInstall
+ * provisions the database that the other hosts' BeforeInstall wait for.
  */
-function reachableBatches(fleet: string, hosts: readonly string[], strategy: Strategy, unreachable: readonly string[]) {
-  const down = hosts.filter((h) => unreachable.includes(h));
-  if (down.length === 0) return { batches: batches(hosts, strategy.batchSize) };
-  const up = hosts.filter((h) => !down.includes(h));
-  const room = up.length - strategy.minHealthyHosts;
-  if (room < 1) throw new HostsUnreachableError(fleet, down, strategy, hosts.length);
-  return { batches: batches(up, Math.min(strategy.batchSize, room)), skipped: down };
+function ordered(instance: Instance, hosts: readonly string[]): readonly string[] {
+  const db = instance.database;
+  if (db?.kind !== 'server' || !hosts.includes(db.server)) return hosts;
+  return [db.server, ...hosts.filter((h) => h !== db.server)];
 }
 
 export function planDeployment(input: PlanInput): DeploymentPlan {
-  const { instance, hosts } = input;
+  const { instance } = input;
+  const hosts = ordered(instance, input.hosts);
   if (hosts.length === 0) throw new NoHostsError(instance.fleet);
-  const strategy = resolveStrategy(instance.appConfig.strategy, hosts.length);
+  const unreachable = input.unreachable ?? [];
+  const canary = canaryOf(instance.appConfig.strategy);
+  const strategy = resolveStrategy(batchedOf(instance.appConfig.strategy), hosts.length);
+  const rollout = canary
+    ? planCanary(instance, hosts, canary, unreachable)
+    : { strategy, ...reachableBatches(instance.fleet, hosts, strategy, unreachable) };
   return {
     deploymentId: input.deploymentId,
     correlationId: input.correlationId,
@@ -129,8 +89,7 @@ export function planDeployment(input: PlanInput): DeploymentPlan {
     fleet: instance.fleet,
     release: input.release,
     previousReleaseId: input.previousReleaseId,
-    strategy,
-    ...reachableBatches(instance.fleet, hosts, strategy, input.unreachable ?? []),
+    ...rollout,
     steps: LIFECYCLE_EVENTS,
     hookEnv: {
       TARMAC_APP: instance.app,

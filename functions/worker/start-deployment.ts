@@ -2,6 +2,7 @@ import { fleetHosts, instanceOf } from '../core/config';
 import { type Deployment, transition } from '../core/deployments';
 import { PermanentError } from '../core/errors';
 import { type DeploymentPlan, planDeployment } from '../core/plans';
+import type { Release } from '../core/releases';
 import { DeploymentNotFoundError, getDeployment, updateDeployment } from '../state/deployments';
 import { releaseFleet } from '../state/fleets';
 import { keys } from '../state/keys';
@@ -28,18 +29,9 @@ export async function startDeployment(deps: WorkerDeps, deploymentId: string, op
   const release = await getRelease(deps.state, deployment.app, deployment.sha256);
   if (!release) return fail(deps, deployment, `release ${deployment.releaseId} is no longer recorded`);
   const instance = instanceOf(deps.config, deployment.app, deployment.env);
-  const hosts = fleetHosts(deps.config, instance.fleet);
   let plan: DeploymentPlan;
   try {
-    plan = planDeployment({
-      instance,
-      hosts,
-      release,
-      previousReleaseId: deployment.previousReleaseId,
-      deploymentId,
-      correlationId: deployment.correlationId,
-      unreachable: (await deps.unreachableHosts?.(hosts)) ?? [],
-    });
+    plan = await planFor(deps, deployment, release);
   } catch (error) {
     // A plan that can never be made (no hosts in the fleet, too many of them down) fails the deployment with
     // its reason, so its fleet is freed.
@@ -64,6 +56,63 @@ export async function startDeployment(deps: WorkerDeps, deploymentId: string, op
     const message = error instanceof Error ? error.message : String(error);
     log.error({ event: 'deployment.start_failed', error: message }, 'deployer refused the deployment');
     return fail(deps, { ...deployment, status: 'in_progress' }, `deployer: ${message}`);
+  }
+}
+
+async function planFor(deps: WorkerDeps, deployment: Deployment, release: Release): Promise<DeploymentPlan> {
+  const instance = instanceOf(deps.config, deployment.app, deployment.env);
+  const hosts = fleetHosts(deps.config, instance.fleet);
+  return planDeployment({
+    instance,
+    hosts,
+    release,
+    previousReleaseId: deployment.previousReleaseId,
+    deploymentId: deployment.id,
+    correlationId: deployment.correlationId,
+    unreachable: (await deps.unreachableHosts?.(hosts)) ?? [],
+  });
+}
+
+/**
+ * The hosts after a canary that passed its bake (`canary.passed` from CodeDeploy's canary group): the same
+ * bundle through the environment's own group. Once only: a repeated event, or one for a canary that is no
+ * longer the deployment's current deployer deployment, changes nothing.
+ */
+export async function startRest(deps: WorkerDeps, deployment: Deployment, canaryExternalId: string) {
+  const skip = (message: string) => ({ outcome: 'skipped' as const, message, deploymentId: deployment.id });
+  if (deployment.status !== 'in_progress' || deployment.externalId !== canaryExternalId || !deployment.bundle) {
+    return skip(`canary ${canaryExternalId} of ${deployment.id}: already continued or over`);
+  }
+  const release = await getRelease(deps.state, deployment.app, deployment.sha256);
+  if (!release) {
+    await fail(deps, deployment, `canary passed, but release ${deployment.releaseId} is no longer recorded`);
+    return skip('release gone');
+  }
+  try {
+    const plan = await planFor(deps, deployment, release);
+    const { externalId } = await deps.deployer.start({
+      plan,
+      bundle: deployment.bundle,
+      autoRollback: true,
+      phase: 'rest',
+    });
+    await deps.state.put(keys.externalRef(externalId), { deploymentId: deployment.id });
+    await updateDeployment(deps.state, deployment.id, (d) => ({ ...d, externalId }));
+    deps.logger.info(
+      { deploymentId: deployment.id, canary: canaryExternalId, externalId },
+      'canary passed: rest started',
+    );
+    return {
+      outcome: 'done' as const,
+      message: `canary passed; the rest runs as ${externalId}`,
+      deploymentId: deployment.id,
+    };
+  } catch (error) {
+    // The canary hosts keep the new release (healthy through the bake); the others were never touched.
+    const reason = error instanceof Error ? error.message : String(error);
+    const message = `canary passed, but the rest could not start: ${reason} — the canary hosts serve ${deployment.version}, the others the previous release; deploy again`;
+    await fail(deps, deployment, message);
+    return skip(message);
   }
 }
 

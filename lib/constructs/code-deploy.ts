@@ -1,8 +1,9 @@
-import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { InstanceTagSet, ServerApplication, ServerDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { TarmacConfig } from '../../functions/core/config';
+import { batchedOf, CANARY_TAG, canaryGroupName, canaryOf } from '../../functions/core/canary';
+import type { AppConfig, TarmacConfig } from '../../functions/core/config';
 import { DeploymentConfigs } from './deployment-configs';
 import { acknowledge, managedPolicyFinding } from './nag';
 
@@ -52,25 +53,58 @@ export class CodeDeploy extends Construct {
       const tags = instanceTags(props.config, app);
       const application = new ServerApplication(this, `App-${app}`, { applicationName: applicationName(app) });
       this.applications.push(application);
+      const canary = canaryOf(appConfig.strategy);
+      const alarms = [...props.rollbackAlarms, ...this.appAlarms(app, appConfig)];
       for (const env of Object.keys(appConfig.environments)) {
-        const group = new ServerDeploymentGroup(this, `Group-${app}-${env}`, {
-          application,
-          deploymentGroupName: deploymentGroupName(app, env),
-          role: this.serviceRole,
-          ec2InstanceTags: tags,
-          deploymentConfig: this.configs.forStrategy(appConfig.strategy),
-          installAgent: false,
-          alarms: [...props.rollbackAlarms],
-          autoRollback: { failedDeployment: true, deploymentInAlarm: true, stoppedDeployment: false },
-        });
-        this.groups.push(group);
+        this.groups.push(
+          this.group(`Group-${app}-${env}`, application, deploymentGroupName(app, env), {
+            tags,
+            config: this.configs.forStrategy(batchedOf(appConfig.strategy)),
+            alarms,
+          }),
+        );
+        if (!canary) continue;
+        // CodeDeploy has no canary for in-place EC2 deployments: a second group targets the canary hosts
+        // (the fleet's tags plus tarmac-canary=true), all at once; tarmac deploys through it first.
+        this.groups.push(
+          this.group(`Canary-${app}-${env}`, application, canaryGroupName(app, env), {
+            tags: canaryTags(props.config, app),
+            config: this.configs.forStrategy('all'),
+            alarms,
+          }),
+        );
       }
     }
+  }
+
+  private group(
+    id: string,
+    application: ServerApplication,
+    name: string,
+    props: { tags: InstanceTagSet; config: ReturnType<DeploymentConfigs['forStrategy']>; alarms: IAlarm[] },
+  ): ServerDeploymentGroup {
+    return new ServerDeploymentGroup(this, id, {
+      application,
+      deploymentGroupName: name,
+      role: this.serviceRole,
+      ec2InstanceTags: props.tags,
+      deploymentConfig: props.config,
+      installAgent: false,
+      alarms: props.alarms,
+      autoRollback: { failedDeployment: true, deploymentInAlarm: true, stoppedDeployment: false },
+    });
+  }
+
+  /** The canary strategy's `alarms`, by name (they live outside the stack), once per app. */
+  private appAlarms(app: string, appConfig: AppConfig): IAlarm[] {
+    return (canaryOf(appConfig.strategy)?.alarms ?? []).map((name, i) =>
+      Alarm.fromAlarmName(this, `Alarm-${app}-${i}`, name),
+    );
   }
 }
 
 /** One tag group per tag, so an instance must carry all of them (CodeDeploy ANDs the groups of a set). */
-function instanceTags(config: TarmacConfig, app: string): InstanceTagSet {
+function instanceTags(config: TarmacConfig, app: string, extra: readonly [string, string][] = []): InstanceTagSet {
   const fleet = config.apps[app]?.fleet ?? '';
   const tags = Object.entries(config.fleets[fleet]?.ec2_tags ?? {});
   if (tags.length === 0) {
@@ -79,11 +113,17 @@ function instanceTags(config: TarmacConfig, app: string): InstanceTagSet {
         `add fleets.${fleet}.ec2_tags (e.g. { tarmac-fleet: ${fleet} }) to tarmac.yml`,
     );
   }
-  if (tags.length > MAX_EC2_TAGS) {
+  const all = [...tags, ...extra];
+  if (all.length > MAX_EC2_TAGS) {
+    const canary = extra.length > 0 ? `, and its canary strategy adds ${CANARY_TAG.key}` : '';
     throw new Error(
-      `fleet "${fleet}" has ${tags.length} ec2_tags (given ${tags.map(([k]) => k).join(', ')}) — CodeDeploy ` +
+      `fleet "${fleet}" has ${tags.length} ec2_tags (given ${tags.map(([k]) => k).join(', ')})${canary} — CodeDeploy ` +
         `matches at most ${MAX_EC2_TAGS}; tag the hosts with one fleet tag instead`,
     );
   }
-  return new InstanceTagSet(...tags.map(([key, value]) => ({ [key]: [value] })));
+  return new InstanceTagSet(...all.map(([key, value]) => ({ [key]: [value] })));
 }
+
+/** The canary group's hosts: the fleet's tags and tarmac-canary=true. */
+const canaryTags = (config: TarmacConfig, app: string) =>
+  instanceTags(config, app, [[CANARY_TAG.key, CANARY_TAG.value]]);

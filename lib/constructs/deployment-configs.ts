@@ -1,6 +1,6 @@
 import { type IServerDeploymentConfig, MinimumHealthyHosts, ServerDeploymentConfig } from 'aws-cdk-lib/aws-codedeploy';
 import { Construct } from 'constructs';
-import type { StrategyConfig } from '../../functions/core/config';
+import type { BatchedStrategyConfig } from '../../functions/core/config';
 
 const PREDEFINED: Record<'one-at-a-time' | 'half' | 'all', IServerDeploymentConfig> = {
   'one-at-a-time': ServerDeploymentConfig.ONE_AT_A_TIME,
@@ -28,7 +28,7 @@ export class DeploymentConfigs extends Construct {
   private readonly used = new Set<IServerDeploymentConfig>();
 
   /** The config for a strategy from tarmac.yml (recorded as used, for IAM scoping). */
-  forStrategy(strategy: StrategyConfig): IServerDeploymentConfig {
+  forStrategy(strategy: BatchedStrategyConfig): IServerDeploymentConfig {
     const config =
       typeof strategy === 'string'
         ? PREDEFINED[strategy]

@@ -5,6 +5,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { defaultCodeDeployNames } from '../../functions/adapters/aws/codedeploy-deployer';
 import { SsmSecretStore } from '../../functions/adapters/aws/ssm-secrets';
+import { CANARY_TAG, canaryGroupName, canaryOf } from '../../functions/core/canary';
 import { allInstances } from '../../functions/core/config';
 import type { TarmacConfig } from '../../functions/core/config/schema';
 import { initInstanceSecrets } from '../../functions/state/secrets';
@@ -77,6 +78,18 @@ export async function createMotoStack(
           deploymentGroupName: defaultCodeDeployNames(app, env).deploymentGroup,
           serviceRoleArn: 'arn:aws:iam::123456789012:role/tarmac-codedeploy',
           ec2TagSet: { ec2TagSetList: tags.map(([Key, Value]) => [{ Key, Value, Type: 'KEY_AND_VALUE' }]) },
+          autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
+        }),
+      );
+      // A canary strategy: the stack's second group, the fleet's tags and tarmac-canary=true.
+      if (!canaryOf(appConfig.strategy)) continue;
+      const canaryTags = [...tags, [CANARY_TAG.key, CANARY_TAG.value]];
+      await codeDeploy.send(
+        new CreateDeploymentGroupCommand({
+          applicationName: application,
+          deploymentGroupName: canaryGroupName(app, env),
+          serviceRoleArn: 'arn:aws:iam::123456789012:role/tarmac-codedeploy',
+          ec2TagSet: { ec2TagSetList: canaryTags.map(([Key, Value]) => [{ Key, Value, Type: 'KEY_AND_VALUE' }]) },
           autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM'] },
         }),
       );

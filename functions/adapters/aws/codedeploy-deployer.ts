@@ -7,6 +7,7 @@ import {
   GetDeploymentCommand,
   ListDeploymentTargetsCommand,
 } from '@aws-sdk/client-codedeploy';
+import { canaryGroupName } from '../../core/canary';
 import type { HostResult } from '../../core/deployments';
 import { TarmacError } from '../../core/errors';
 import { type DeploymentPlan, defaultMinHealthyHosts, type Strategy } from '../../core/plans';
@@ -19,6 +20,8 @@ import type { CodeDeployFacts } from './eventbridge';
 export interface CodeDeployNames {
   readonly application: string;
   readonly deploymentGroup: string;
+  /** The environment's canary group (canary strategy only). @default `<app>-<env>.canary` */
+  readonly canaryGroup?: string;
 }
 
 export interface CodeDeployDeployerOptions {
@@ -35,7 +38,7 @@ export interface CodeDeployDeployerOptions {
 
 /** Application `tarmac-<app>`, deployment group `<app>-<env>` (the names the CDK stack creates). */
 export function defaultCodeDeployNames(app: string, env: string): CodeDeployNames {
-  return { application: `tarmac-${app}`, deploymentGroup: `${app}-${env}` };
+  return { application: `tarmac-${app}`, deploymentGroup: `${app}-${env}`, canaryGroup: canaryGroupName(app, env) };
 }
 
 const PREDEFINED = {
@@ -77,10 +80,14 @@ export class CodeDeployDeployer implements Deployer {
     const { plan, bundle } = request;
     const names = (this.options.names ?? defaultCodeDeployNames)(plan.app, plan.env);
     const pinned = this.options.locateBundle ? await this.options.locateBundle(bundle.key) : {};
-    const hostCount = plan.batches.reduce((n, batch) => n + batch.length, 0);
+    // A canary goes first through its own group, all at once (ValidateService bakes there); the rest, once
+    // the worker saw the canary pass, through the environment's group with the rest's strategy.
+    const canary = plan.canary !== undefined && request.phase !== 'rest';
+    const batches = plan.canary && request.phase === 'rest' ? plan.batches.slice(1) : plan.batches;
+    const hostCount = batches.reduce((n, batch) => n + batch.length, 0);
     const input = {
       applicationName: names.application,
-      deploymentGroupName: names.deploymentGroup,
+      deploymentGroupName: canary ? (names.canaryGroup ?? canaryGroupName(plan.app, plan.env)) : names.deploymentGroup,
       revision: {
         revisionType: 'S3' as const,
         s3Location: {
@@ -91,7 +98,7 @@ export class CodeDeployDeployer implements Deployer {
           ...(pinned.version ? { version: pinned.version } : {}),
         },
       },
-      deploymentConfigName: deploymentConfigName(plan.strategy, hostCount),
+      deploymentConfigName: canary ? PREDEFINED.all : deploymentConfigName(plan.strategy, hostCount),
       description: deploymentDescription(plan),
       autoRollbackConfiguration: {
         enabled: request.autoRollback,

@@ -1,3 +1,4 @@
+import { isCanaryGroup } from '../../core/canary';
 import type { HostResult } from '../../core/deployments';
 import type { DeployerEvent } from '../../ports';
 import { rollbackNotification, withRollbackMessage } from './codedeploy-rollbacks';
@@ -86,6 +87,10 @@ export async function mapCodeDeployEvent(
   }
   const event = deploymentEvent(deploymentId, input, at);
   if (!event) return undefined;
+  // A canary's CodeDeploy deployment (bake included) succeeded: not the end of tarmac's deployment, the rest follows.
+  if (event.type === 'deployment.finished' && event.status === 'succeeded' && isCanaryGroup(detail.deploymentGroup)) {
+    return { deploymentId, events: [{ type: 'canary.passed', deploymentId, externalId: detail.deploymentId, at }] };
+  }
   if (event.type !== 'deployment.finished' || event.status === 'succeeded') return { deploymentId, events: [event] };
   const facts = await lookup.describe(detail.deploymentId);
   // CodeDeploy is rolling back: the rollback deployment's end finishes tarmac's deployment.

@@ -76,7 +76,11 @@ export class LocalDeployer implements Deployer {
     await this.emit({ type: 'deployment.started', deploymentId: plan.deploymentId, externalId, at: this.now() });
     const revision = this.revision(plan, externalId, request.bundle.key, plan.hookEnv);
     const release = { artifactKey: plan.release.artifactKey, sha256: plan.release.sha256 };
-    const result = await this.rollout(revision, release, plan.batches, plan.deploymentId, true);
+    // A canary's hosts run through the canary group, whose ValidateService bakes (as on CodeDeploy).
+    const canary = plan.canary
+      ? { ...revision, hookEnv: { ...revision.hookEnv, DEPLOYMENT_GROUP_NAME: plan.canary.group } }
+      : undefined;
+    const result = await this.rollout(revision, release, plan.batches, plan.deploymentId, true, canary);
     if (result.ok) {
       const good: GoodRevision = {
         deploymentId: plan.deploymentId,
@@ -159,19 +163,21 @@ export class LocalDeployer implements Deployer {
     return new Set((await this.options.hosts.list()).map((h) => h.name));
   }
 
-  /** Deploy batch after batch; stop at the first batch with a failed host. */
+  /** Deploy batch after batch (the first as `first`, when given); stop at the first batch with a failed host. */
   private async rollout(
     revision: Revision,
     release: { artifactKey: string; sha256: string },
     batches: readonly (readonly string[])[],
     reportAs: string,
     report: boolean,
+    first?: Revision,
   ): Promise<
     { ok: true } | { ok: false; host: string; failedEvent?: LifecycleEvent; tail?: string; touched: string[] }
   > {
     const provideRelease = releaseProvider(this.options.artifacts, this.options.hosts.sharedDir, release);
     const touched: string[] = [];
-    for (const batch of batches) {
+    for (const [index, batch] of batches.entries()) {
+      const run = index === 0 && first ? first : revision;
       const outcomes = await Promise.all(
         batch.map((host) =>
           deployHost(
@@ -183,7 +189,7 @@ export class LocalDeployer implements Deployer {
                 report ? this.hostEvent(reportAs, h, event, status, tail) : Promise.resolve(),
             },
             host,
-            revision,
+            run,
           ).catch(
             (error: unknown): HostOutcome => ({
               ok: false,

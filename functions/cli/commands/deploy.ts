@@ -9,6 +9,7 @@ import { findRelease } from '../../state/releases';
 import { submit, waitForJob, watchDeployment, whoami, withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
+import { planLines } from '../plan-text';
 import { DeploymentProgress } from '../progress';
 import { registerStatus } from './status';
 
@@ -85,13 +86,7 @@ export function registerDeploy(program: Command, out: Output): void {
           out.write(
             `${app}/${env}: ${current ? `${current.version} → ` : ''}${release.version} (${release.sha256.slice(0, 12)}) on fleet ${plan.fleet}\n`,
           );
-          out.write(
-            `strategy ${plan.strategy.type}: batches of ${plan.strategy.batchSize}, ${plan.strategy.minHealthyHosts} host(s) kept healthy\n`,
-          );
-          plan.batches.forEach((batch, i) => {
-            for (const host of batch) out.write(`  batch ${i + 1}  ${host}: ${plan.steps.join(' → ')}\n`);
-          });
-          for (const host of plan.skipped ?? []) out.write(`  skipped  ${host}: unreachable\n`);
+          for (const line of planLines(plan)) out.write(`${line}\n`);
           out.write(
             `unit ${instance.unit}, port ${instance.port}, user ${instance.systemUser}, releases/${release.id}\n`,
           );

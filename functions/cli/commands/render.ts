@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import { renderBundle } from '../../bundle/render';
 import type { MigrationLock, SecretsSource } from '../../bundle/types';
 import { writeBundle } from '../../bundle/write';
-import { instanceOf } from '../../core/config';
-import { planDeployment } from '../../core/plans';
+import { type FleetConfig, instanceOf } from '../../core/config';
+import { type DeploymentPlan, planDeployment } from '../../core/plans';
 import { releaseId } from '../../core/releases';
 import { checkRelease } from '../../release/check';
 import { UnsafeReleaseError } from '../../release/errors';
@@ -50,7 +50,7 @@ export function registerRender(program: Command, out: Output): void {
       const deploymentId = opts.deploymentId ?? defaultDeploymentId(app, env);
       const plan = planDeployment({
         instance,
-        hosts: instance.fleetConfig.hosts.length ? instance.fleetConfig.hosts : ['localhost'],
+        hosts: renderHosts(instance.fleetConfig),
         release: { id, version: checked.version, sha256: checked.sha256, artifactKey: `sha256/${checked.sha256}` },
         deploymentId,
         correlationId: deploymentId,
@@ -69,7 +69,7 @@ export function registerRender(program: Command, out: Output): void {
         out.write(`${JSON.stringify({ out: opts.out, release: id, deploymentId, files: files.map((f) => f.path) })}\n`);
       else
         out.write(
-          `${opts.out}: bundle for ${app}/${env}, release ${id}, deployment ${deploymentId} — ${files.length} files\n`,
+          `${opts.out}: bundle for ${app}/${env}, release ${id}, deployment ${deploymentId} — ${files.length} files${canaryNote(plan)}\n`,
         );
     });
 }
@@ -82,3 +82,15 @@ function defaultDeploymentId(app: string, env: string): string {
   const stamp = new Date().toISOString().replace(/[-:]|\.\d+/g, '');
   return `render-${app}-${env}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
+
+/** The fleet's hosts, or its EC2 tag selectors (as the worker plans AWS fleets), or one stand-in host. */
+function renderHosts(fleet: FleetConfig): string[] {
+  if (fleet.hosts.length) return fleet.hosts;
+  const tags = Object.entries(fleet.ec2_tags ?? {}).map(([k, v]) => `ec2:${k}=${v}`);
+  return tags.length ? tags : ['localhost'];
+}
+
+const canaryNote = (plan: DeploymentPlan) =>
+  plan.canary
+    ? `; ValidateService bakes ${plan.canary.bakeSeconds} s when run as deployment group ${plan.canary.group}`
+    : '';

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { SsmSecretStore } from '../../adapters/aws/ssm-secrets';
 import { FileSecretStore } from '../../adapters/local/file-secrets';
 import { instanceOf } from '../../core/config';
+import { generatedDatabaseSecrets } from '../../core/config/database';
 import { TarmacError } from '../../core/errors';
 import { assertSecretRef } from '../../core/secrets';
 import type { SecretStore } from '../../ports';
@@ -122,7 +123,7 @@ export function registerSecrets(program: Command, out: Output, awsStore: AwsSecr
 async function initSecrets(options: GlobalOptions, store: SecretStore, app: string, env: string) {
   const config = loadConfig(options);
   const instance = instanceOf(config, app, env);
-  const created = await initInstanceSecrets(store, instance.secretScope);
+  const created = await initInstanceSecrets(store, instance.secretScope, generatedDatabaseSecrets(instance.database));
   const names = new Set([...(await store.listNames(instance.secretScope)), ...created]);
   return {
     scope: instance.secretScope,

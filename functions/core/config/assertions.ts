@@ -1,5 +1,6 @@
 import { groupBy } from '../collections';
 import type { ConfigIssue } from '../errors';
+import { canaryIssues } from './canary-checks';
 import { databaseOnServer } from './database';
 import { allInstances, type Instance } from './instances';
 import { findFleet } from './lookup';
@@ -44,8 +45,16 @@ export function assertConfig(config: TarmacConfig): ConfigIssue[] {
       });
     }
   }
+  issues.push(...canaryIssues(config));
   const instances = allInstances(config);
   for (const i of instances) {
+    const db = i.database;
+    if (db?.kind === 'server' && i.fleetConfig.hosts.length > 0 && !i.fleetConfig.hosts.includes(db.server)) {
+      issues.push({
+        path: `apps.${i.app}.environments.${i.env}.database.server`,
+        message: `database server ${db.server} is not a host of fleet ${i.fleet} (${i.fleetConfig.hosts.join(', ')}) — name one of them, or use an external database (host:)`,
+      });
+    }
     for (const key of Object.keys(i.env_).filter((k) => i.secrets.some((name) => secretVariable(name) === k))) {
       issues.push({
         path: `apps.${i.app}.environments.${i.env}.env.${key}`,

@@ -79,7 +79,7 @@ export function instanceOf(config: TarmacConfig, app: string, env: string): Inst
   const id = `${app}-${env}`;
   const systemUser = systemUserOf(app, env);
   const database = resolveDatabase(envConfig.database, underscored(`${app}_${env}`), systemUser);
-  const databaseSecrets = database?.kind === 'external' ? [DATABASE_PASSWORD_SECRET] : [];
+  const databaseSecrets = database && database.kind !== 'local' ? [DATABASE_PASSWORD_SECRET] : [];
   return {
     app,
     env,

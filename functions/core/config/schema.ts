@@ -58,14 +58,42 @@ const healthPath = z
   .refine((p) => !/(^|\/)\.{1,2}(\/|\?|$)/.test(p), 'must not contain "." or ".." segments')
   .refine((p) => !p.split('?')[0]?.includes('//'), 'must not contain "//"');
 
-export const strategySchema = z.union([
-  z.enum(['one-at-a-time', 'half', 'all']),
-  z.strictObject({
-    type: z.enum(['one-at-a-time', 'half', 'all']),
-    /** Hosts that must stay healthy during the rollout: a count (`1`) or a percentage (`"50%"`). */
-    min_healthy_hosts: z.union([z.int().min(0), z.string().regex(/^\d{1,3}%$/, 'must look like "50%"')]).optional(),
-  }),
+const batchedType = z.enum(['one-at-a-time', 'half', 'all']);
+/** Hosts that must stay healthy during the rollout: a count (`1`) or a percentage (`"50%"`). */
+const minHealthyHosts = z.union([z.int().min(0), z.string().regex(/^\d{1,3}%$/, 'must look like "50%"')]);
+
+/** A rollout in batches: by name, or `{ type, min_healthy_hosts }`. */
+export const batchedStrategySchema = z.union([
+  batchedType,
+  z.strictObject({ type: batchedType, min_healthy_hosts: minHealthyHosts.optional() }),
 ]);
+
+/** Longest bake: ValidateService bakes, and CodeDeploy gives one lifecycle event at most 3600 s. */
+export const MAX_BAKE_SECONDS = 3000;
+
+/**
+ * `{ type: canary, hosts: 1, bake: 300, rest: one-at-a-time }`: deploy `hosts` hosts first, keep checking
+ * their health for `bake` seconds, then the other hosts with the `rest` strategy. `alarms` (AWS) are
+ * CloudWatch alarm names that stop and roll back the deployment while it runs, the bake included.
+ */
+export const canaryStrategySchema = z.strictObject({
+  type: z.literal('canary'),
+  hosts: z.int().min(1).max(100).default(1),
+  bake: z.int().min(1).max(MAX_BAKE_SECONDS),
+  rest: batchedStrategySchema.default('one-at-a-time'),
+  alarms: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(255, 'must be a CloudWatch alarm name of at most 255 characters')
+        .refine((v) => !CONTROL.test(v), 'must not contain control characters'),
+    )
+    .max(9, "CodeDeploy watches at most 10 alarms per deployment group, one is tarmac's own")
+    .default([]),
+});
+
+export const strategySchema = z.union([batchedStrategySchema, canaryStrategySchema]);
 
 export const fleetSchema = z.strictObject({
   /** Local mode: names of hosts (local test hosts such as `h1`). */
@@ -125,6 +153,8 @@ export type AppConfig = z.infer<typeof appSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type FleetConfig = z.infer<typeof fleetSchema>;
 export type StrategyConfig = z.infer<typeof strategySchema>;
+export type BatchedStrategyConfig = z.infer<typeof batchedStrategySchema>;
+export type CanaryStrategyConfig = z.infer<typeof canaryStrategySchema>;
 
 /** JSON Schema of `tarmac.yml`, for editors (`tarmac config schema`). */
 export function configJsonSchema(): unknown {

@@ -7,6 +7,7 @@ import type { JobResult } from '../../state/jobs';
 import { getRelease } from '../../state/releases';
 import { startNextPending } from '../deploy-flow';
 import type { WorkerDeps } from '../deps';
+import { startRest } from '../start-deployment';
 import { tell } from '../tell';
 
 /**
@@ -18,6 +19,7 @@ export async function deployerEvent(deps: WorkerDeps, job: JobOf<'deployer-event
   const { event } = job;
   const known = await getDeployment(deps.state, event.deploymentId);
   if (!known) return { outcome: 'skipped', message: `unknown deployment ${event.deploymentId}` };
+  if (event.type === 'canary.passed') return canaryPassed(deps, known, event.externalId);
   const at = new Date(event.at);
   const updated = await updateDeployment(deps.state, event.deploymentId, (d) => apply(d, event, at));
   if (event.type !== 'deployment.finished' || isFinished(known.status)) {
@@ -42,12 +44,25 @@ export async function deployerEvent(deps: WorkerDeps, job: JobOf<'deployer-event
   return { outcome: 'done', message: summary(updated), deploymentId: updated.id };
 }
 
+/** Start the rest after a canary; when it cannot start, the deployment ended: tell, and free the fleet's queue. */
+async function canaryPassed(deps: WorkerDeps, deployment: Deployment, canaryExternalId: string): Promise<JobResult> {
+  const result = await startRest(deps, deployment, canaryExternalId);
+  const after = await getDeployment(deps.state, deployment.id);
+  if (after && isFinished(after.status) && !isFinished(deployment.status)) {
+    await tell(deps, after, 'finished', summary(after), after);
+    await startNextPending(deps, after.fleet);
+  }
+  return result;
+}
+
 function apply(deployment: Deployment, event: DeployerEvent, at: Date): Deployment {
   switch (event.type) {
     case 'deployment.started':
       return deployment.status === 'pending'
         ? transition(deployment, 'in_progress', at, { externalId: event.externalId })
         : { ...deployment, externalId: deployment.externalId ?? event.externalId };
+    case 'canary.passed':
+      return deployment;
     case 'host.event':
       return recordHook(deployment, event.host, {
         event: event.event,

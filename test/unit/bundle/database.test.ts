@@ -53,4 +53,17 @@ describe('bundle of an instance with a database', () => {
     expect(env).toContain("TARMAC_DATABASE_KIND='none'");
     expect(env).toContain("TARMAC_MIGRATE_SCOPE='fleet'");
   });
+
+  it('on a database host of the fleet: reached by its name over TCP, the password a credential, once per fleet', () => {
+    const { files, unit, env } = render(', database: { server: h2 }');
+    expect(unit).toContain('Environment="DATABASE_HOST=h2"\nEnvironment="DATABASE_PORT=5432"');
+    expect(unit).toContain(
+      'Environment="DATABASE_NAME=hello_staging"\nEnvironment="DATABASE_USER=tarmac_hello_staging"',
+    );
+    expect(unit).toContain('LoadCredential=database_password:/etc/tarmac/hello-staging/credentials/database_password');
+    expect(env).toContain("TARMAC_DATABASE_KIND='server'");
+    expect(env).toContain("TARMAC_DATABASE_SERVER='h2'");
+    expect(env).toContain("TARMAC_MIGRATE_SCOPE='fleet'");
+    expect(files.map((f) => f.path)).toContain('tarmac/database-server.sh');
+  });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema, instanceOf, parseConfig } from '../../../functions/core/config';
+import { generatedDatabaseSecrets } from '../../../functions/core/config/database';
+import { planDeployment } from '../../../functions/core/plans';
 import { errorsOf } from './config-errors';
 
 const config = (staging: string, production = '{}') => `fleets: { web: { hosts: [h1] } }
@@ -82,5 +84,42 @@ describe('database config', () => {
     const text = JSON.stringify(configJsonSchema());
     expect(text).toContain('"host"');
     expect(text).toContain('"user"');
+  });
+
+  it("reads a database on a host of the fleet: the system user's role, port 5432, a generated password", () => {
+    const text = config('{ server: h1 }').replace('hosts: [h1]', 'hosts: [h1, h2]');
+    const instance = instanceOf(parseConfig(text), 'hello', 'staging');
+    expect(instance.database).toEqual({
+      kind: 'server',
+      server: 'h1',
+      port: 5432,
+      name: 'hello_staging',
+      user: 'tarmac_hello_staging',
+    });
+    expect(instance.secrets).toContain('database_password');
+    expect(generatedDatabaseSecrets(instance.database)).toEqual(['database_password']);
+  });
+
+  it('names a server outside the fleet, and what does not go with server:', () => {
+    expect(errorsOf(config('{ server: db9 }'))).toEqual([
+      expect.stringMatching(/database\.server.*database server db9 is not a host of fleet web \(h1\)/),
+    ]);
+    expect(errorsOf(config('{ server: h1, user: app }')).join('\n')).toMatch(/user does not go with server: h1/);
+  });
+
+  it('keeps a fleet host database and a local one of the same name apart (one server holds both)', () => {
+    expect(errorsOf(config('{ server: h1, name: shared }', 'shared')).join('\n')).toMatch(/database shared/);
+  });
+
+  it('orders the database host first in the plan: it provisions what the others wait for', () => {
+    const text = config('{ server: h2 }').replace('hosts: [h1]', 'hosts: [h1, h2]');
+    const plan = planDeployment({
+      instance: instanceOf(parseConfig(text), 'hello', 'staging'),
+      hosts: ['h1', 'h2'],
+      release: { id: 'r', version: '1.0.0', sha256: 'ab'.repeat(32), artifactKey: 'k' },
+      deploymentId: 'd',
+      correlationId: 'c',
+    });
+    expect(plan.batches).toEqual([['h2'], ['h1']]);
   });
 });

@@ -1,13 +1,16 @@
 #!/bin/bash
 # BeforeInstall — system user and group, directories, and every secret of the instance written as a
 # credential file (root 0600) for systemd's LoadCredential=. Secret values are never printed. A local
-# database gets its role and database (tarmac/database.sh).
+# database gets its role and database (tarmac/database.sh), a fleet host's database its admission too
+# (tarmac/database-server.sh).
 set -euo pipefail
 TARMAC_EVENT=BeforeInstall
 # shellcheck source=SCRIPTDIR/../tarmac/lib.sh
 . "$(dirname "$0")/../tarmac/lib.sh"
 # shellcheck source=SCRIPTDIR/../tarmac/database.sh
 . "$TARMAC_BUNDLE/tarmac/database.sh"
+# shellcheck source=SCRIPTDIR/../tarmac/database-server.sh
+. "$TARMAC_BUNDLE/tarmac/database-server.sh"
 
 ensure_user() {
   if ! getent group "$TARMAC_USER" >/dev/null; then
@@ -62,5 +65,9 @@ case $TARMAC_SECRETS_KIND in
   *) die "unknown secrets source kind '$TARMAC_SECRETS_KIND'" ;;
 esac
 log "credentials ready in $TARMAC_CREDENTIALS_DIR: ${TARMAC_SECRETS[*]}"
-# Only a local database is provisioned; an external one (or none) needs nothing on this host.
-[[ $TARMAC_DATABASE_KIND != local ]] || provision_database
+# A local database is provisioned here; one on a database host of the fleet there (the others wait for
+# it); an external one (or none) needs nothing on this host.
+case $TARMAC_DATABASE_KIND in
+  local) provision_database ;;
+  server) if database_server_here; then provision_server_database; else await_server_database; fi ;;
+esac

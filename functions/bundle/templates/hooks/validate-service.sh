@@ -6,6 +6,8 @@ set -euo pipefail
 TARMAC_EVENT=ValidateService
 # shellcheck source=SCRIPTDIR/../tarmac/lib.sh
 . "$(dirname "$0")/../tarmac/lib.sh"
+# shellcheck source=SCRIPTDIR/../tarmac/bake.sh
+. "$(dirname "$0")/../tarmac/bake.sh"
 
 url="http://127.0.0.1:$TARMAC_PORT$TARMAC_HEALTH_PATH"
 
@@ -22,7 +24,9 @@ healthy() {
   done
 }
 
+# roll_back [REASON] — switch back to the previous release and fail with REASON.
 roll_back() {
+  local reason=${1:-"$TARMAC_UNIT did not answer 200 on $url within ${TARMAC_HEALTH_TIMEOUT}s"}
   log "last journal lines of $TARMAC_UNIT:"
   run journalctl -u "$TARMAC_UNIT" -n 30 --no-pager || true
   local previous current
@@ -38,7 +42,7 @@ roll_back() {
   else
     log "no previous release to switch back to"
   fi
-  die "$TARMAC_UNIT did not answer 200 on $url within ${TARMAC_HEALTH_TIMEOUT}s"
+  die "$reason"
 }
 
 retain() {
@@ -62,4 +66,5 @@ retain() {
 log "checking $url (up to ${TARMAC_HEALTH_TIMEOUT}s)"
 healthy || roll_back
 log "$TARMAC_UNIT answers 200 on $url — release $TARMAC_RELEASE_ID is live"
+if canary_here; then bake "$url" || roll_back "$BAKE_FAILURE"; fi
 retain
