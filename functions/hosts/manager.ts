@@ -29,7 +29,7 @@ export interface HostManagerOptions {
   readonly dataDir: string;
   readonly logger?: Logger;
   /**
-   * Host set 0–20 (default: `TARMAC_HOST_SET`, else 0). Names stay h1..hN; the containers, veths and subnets
+   * Host set 0–40 (default: `TARMAC_HOST_SET`, else 0). Names stay h1..hN; the containers, veths and subnets
    * of set S (`s<S>h<N>`, `ve-s<S>h<N>`, `10.<213+S>.<N>.0/24`) are apart from every other set's, so
    * several checkouts can boot hosts at once.
    */
@@ -39,9 +39,9 @@ export interface HostManagerOptions {
 /** The host set from the option or `TARMAC_HOST_SET`, checked. */
 export function hostSet(option?: number): number {
   const raw = option ?? Number(process.env.TARMAC_HOST_SET ?? 0);
-  if (!Number.isInteger(raw) || raw < 0 || raw > 20) {
+  if (!Number.isInteger(raw) || raw < 0 || raw > 40) {
     throw new HostError(
-      `host set must be an integer from 0 to 20 (given ${String(option ?? process.env.TARMAC_HOST_SET)}) — fix TARMAC_HOST_SET`,
+      `host set must be an integer from 0 to 40 (given ${String(option ?? process.env.TARMAC_HOST_SET)}) — fix TARMAC_HOST_SET`,
       { set: String(raw) },
     );
   }

@@ -15,10 +15,15 @@ export interface TestHosts {
 
 const TEST_DATA_ROOT = join(REPO_ROOT, '.cache', 'test-hosts');
 /**
- * Host containers, veths and subnets are machine-wide per host set (`TARMAC_HOST_SET`, default 0: h1, ve-h1,
- * 10.213.1.0/24): one test file of a set holds hosts at a time. Checkouts working side by side take other sets.
+ * Host containers, veths and subnets are machine-wide per host set: one test file of a set holds hosts at a
+ * time. `TARMAC_HOST_SET` picks the set (checkouts working side by side take one each, and then their files
+ * take turns); without it each vitest worker takes its own set, 10 + its pool id, so the host-booting files
+ * of one run boot side by side instead of waiting for each other.
  */
-const SET = hostSet();
+const SET =
+  process.env.TARMAC_HOST_SET === undefined && process.env.VITEST_POOL_ID
+    ? hostSet(10 + Number(process.env.VITEST_POOL_ID))
+    : hostSet();
 const LOCK_FILE = join(tmpdir(), SET === 0 ? 'tarmac-test-hosts.lock' : `tarmac-test-hosts-${SET}.lock`);
 
 /**
@@ -32,7 +37,7 @@ export async function bootTestHosts(count: number): Promise<TestHosts> {
     mkdirSync(TEST_DATA_ROOT, { recursive: true });
     const dataDir = mkdtempSync(join(TEST_DATA_ROOT, 'run-'));
     writeFileSync(join(dataDir, 'owner.pid'), String(process.pid));
-    const manager = new HostManager({ dataDir });
+    const manager = new HostManager({ dataDir, set: SET });
     const teardown = async () => {
       try {
         await manager.down();

@@ -40,7 +40,7 @@ describe('host sets', () => {
     expect(machineName(0, 1)).toBe('h1');
     expect(machineName(3, 2)).toBe('s3h2');
     expect(hostSet(4)).toBe(4);
-    expect(() => hostSet(21)).toThrow(/host set must be an integer from 0 to 20 \(given 21\)/);
+    expect(() => hostSet(41)).toThrow(/host set must be an integer from 0 to 40 \(given 41\)/);
   });
 });
 
