@@ -1,3 +1,4 @@
+import { assertCompatible, type HostPlatform } from './compat';
 import type { Instance } from './config/instances';
 import type { StrategyConfig } from './config/schema';
 import { LIFECYCLE_EVENTS, type LifecycleEvent } from './deployments';
@@ -20,7 +21,8 @@ export interface DeploymentPlan {
   readonly app: string;
   readonly env: string;
   readonly fleet: string;
-  readonly release: Pick<Release, 'id' | 'version' | 'sha256' | 'artifactKey'>;
+  /** `needs` (what the release needs from a host) reaches BeforeInstall's platform check through the bundle. */
+  readonly release: Pick<Release, 'id' | 'version' | 'sha256' | 'artifactKey' | 'needs'>;
   /** Release currently serving (the rollback target), if any. */
   readonly previousReleaseId?: string | undefined;
   readonly strategy: Strategy;
@@ -101,6 +103,8 @@ export interface PlanInput {
   readonly correlationId: string;
   /** Hosts of the fleet known to be down now (local: PID 1 gone); skipped, or the plan is refused. */
   readonly unreachable?: readonly string[];
+  /** What each host offers (reported by it, or declared for its fleet): a host that cannot run the release refuses the plan. */
+  readonly platforms?: Readonly<Record<string, HostPlatform | undefined>>;
 }
 
 /**
@@ -121,6 +125,14 @@ export function planDeployment(input: PlanInput): DeploymentPlan {
   const { instance, hosts } = input;
   if (hosts.length === 0) throw new NoHostsError(instance.fleet);
   const strategy = resolveStrategy(instance.appConfig.strategy, hosts.length);
+  const reachable = reachableBatches(instance.fleet, hosts, strategy, input.unreachable ?? []);
+  const platforms = input.platforms ?? {};
+  const targets = reachable.batches.flat();
+  assertCompatible(
+    `${instance.app} ${input.release.version}`,
+    input.release.needs,
+    Object.fromEntries(targets.map((host) => [host, platforms[host]])),
+  );
   return {
     deploymentId: input.deploymentId,
     correlationId: input.correlationId,
@@ -130,7 +142,7 @@ export function planDeployment(input: PlanInput): DeploymentPlan {
     release: input.release,
     previousReleaseId: input.previousReleaseId,
     strategy,
-    ...reachableBatches(instance.fleet, hosts, strategy, input.unreachable ?? []),
+    ...reachable,
     steps: LIFECYCLE_EVENTS,
     hookEnv: {
       TARMAC_APP: instance.app,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { fleetHosts, instanceOf, requireEnvironment } from '../../core/config';
+import { fleetPlatforms } from '../../core/compat';
+import { findFleet, fleetHosts, instanceOf, requireEnvironment } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import { TarmacError } from '../../core/errors';
 import type { Job } from '../../core/jobs';
@@ -76,6 +77,11 @@ export function registerDeploy(program: Command, out: Output): void {
             instance,
             hosts,
             unreachable: (await runtime.deps.unreachableHosts?.(hosts)) ?? [],
+            platforms: fleetPlatforms(
+              hosts,
+              findFleet(runtime.deps.config, instance.fleet)?.platform,
+              (await runtime.deps.hostPlatforms?.(hosts)) ?? {},
+            ),
             release,
             previousReleaseId: current?.releaseId,
             deploymentId: '(planned)',

@@ -21,8 +21,10 @@ describe('the rendered bundle, checked by the tools hosts use', () => {
       'tarmac/database.sh',
       'tarmac/tarmac-start',
       'tarmac/instance.env',
+      'tarmac/platform.sh',
+      'tarmac/needs.env',
     ];
-    expect(scripts).toHaveLength(10);
+    expect(scripts).toHaveLength(12);
     // -x follows `source` (the directives point at SCRIPTDIR/../tarmac/…), so variables crossing files count.
     const result = spawnSync('shellcheck', ['-x', '--severity=style', ...scripts], { cwd: dir, encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');

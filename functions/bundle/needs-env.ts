@@ -1,0 +1,21 @@
+import { describeNeeds } from '../core/compat';
+import { bashQuote } from './quote';
+import type { RenderInput } from './types';
+
+/**
+ * `tarmac/needs.env`: what the release needs from a host, for BeforeInstall's `check_platform`
+ * (templates/platform.sh). A release recorded before tarmac read its needs gets empty values: nothing is checked.
+ */
+export function renderNeedsEnv(input: RenderInput): string {
+  const needs = input.plan.release.needs;
+  const values: [string, string][] = [
+    ['TARMAC_NEEDS_ARCHITECTURES', needs?.architectures.join(' ') ?? ''],
+    ['TARMAC_NEEDS_LIBC', needs?.libc ?? ''],
+    ['TARMAC_NEEDS_GLIBC', needs?.glibc ?? ''],
+    ['TARMAC_NEEDS_OTP', needs && !needs.ertsIncluded ? (needs.otp ?? '') : ''],
+    ['TARMAC_NEEDS_DESCRIPTION', needs ? describeNeeds(needs) : ''],
+  ];
+  return `# Rendered by tarmac: what release ${input.plan.release.id} needs from a host (read from it at ingest).
+${values.map(([k, v]) => `${k}=${bashQuote(v)}`).join('\n')}
+`;
+}
