@@ -15,7 +15,8 @@ export function renderNeedsEnv(input: RenderInput): string {
     ['TARMAC_NEEDS_OTP', needs && !needs.ertsIncluded ? (needs.otp ?? '') : ''],
     ['TARMAC_NEEDS_DESCRIPTION', needs ? describeNeeds(needs) : ''],
   ];
-  return `# Rendered by tarmac: what release ${input.plan.release.id} needs from a host (read from it at ingest).
+  return `# shellcheck shell=bash disable=SC2034
+# Rendered by tarmac: what release ${input.plan.release.id} needs from a host (read from it at ingest).
 ${values.map(([k, v]) => `${k}=${bashQuote(v)}`).join('\n')}
 `;
 }
