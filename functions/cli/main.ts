@@ -5,6 +5,7 @@ import { registerDeploy } from './commands/deploy';
 import { registerFleet } from './commands/fleet';
 import { registerHosts } from './commands/hosts';
 import { registerRelease } from './commands/release';
+import { registerReleases } from './commands/releases';
 import { registerRender } from './commands/render';
 import { registerSecrets } from './commands/secrets';
 import { registerServe } from './commands/serve';
@@ -32,6 +33,7 @@ export function buildProgram(out: Output): Command {
     registerConfig,
     registerSecrets,
     registerRelease,
+    registerReleases,
     registerRender,
     registerDeploy,
     registerServe,

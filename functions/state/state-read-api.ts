@@ -3,6 +3,7 @@ import { deploymentHistory, getCurrent } from './deployments';
 import { listFailedJobs } from './failed-jobs';
 import { inspectFleet } from './fleet-health';
 import { getLock } from './locks';
+import { releaseViews } from './release-views';
 import type { ReadApi } from './read-api';
 
 const RECENT = 10;
@@ -36,5 +37,6 @@ export function stateReadApi(state: StateStore, deployer?: Deployer): ReadApi {
     history: (app, env, limit) => deploymentHistory(state, app, env, limit),
     fleet: (name) => inspectFleet(state, deployer, name),
     failedJobs: (limit) => listFailedJobs(state, limit),
+    releases: (app, envs) => releaseViews(state, app, envs),
   };
 }

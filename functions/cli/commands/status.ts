@@ -14,7 +14,7 @@ import type { Output } from '../output';
 import { printOperations, showOperations } from './operations';
 
 /** GET a JSON document of the tarmac read API (`--server`). */
-async function api<T>(server: string, path: string): Promise<T> {
+export async function api<T>(server: string, path: string): Promise<T> {
   const token = process.env.TARMAC_TOKEN;
   const response = await fetch(`${server.replace(/\/$/, '')}/api${path}`, {
     headers: token ? { authorization: `Bearer ${token}` } : {},
