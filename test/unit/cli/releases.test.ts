@@ -72,9 +72,8 @@ describe('release push --wait, and releases', () => {
 
   it('lists accepted and rejected releases through the read API, with where each serves', async () => {
     const adapters = server.adapters;
-    const [accepted] = (await (await fetch(`${server.url}/api/apps/hello/releases`)).json()).releases.filter(
-      (r: ReleaseView) => r.status === 'accepted',
-    );
+    const listed = (await (await fetch(`${server.url}/api/apps/hello/releases`)).json()) as { releases: ReleaseView[] };
+    const accepted = listed.releases.find((r) => r.status === 'accepted') as ReleaseView;
     await setCurrent(adapters.state, 'hello', 'staging', {
       releaseId: accepted.id,
       version: accepted.version,
