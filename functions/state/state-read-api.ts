@@ -1,3 +1,4 @@
+import { estimateDuration } from '../core/estimate';
 import type { Deployer, StateStore } from '../ports';
 import { deploymentHistory, getCurrent } from './deployments';
 import { listFailedJobs } from './failed-jobs';
@@ -32,6 +33,7 @@ export function stateReadApi(state: StateStore, deployer?: Deployer): ReadApi {
         lock,
         pending: history.filter((d) => d.status === 'pending').reverse(),
         recent: history.filter((d) => d.status !== 'pending').slice(0, RECENT),
+        estimate: estimateDuration(history),
       };
     },
     history: (app, env, limit) => deploymentHistory(state, app, env, limit),
