@@ -4,6 +4,7 @@ import { registerConfig } from './commands/config';
 import { registerDeploy } from './commands/deploy';
 import { registerFleet } from './commands/fleet';
 import { registerHosts } from './commands/hosts';
+import { registerInit } from './commands/init';
 import { registerRelease } from './commands/release';
 import { registerReleases } from './commands/releases';
 import { registerRender } from './commands/render';
@@ -30,6 +31,7 @@ export function buildProgram(out: Output): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => out.error(s) });
   for (const register of [
+    registerInit,
     registerConfig,
     registerSecrets,
     registerRelease,
