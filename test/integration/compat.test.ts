@@ -3,9 +3,14 @@ import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localBundleTargets } from '../../functions/adapters/local/local-deployer/paths';
+import { renderBundle } from '../../functions/bundle/render';
+import { packBundle } from '../../functions/bundle/write';
 import { submit, waitForJob, watchDeployment } from '../../functions/cli/local-client';
+import { instanceOf } from '../../functions/core/config';
 import type { Deployment } from '../../functions/core/deployments';
 import type { Job } from '../../functions/core/jobs';
+import { planDeployment } from '../../functions/core/plans';
 import { type LocalRuntime, openLocalRuntime } from '../../functions/local/runtime';
 import { silentLogger } from '../../functions/log';
 import { fleetHolder } from '../../functions/state/fleets';
@@ -108,6 +113,36 @@ describe('a release built for another platform', { timeout: 120_000 }, () => {
     expect(refused.hosts).toEqual([]); // no hook ran anywhere
     expect(await Promise.all(['h1', 'h2'].map(unitState))).toEqual(before);
     expect(await Promise.all(['h1', 'h2'].map(serving))).toEqual(['1.0.0', '1.0.0']);
+  });
+
+  it('BeforeInstall on the host fails early too, where tarmac could not ask (AWS without a declared platform)', async () => {
+    // The bundle a deploy of the foreign release would ship, run on h1 by bash: its platform check comes first.
+    const release = (await listReleases(runtime.adapters.state, 'hello')).find((r) => r.version === '1.0.0-aarch64');
+    if (!release) throw new Error('foreign release not recorded');
+    const instance = instanceOf(exampleConfig(), 'hello', 'staging');
+    const plan = planDeployment({
+      instance,
+      hosts: ['h1'],
+      release,
+      deploymentId: 'd-check',
+      correlationId: 'c-check',
+    });
+    const files = renderBundle({ instance, plan, ...localBundleTargets('hello', 'staging', release.sha256) });
+    const dir = '/var/lib/tarmac-test/bundle-check';
+    const chunks: Buffer[] = [];
+    for await (const chunk of packBundle(files) as AsyncIterable<Buffer>) chunks.push(chunk);
+    const bytes = Buffer.concat(chunks);
+    const unpack = await hosts.manager.exec('h1', ['sh', '-c', `mkdir -p ${dir} && tar -xzf - -C ${dir}`], {
+      input: bytes,
+    });
+    expect(unpack.code).toBe(0);
+    const before = await unitState('h1');
+    const hook = await hosts.manager.exec('h1', ['bash', `${dir}/hooks/before-install.sh`]);
+    expect(hook.output).toMatch(
+      /BeforeInstall d-check: FAILED: this host cannot run release 1\.0\.0-aarch64-[0-9a-f]{12} — it needs aarch64, glibc ≥ [\d.]+, ERTS [\d.]+ included; this host has \S+, glibc [\d.]+/,
+    );
+    expect(hook.code).toBe(1);
+    expect(await unitState('h1')).toBe(before);
   });
 
   it('tarmac plan says the same, and the fleet is free again', async () => {
