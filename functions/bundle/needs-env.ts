@@ -1,5 +1,7 @@
 import { describeNeeds } from '../core/compat';
+import { HOST_PLATFORM_PROBE } from '../core/platform-probe';
 import { bashQuote } from './quote';
+import { template } from './templates';
 import type { RenderInput } from './types';
 
 /**
@@ -19,4 +21,9 @@ export function renderNeedsEnv(input: RenderInput): string {
 # Rendered by tarmac: what release ${input.plan.release.id} needs from a host (read from it at ingest).
 ${values.map(([k, v]) => `${k}=${bashQuote(v)}`).join('\n')}
 `;
+}
+
+/** `tarmac/platform.sh`: the host probe local hosts also run (core/platform-probe.ts), then BeforeInstall's check. */
+export function renderPlatformScript(): string {
+  return template('platform.sh').replace(/^# @HOST_PLATFORM_PROBE@.*\n/m, HOST_PLATFORM_PROBE);
 }

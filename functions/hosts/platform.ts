@@ -1,11 +1,11 @@
-import { template } from '../bundle/templates';
 import { type HostPlatform, parsePlatformReport } from '../core/compat';
+import { HOST_PLATFORM_PROBE } from '../core/platform-probe';
 import type { Logger } from '../log';
 import type { HostManager } from './manager';
 
 /**
  * Ask each running host what it offers a release — the same `host_platform` BeforeInstall uses
- * (bundle/templates/platform.sh), run inside the host. A host that is down, or does not answer, is unknown.
+ * (core/platform-probe.ts), run inside the host. A host that is down, or does not answer, is unknown.
  */
 export async function reportPlatforms(
   manager: Pick<HostManager, 'list' | 'exec'>,
@@ -13,7 +13,7 @@ export async function reportPlatforms(
   logger?: Logger,
 ): Promise<Record<string, HostPlatform | undefined>> {
   const up = new Set((await manager.list()).map((h) => h.name));
-  const script = `${template('platform.sh')}\nhost_platform\n`;
+  const script = `${HOST_PLATFORM_PROBE}\nhost_platform\n`;
   const entries = await Promise.all(
     names.map(async (name): Promise<[string, HostPlatform | undefined]> => {
       if (!up.has(name)) return [name, undefined];

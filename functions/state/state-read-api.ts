@@ -4,8 +4,8 @@ import { deploymentHistory, getCurrent } from './deployments';
 import { listFailedJobs } from './failed-jobs';
 import { inspectFleet } from './fleet-health';
 import { getLock } from './locks';
-import { releaseViews } from './release-views';
 import type { ReadApi } from './read-api';
+import { releaseViews } from './release-views';
 
 const RECENT = 10;
 

@@ -15,7 +15,7 @@ import { type LocalRuntime, openLocalRuntime } from '../../functions/local/runti
 import { silentLogger } from '../../functions/log';
 import { fleetHolder } from '../../functions/state/fleets';
 import { listReleases } from '../../functions/state/releases';
-import { initInstanceSecrets } from '../../functions/worker/secrets';
+import { initInstanceSecrets } from '../../functions/state/secrets';
 import { buildFixture, REPO_ROOT } from '../support/fixture';
 import { foreignArchCopy } from '../support/foreign-release';
 import { bootTestHosts, type TestHosts } from '../support/hosts';

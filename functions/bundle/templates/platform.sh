@@ -3,23 +3,7 @@
 # host_platform is what local hosts report to tarmac before a deploy is planned; check_platform is BeforeInstall's
 # early failure on hosts tarmac could not ask (AWS fleets without a declared platform), before anything is unpacked.
 
-# host_platform — one key=value per line: arch (uname -m), libc and glibc, otp (major of the erl on PATH).
-host_platform() {
-  local version erl root file
-  printf 'arch=%s\n' "$(uname -m)"
-  if version=$(getconf GNU_LIBC_VERSION 2>/dev/null); then
-    printf 'libc=glibc\nglibc=%s\n' "${version#glibc }"
-  elif compgen -G '/lib/ld-musl-*' >/dev/null; then
-    printf 'libc=musl\n'
-  fi
-  if erl=$(command -v erl 2>/dev/null); then
-    root=$(dirname "$(dirname "$(readlink -f "$erl")")")
-    for file in "$root"/releases/*/OTP_VERSION; do
-      [[ -f $file ]] && printf 'otp=%s\n' "$(cut -d. -f1 <"$file")" && break
-    done
-  fi
-  return 0
-}
+# @HOST_PLATFORM_PROBE@ (replaced by host_platform from core/platform-probe.ts when the bundle is rendered)
 
 # version_at_least HAVE NEED — true when dotted version HAVE ≥ NEED.
 version_at_least() {

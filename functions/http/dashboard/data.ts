@@ -8,8 +8,8 @@ import { type CurrentRelease, getCurrent } from '../../state/deployments';
 import type { FailedJob } from '../../state/failed-jobs';
 import type { FleetView } from '../../state/fleet-health';
 import type { ReadApi } from '../../state/read-api';
-import { stateReadApi } from '../../state/state-read-api';
 import type { ReleaseView } from '../../state/release-views';
+import { stateReadApi } from '../../state/state-read-api';
 
 /** Everything one environment card shows. */
 export interface EnvironmentView {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderBundle } from '../../../functions/bundle/render';
-import { template } from '../../../functions/bundle/templates';
 import { writeBundle } from '../../../functions/bundle/write';
 import { parsePlatformReport, type ReleaseNeeds } from '../../../functions/core/compat';
+import { HOST_PLATFORM_PROBE } from '../../../functions/core/platform-probe';
 import { renderInput } from './fixture';
 
 // BeforeInstall's platform check as rendered, run by bash on this machine with the hook's own prelude (lib.sh,
@@ -76,7 +76,7 @@ describe('BeforeInstall: can this host run the release?', () => {
   });
 
   it('host_platform reports what uname and getconf say (what local hosts tell tarmac)', () => {
-    const out = execFileSync('bash', ['-c', `${template('platform.sh')}\nhost_platform`], { encoding: 'utf8' });
+    const out = execFileSync('bash', ['-c', `${HOST_PLATFORM_PROBE}\nhost_platform`], { encoding: 'utf8' });
     expect(parsePlatformReport(out)).toMatchObject({ arch: uname, libc: 'glibc', glibc });
   });
 });

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { transition } from '../../../functions/core/deployments';
 import type { Release } from '../../../functions/core/releases';
-import { stateReadApi } from '../../../functions/state/state-read-api';
 import { createDeployment, updateDeployment } from '../../../functions/state/deployments';
 import { keys } from '../../../functions/state/keys';
 import { recordRelease } from '../../../functions/state/releases';
+import { stateReadApi } from '../../../functions/state/state-read-api';
 import { seedDeployment } from '../../support/dashboard-seed';
 import { type HttpHarness, httpHarness } from '../../support/http-harness';
 
