@@ -1,5 +1,6 @@
 import { HOOK_SCRIPTS, renderAppspec } from './appspec';
 import { renderInstanceEnv, renderReleaseJson, renderStartWrapper } from './instance-env';
+import { renderNeedsEnv, renderPlatformScript } from './needs-env';
 import { template } from './templates';
 import type { BundleFile, RenderInput } from './types';
 import { renderUnit } from './unit';
@@ -30,6 +31,8 @@ export function renderBundle(input: RenderInput): BundleFile[] {
     { path: 'tarmac/database-server.sh', content: template('database-server.sh'), mode: READABLE },
     { path: 'tarmac/instance.env', content: renderInstanceEnv(input), mode: READABLE },
     { path: 'tarmac/release.json', content: renderReleaseJson(input), mode: READABLE },
+    { path: 'tarmac/needs.env', content: renderNeedsEnv(input), mode: READABLE },
+    { path: 'tarmac/platform.sh', content: renderPlatformScript(), mode: READABLE },
     { path: `tarmac/${instance.unit}`, content: renderUnit(instance), mode: READABLE },
     { path: 'tarmac/tarmac-start', content: renderStartWrapper(input, template('start-wrapper.sh')), mode: EXECUTABLE },
     { path: 'tarmac/tarball.py', content: template('tarball.py'), mode: EXECUTABLE },

@@ -5,7 +5,9 @@ import { registerConfig } from './commands/config';
 import { registerDeploy } from './commands/deploy';
 import { registerFleet } from './commands/fleet';
 import { registerHosts } from './commands/hosts';
+import { registerInit } from './commands/init';
 import { registerRelease } from './commands/release';
+import { registerReleases } from './commands/releases';
 import { registerRender } from './commands/render';
 import { registerSecrets } from './commands/secrets';
 import { registerServe } from './commands/serve';
@@ -30,9 +32,11 @@ export function buildProgram(out: Output): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => out.error(s) });
   for (const register of [
+    registerInit,
     registerConfig,
     registerSecrets,
     registerRelease,
+    registerReleases,
     registerRender,
     registerDeploy,
     registerServe,

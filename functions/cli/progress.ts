@@ -1,5 +1,6 @@
 import type { Deployment } from '../core/deployments';
 import { isFinished } from '../core/deployments';
+import { type DurationEstimate, progressOf } from '../core/estimate';
 import type { Output } from './output';
 
 const MARK: Record<string, string> = { in_progress: '…', succeeded: '✓', failed: '✗', skipped: '-' };
@@ -16,8 +17,24 @@ export class DeploymentProgress {
 
   constructor(
     private readonly out: Output,
-    private readonly options: { json: boolean; startedAt: number; now: () => number },
+    private readonly options: {
+      json: boolean;
+      startedAt: number;
+      now: () => number;
+      /** How long deployments of this environment usually take: hook lines then say how far along it is. */
+      estimate?: DurationEstimate | undefined;
+    },
   ) {}
+
+  /** Elapsed ÷ the usual duration, while the deployment runs (issue #14 item 7). */
+  private along(d: Deployment): { json: { progress?: number }; text: string } {
+    const p = progressOf(d, this.options.estimate, new Date(this.options.now()));
+    if (!p) return { json: {}, text: '' };
+    return {
+      json: { progress: Number(p.fraction.toFixed(2)) },
+      text: p.overdue ? '  (over the usual)' : `  (~${Math.floor(p.fraction * 100)}%)`,
+    };
+  }
 
   update(d: Deployment): void {
     const elapsed = `${((this.options.now() - this.options.startedAt) / 1000).toFixed(1)}s`;
@@ -29,9 +46,10 @@ export class DeploymentProgress {
         if (this.seen.has(key)) continue;
         this.seen.add(key);
         const mark = this.out.isTTY ? `${MARK[e.status] ?? ''} ` : '';
+        const along = this.along(d);
         this.line(
-          { type: 'hook', host: host.host, event: e.event, status: e.status, elapsed },
-          `${mark}${host.host} ${e.event} ${e.status.replace('_', ' ')}`,
+          { type: 'hook', host: host.host, event: e.event, status: e.status, elapsed, ...along.json },
+          `${mark}${host.host} ${e.event} ${e.status.replace('_', ' ')}${along.text}`,
           elapsed,
         );
         if (e.status === 'failed' && e.tail && !this.options.json) {

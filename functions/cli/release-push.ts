@@ -34,7 +34,7 @@ export async function pushToServer(
   tarball: string,
   push: PushOptions,
   out: Output,
-) {
+): Promise<{ key: string; sha256: string }> {
   const secret =
     process.env.TARMAC_BUILD_SECRET ?? (await localSecrets(options).get(GLOBAL_SCOPE, 'build_webhook_secret'));
   if (!secret) {
@@ -71,6 +71,7 @@ export async function pushToServer(
   out.write(
     `${push.app} ${push.version}: uploaded (${sha256.slice(0, 12)}) and build event accepted — the server validates it now\n`,
   );
+  return { key, sha256 };
 }
 
 /** Local mode: store the upload, queue its ingest and wait for the verdict. */

@@ -1,5 +1,6 @@
 import { reachableBatches, resolveStrategy, type Strategy } from './batches';
 import { batchedOf, type Canary, canaryOf, planCanary } from './canary';
+import { assertCompatible, type HostPlatform } from './compat';
 import type { Instance } from './config/instances';
 import { LIFECYCLE_EVENTS, type LifecycleEvent } from './deployments';
 import { PermanentError } from './errors';
@@ -22,7 +23,8 @@ export interface DeploymentPlan {
   readonly app: string;
   readonly env: string;
   readonly fleet: string;
-  readonly release: Pick<Release, 'id' | 'version' | 'sha256' | 'artifactKey'>;
+  /** `needs` (what the release needs from a host) reaches BeforeInstall's platform check through the bundle. */
+  readonly release: Pick<Release, 'id' | 'version' | 'sha256' | 'artifactKey' | 'needs'>;
   /** Release currently serving (the rollback target), if any. */
   readonly previousReleaseId?: string | undefined;
   /** How the hosts are batched; with a canary, how the hosts after it are. */
@@ -59,6 +61,8 @@ export interface PlanInput {
   readonly correlationId: string;
   /** Hosts of the fleet known to be down now (local: PID 1 gone); skipped, or the plan is refused. */
   readonly unreachable?: readonly string[];
+  /** What each host offers (reported by it, or declared for its fleet): a host that cannot run the release refuses the plan. */
+  readonly platforms?: Readonly<Record<string, HostPlatform | undefined>>;
 }
 
 /**
@@ -81,6 +85,12 @@ export function planDeployment(input: PlanInput): DeploymentPlan {
   const rollout = canary
     ? planCanary(instance, hosts, canary, unreachable)
     : { strategy, ...reachableBatches(instance.fleet, hosts, strategy, unreachable) };
+  const platforms = input.platforms ?? {};
+  assertCompatible(
+    `${instance.app} ${input.release.version}`,
+    input.release.needs,
+    Object.fromEntries(rollout.batches.flat().map((host) => [host, platforms[host]])),
+  );
   return {
     deploymentId: input.deploymentId,
     correlationId: input.correlationId,

@@ -1,3 +1,4 @@
+import type { ReleaseNeeds } from './compat';
 import { TarmacError } from './errors';
 
 /** A stored, validated release tarball. The same tarball (same sha256) can be promoted across environments. */
@@ -17,6 +18,10 @@ export interface Release {
   readonly createdAt: string;
   readonly status: 'accepted' | 'rejected';
   readonly rejection?: string | undefined;
+  /** Rejected: the archive entry the checker refused (`(archive)` for the stream as a whole). */
+  readonly rejectedEntry?: string | undefined;
+  /** Accepted: what it needs from a host (absent on releases recorded before tarmac read it). */
+  readonly needs?: ReleaseNeeds | undefined;
 }
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;

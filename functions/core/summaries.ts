@@ -1,4 +1,5 @@
 import type { Deployment } from './deployments';
+import type { DurationEstimate } from './estimate';
 import type { Lock } from './locks';
 
 /** What an environment runs now, as the read API shows it (the state record holds more). */
@@ -20,4 +21,6 @@ export interface EnvironmentSummary {
   readonly pending: readonly Deployment[];
   /** Newest first. */
   readonly recent: readonly Deployment[];
+  /** How long a deployment here usually takes (p90 of the last successful ones); absent before the first. */
+  readonly estimate?: DurationEstimate | undefined;
 }

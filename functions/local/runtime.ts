@@ -5,6 +5,7 @@ import { createNotifier } from '../adapters/notify';
 import { findApp } from '../core/config';
 import type { TarmacConfig } from '../core/config/schema';
 import { HostManager } from '../hosts/manager';
+import { reportPlatforms } from '../hosts/platform';
 import type { Logger } from '../log';
 import type { Clock, DeployerEvent } from '../ports';
 import type { WorkerDeps } from '../worker/deps';
@@ -87,6 +88,7 @@ export async function openLocalRuntime(options: {
       const up = new Set((await hosts.list()).map((h) => h.name));
       return names.filter((name) => !up.has(name));
     },
+    hostPlatforms: (names) => reportPlatforms(hosts, names, options.logger),
     target: localBundleTarget,
   };
   const worker = createWorker(deps);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import type { ReleaseNeeds } from '../core/compat';
 import { RefusedEntry, refuse } from './errors';
 import { TarInspector } from './inspect';
 import { DEFAULT_RELEASE_LIMITS, type ReleaseLimits } from './limits';
@@ -20,6 +21,8 @@ export type CheckResult =
       readonly entries: number;
       readonly releaseName: string;
       readonly version: string;
+      /** What the release needs from a host: architecture, glibc, ERTS or OTP (recorded at ingest). */
+      readonly needs: ReleaseNeeds;
     }
   | { readonly ok: false; readonly entry: string; readonly reason: string };
 

@@ -1,7 +1,9 @@
 import { Parser, type ReadEntry } from 'tar';
+import type { ReleaseNeeds } from '../core/compat';
 import { RefusedEntry, refuse } from './errors';
 import { TarFraming } from './framing';
 import { RATIO_GRACE_BYTES, type ReleaseLimits } from './limits';
+import { NeedsCollector } from './needs';
 import { ReleaseTree } from './rules';
 import { releaseShape } from './shape';
 
@@ -16,6 +18,8 @@ export class TarInspector {
   bytes = 0;
   private readonly framing = new TarFraming();
   private readonly tree: ReleaseTree;
+  /** What the release needs from a host (issue #14 item 8), read from a few entries' bodies on the way. */
+  private readonly needs = new NeedsCollector();
   private readonly parser: Parser;
   private failure: RefusedEntry | undefined;
   private seen = 0;
@@ -46,7 +50,7 @@ export class TarInspector {
   }
 
   /** After the last chunk: the archive's end, symlink resolution, and the release shape. */
-  end(): { entries: number; releaseName: string; version: string } {
+  end(): { entries: number; releaseName: string; version: string; needs: ReleaseNeeds } {
     this.parser.end();
     if (this.failure) throw this.failure;
     this.framing.end();
@@ -54,7 +58,7 @@ export class TarInspector {
       refuse('(archive)', `tar readers disagree: ${this.seen} entries parsed, ${this.framing.entries.length} framed`);
     }
     this.tree.finish();
-    return { entries: this.seen, ...releaseShape(this.tree, this.releaseName) };
+    return { entries: this.seen, ...releaseShape(this.tree, this.releaseName), needs: this.needs.result() };
   }
 
   private entry(entry: ReadEntry): void {
@@ -69,6 +73,7 @@ export class TarInspector {
         refuse(entry.path, `tar readers disagree on this entry's link target (headers say "${framed.linkpath}")`);
       }
       this.tree.add({ path: entry.path, type: entry.type, mode: entry.mode, linkpath: entry.linkpath });
+      this.needs.observe(entry);
     } catch (error) {
       if (!(error instanceof RefusedEntry)) throw error;
       this.failure = error;

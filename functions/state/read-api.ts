@@ -2,6 +2,7 @@ import type { Deployment } from '../core/deployments';
 import type { EnvironmentSummary } from '../core/summaries';
 import type { FailedJob } from './failed-jobs';
 import type { FleetView } from './fleet-health';
+import type { ReleaseView } from './release-views';
 
 /**
  * The read side the HTTP edge needs (JSON API, Slack `status`/`history`). Implemented over the state
@@ -15,4 +16,6 @@ export interface ReadApi {
   fleet?(name: string): Promise<FleetView>;
   /** Jobs the worker gave up on (never retried, or out of attempts), newest first. */
   failedJobs?(limit: number): Promise<readonly FailedJob[]>;
+  /** An app's releases, accepted and rejected, newest first, with where each serves now (of `envs`). */
+  releases?(app: string, envs: readonly string[]): Promise<readonly ReleaseView[]>;
 }

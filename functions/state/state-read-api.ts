@@ -1,9 +1,11 @@
+import { estimateDuration } from '../core/estimate';
 import type { Deployer, StateStore } from '../ports';
 import { deploymentHistory, getCurrent } from './deployments';
 import { listFailedJobs } from './failed-jobs';
 import { inspectFleet } from './fleet-health';
 import { getLock } from './locks';
 import type { ReadApi } from './read-api';
+import { releaseViews } from './release-views';
 
 const RECENT = 10;
 
@@ -31,10 +33,12 @@ export function stateReadApi(state: StateStore, deployer?: Deployer): ReadApi {
         lock,
         pending: history.filter((d) => d.status === 'pending').reverse(),
         recent: history.filter((d) => d.status !== 'pending').slice(0, RECENT),
+        estimate: estimateDuration(history),
       };
     },
     history: (app, env, limit) => deploymentHistory(state, app, env, limit),
     fleet: (name) => inspectFleet(state, deployer, name),
     failedJobs: (limit) => listFailedJobs(state, limit),
+    releases: (app, envs) => releaseViews(state, app, envs),
   };
 }

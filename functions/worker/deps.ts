@@ -1,4 +1,5 @@
 import type { MigrationLock, SecretsSource } from '../bundle/types';
+import type { HostPlatform, ReleaseNeeds } from '../core/compat';
 import type { Instance } from '../core/config/instances';
 import type { TarmacConfig } from '../core/config/schema';
 import type { DeploymentPlan } from '../core/plans';
@@ -25,7 +26,7 @@ export interface BundleTarget {
 
 /** Result of validating a release tarball (functions/release/check.ts). */
 export type CheckResult =
-  | { ok: true; sha256: string; size: number; releaseName?: string; version?: string }
+  | { ok: true; sha256: string; size: number; releaseName?: string; version?: string; needs?: ReleaseNeeds }
   | { ok: false; entry?: string; reason: string };
 
 /** Everything the worker needs, injected by a composition root (functions/local/runtime.ts or handlers/worker.ts). */
@@ -47,4 +48,6 @@ export interface WorkerDeps {
   readonly packBundle?: (input: { instance: Instance; plan: DeploymentPlan; target: BundleTarget }) => ByteStream;
   /** Of these hosts, those down now (local: PID 1 gone); AWS leaves it to CodeDeploy's minimum healthy hosts. */
   readonly unreachableHosts?: (hosts: readonly string[]) => Promise<string[]>;
+  /** What each host offers (local: each host reports it); AWS: omitted, the fleet may declare it in tarmac.yml. */
+  readonly hostPlatforms?: (hosts: readonly string[]) => Promise<Record<string, HostPlatform | undefined>>;
 }

@@ -10,6 +10,7 @@ import { getRelease } from '../state/releases';
 import { crashPoint } from './crash-points';
 import type { WorkerDeps } from './deps';
 import { packPlanBundle } from './pack';
+import { hostPlatformsOf } from './platforms';
 
 /**
  * Plan → bundle → deployer for a deployment that holds its fleet. Resumable: a bundle already rendered is
@@ -33,8 +34,8 @@ export async function startDeployment(deps: WorkerDeps, deploymentId: string, op
   try {
     plan = await planFor(deps, deployment, release);
   } catch (error) {
-    // A plan that can never be made (no hosts in the fleet, too many of them down) fails the deployment with
-    // its reason, so its fleet is freed.
+    // A plan that can never be made (no hosts in the fleet, too many of them down, hosts that cannot run the
+    // release) fails the deployment with its reason, so its fleet is freed; no hook has run.
     if (!(error instanceof PermanentError)) throw error;
     log.warn({ event: 'deployment.refused', error: error.message }, 'deployment refused');
     return fail(deps, deployment, error.message);
@@ -70,6 +71,7 @@ async function planFor(deps: WorkerDeps, deployment: Deployment, release: Releas
     deploymentId: deployment.id,
     correlationId: deployment.correlationId,
     unreachable: (await deps.unreachableHosts?.(hosts)) ?? [],
+    platforms: await hostPlatformsOf(deps, instance.fleet, hosts),
   });
 }
 

@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
-import { fleetHosts, instanceOf, requireEnvironment } from '../../core/config';
+import { fleetPlatforms } from '../../core/compat';
+import { findFleet, fleetHosts, instanceOf, requireEnvironment } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import { TarmacError } from '../../core/errors';
+import { type DurationEstimate, describeEstimate, estimateDuration } from '../../core/estimate';
 import type { Job } from '../../core/jobs';
 import { planDeployment } from '../../core/plans';
-import { getCurrent } from '../../state/deployments';
+import type { StateStore } from '../../ports';
+import { deploymentHistory, getCurrent, getDeployment } from '../../state/deployments';
 import { findRelease } from '../../state/releases';
 import { submit, waitForJob, watchDeployment, whoami, withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
@@ -12,6 +15,14 @@ import type { Output } from '../output';
 import { planLines } from '../plan-text';
 import { DeploymentProgress } from '../progress';
 import { registerStatus } from './status';
+
+/** The p90 duration of the environment's earlier deployments (this one left out). */
+async function usualDuration(state: StateStore, deploymentId: string): Promise<DurationEstimate | undefined> {
+  const deployment = await getDeployment(state, deploymentId);
+  if (!deployment) return undefined;
+  const history = await deploymentHistory(state, deployment.app, deployment.env, 50);
+  return estimateDuration(history.filter((d) => d.id !== deploymentId));
+}
 
 function assertInstance(config: TarmacConfig, app: string, env: string): void {
   requireEnvironment(config, app, env);
@@ -45,8 +56,15 @@ async function run(
       return;
     }
     if (!options.json) out.write(`${result.message}\n`);
+    const estimate = await usualDuration(runtime.adapters.state, result.deploymentId);
+    if (estimate && !options.json) out.write(`${describeEstimate(estimate)}\n`);
     const started = Date.now();
-    const progress = new DeploymentProgress(out, { json: Boolean(options.json), startedAt: started, now: Date.now });
+    const progress = new DeploymentProgress(out, {
+      json: Boolean(options.json),
+      startedAt: started,
+      now: Date.now,
+      estimate,
+    });
     const final = await watchDeployment(runtime, result.deploymentId, (d) => progress.update(d));
     if (!progress.finish(final)) out.exitCode = 1;
   });
@@ -77,6 +95,11 @@ export function registerDeploy(program: Command, out: Output): void {
             instance,
             hosts,
             unreachable: (await runtime.deps.unreachableHosts?.(hosts)) ?? [],
+            platforms: fleetPlatforms(
+              hosts,
+              findFleet(runtime.deps.config, instance.fleet)?.platform,
+              (await runtime.deps.hostPlatforms?.(hosts)) ?? {},
+            ),
             release,
             previousReleaseId: current?.releaseId,
             deploymentId: '(planned)',

@@ -5,6 +5,7 @@ import { checkRelease } from '../../release/check';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
 import { type PushOptions, pushLocal, pushToServer } from '../release-push';
+import { waitForVerdict } from '../release-verdict';
 
 export function registerRelease(program: Command, out: Output): void {
   const release = program.command('release').description('release tarballs');
@@ -39,10 +40,15 @@ export function registerRelease(program: Command, out: Output): void {
     .requiredOption('--version <v>', 'its version, e.g. 1.4.2')
     .option('--sha <git sha>', 'the commit it was built from (joins continuous delivery)')
     .option('--branch <branch>', 'the branch it was built from')
-    .action(async (tarball: string, opts: PushOptions) => {
+    .option('--wait', "wait for the server's verdict; exit 1 on rejection, printing why (local mode always waits)")
+    .option('--timeout <seconds>', 'with --wait: give up after this long', '300')
+    .action(async (tarball: string, opts: PushOptions & { wait?: boolean; timeout: string }) => {
       const options = program.opts<GlobalOptions>();
       const push = { app: opts.app, version: opts.version, sha: opts.sha, branch: opts.branch };
-      if (options.server) await pushToServer({ ...options, server: options.server }, tarball, push, out);
-      else await pushLocal(options, tarball, push, out);
+      if (!options.server) return pushLocal(options, tarball, push, out);
+      const uploaded = await pushToServer({ ...options, server: options.server }, tarball, push, out);
+      if (!opts.wait) return;
+      const timeoutMs = (Number.parseInt(opts.timeout, 10) || 300) * 1000;
+      await waitForVerdict(options.server, { ...push, ...uploaded }, out, { json: options.json, timeoutMs });
     });
 }

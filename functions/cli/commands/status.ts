@@ -4,6 +4,7 @@ import { allInstances, findApp, requireApp } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import type { Deployment } from '../../core/deployments';
 import { TarmacError } from '../../core/errors';
+import { type DurationEstimate, describeEstimate, describeProgress, progressOf } from '../../core/estimate';
 import type { EnvironmentSummary } from '../../core/summaries';
 import { type AccessRecord, accessHistory } from '../../state/access';
 import type { FailedJob } from '../../state/failed-jobs';
@@ -16,7 +17,7 @@ import { accessLine } from './access-history';
 import { printOperations, showOperations } from './operations';
 
 /** GET a JSON document of the tarmac read API (`--server`). */
-async function api<T>(server: string, path: string): Promise<T> {
+export async function api<T>(server: string, path: string): Promise<T> {
   const token = process.env.TARMAC_TOKEN;
   const response = await fetch(`${server.replace(/\/$/, '')}/api${path}`, {
     headers: token ? { authorization: `Bearer ${token}` } : {},
@@ -48,7 +49,15 @@ function printSummaries(out: Output, summaries: readonly EnvironmentSummary[], n
         `  last: ${last.version} ${last.status.replace('_', ' ')} ${formatAge(last.createdAt, now)} ago (${last.trigger} by ${last.requestedBy})\n`,
       );
     }
+    if (s.estimate) out.write(`  ${estimateLine(s.estimate, last, now)}\n`);
   }
+}
+
+/** `usually takes 41 s (p90 of the last 7)`, and for a running deployment how far along it is. */
+function estimateLine(estimate: DurationEstimate, last: Deployment | undefined, now: Date): string {
+  const progress = last && progressOf(last, estimate, now);
+  const running = last && progress ? ` — ${last.version} running: ${describeProgress(progress, estimate)}` : '';
+  return `${describeEstimate(estimate)}${running}`;
 }
 
 const fleetsOf = (config: TarmacConfig, app?: string) =>

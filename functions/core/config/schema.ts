@@ -95,11 +95,35 @@ export const canaryStrategySchema = z.strictObject({
 
 export const strategySchema = z.union([batchedStrategySchema, canaryStrategySchema]);
 
+/**
+ * What a fleet's hosts offer a release, declared for fleets tarmac cannot ask (AWS): deploys of a release
+ * that needs another architecture, a newer glibc or another OTP are refused before anything is stopped.
+ */
+export const platformSchema = z.strictObject({
+  /** `uname -m` of the hosts: `x86_64`, `aarch64`, … */
+  arch: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{1,31}$/, 'must be an architecture as uname -m prints it, e.g. x86_64 or aarch64'),
+  libc: z.enum(['glibc', 'musl']).default('glibc'),
+  /** A quoted string: `2.40` as a YAML number would read 2.4. */
+  glibc: z
+    .string({ error: 'must be a quoted version string such as "2.36" (as a number, 2.40 would read 2.4)' })
+    .regex(/^\d+\.\d+$/, 'must look like "2.36"')
+    .optional(),
+  /** OTP major release of the Erlang installed on the hosts (only releases without ERTS need it). */
+  otp: z
+    .union([z.int().min(17).max(99), z.string().regex(/^\d{2}$/, 'must be an OTP major release such as 27')])
+    .transform(String)
+    .optional(),
+});
+
 export const fleetSchema = z.strictObject({
   /** Local mode: names of hosts (local test hosts such as `h1`). */
   hosts: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a host name')).default([]),
   /** AWS mode: EC2 instances carrying all of these tags form the fleet. */
   ec2_tags: z.record(z.string().min(1), z.string().min(1)).optional(),
+  /** What the hosts offer a release (see platformSchema). Local hosts report theirs; declared, it applies to all. */
+  platform: platformSchema.optional(),
 });
 
 export const environmentSchema = z.strictObject({
@@ -155,6 +179,7 @@ export type FleetConfig = z.infer<typeof fleetSchema>;
 export type StrategyConfig = z.infer<typeof strategySchema>;
 export type BatchedStrategyConfig = z.infer<typeof batchedStrategySchema>;
 export type CanaryStrategyConfig = z.infer<typeof canaryStrategySchema>;
+export type PlatformConfig = z.infer<typeof platformSchema>;
 
 /** JSON Schema of `tarmac.yml`, for editors (`tarmac config schema`). */
 export function configJsonSchema(): unknown {

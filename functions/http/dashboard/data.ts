@@ -1,12 +1,14 @@
 import { allInstances, findFleet, type Instance } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import type { Deployment } from '../../core/deployments';
+import type { DurationEstimate } from '../../core/estimate';
 import type { Lock } from '../../core/locks';
 import type { StateStore } from '../../ports';
 import { type CurrentRelease, getCurrent } from '../../state/deployments';
 import type { FailedJob } from '../../state/failed-jobs';
 import type { FleetView } from '../../state/fleet-health';
 import type { ReadApi } from '../../state/read-api';
+import type { ReleaseView } from '../../state/release-views';
 import { stateReadApi } from '../../state/state-read-api';
 
 /** Everything one environment card shows. */
@@ -19,6 +21,8 @@ export interface EnvironmentView {
   readonly pending: readonly Deployment[];
   /** Newest first. */
   readonly recent: readonly Deployment[];
+  /** How long a deployment here usually takes (p90), for the progress of a running one. */
+  readonly estimate?: DurationEstimate | undefined;
 }
 
 export interface AppView {
@@ -27,6 +31,8 @@ export interface AppView {
   readonly fleet: string;
   readonly hosts: readonly string[];
   readonly environments: readonly EnvironmentView[];
+  /** Newest first, accepted and rejected, with where each serves. */
+  readonly releases: readonly ReleaseView[];
 }
 
 export interface DashboardView {
@@ -55,16 +61,20 @@ export async function loadDashboard(sources: DashboardSources, now: Date): Promi
         read.environment(instance.app, instance.env),
         getCurrent(sources.state, instance.app, instance.env),
       ]);
-      return { instance, current, lock: summary.lock, pending: summary.pending, recent: summary.recent };
+      const { lock, pending, recent, estimate } = summary;
+      return { instance, current, lock, pending, recent, estimate };
     }),
   );
-  const apps = Object.entries(sources.config.apps).map(([name, app]) => ({
-    name,
-    repo: app.repo,
-    fleet: app.fleet,
-    hosts: findFleet(sources.config, app.fleet)?.hosts ?? [],
-    environments: environments.filter((e) => e.instance.app === name),
-  }));
+  const apps = await Promise.all(
+    Object.entries(sources.config.apps).map(async ([name, app]) => ({
+      name,
+      repo: app.repo,
+      fleet: app.fleet,
+      hosts: findFleet(sources.config, app.fleet)?.hosts ?? [],
+      environments: environments.filter((e) => e.instance.app === name),
+      releases: (await read.releases?.(name, Object.keys(app.environments))) ?? [],
+    })),
+  );
   const fleetNames = Object.keys(sources.config.fleets);
   const [fleetViews, failedJobs] = await Promise.all([
     Promise.all(fleetNames.map((name) => read.fleet?.(name))),

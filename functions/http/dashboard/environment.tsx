@@ -3,6 +3,7 @@ import type { Lock } from '../../core/locks';
 import type { CurrentRelease } from '../../state/deployments';
 import type { EnvironmentView } from './data';
 import { DeploymentBlock, deploymentHref, ReleaseFacts } from './deployment';
+import { Estimate } from './estimate';
 import { Age, Badge } from './status';
 
 /** How many recent deployments a card shows; the rest are in `tarmac history` and the read API. */
@@ -77,7 +78,7 @@ function Pending(props: { pending: readonly Deployment[]; now: Date }) {
 
 /** One environment: what runs, whether hosts passed their health check, lock, queue, recent deployments. */
 export function EnvironmentCard(props: { view: EnvironmentView; now: Date }) {
-  const { instance, current, lock, pending, recent } = props.view;
+  const { instance, current, lock, pending, recent, estimate } = props.view;
   const last = recent.find((d) => d.hosts.length > 0);
   return (
     <section class="card" id={instance.id} aria-label={`${instance.app} ${instance.env}`}>
@@ -98,6 +99,10 @@ export function EnvironmentCard(props: { view: EnvironmentView; now: Date }) {
       <Health last={last} />
       <h4>Pending deploys</h4>
       <Pending pending={pending} now={props.now} />
+      <h4>
+        Duration <span class="note">p90 of the last successful deployments</span>
+      </h4>
+      <Estimate estimate={estimate} running={recent.find((d) => d.status === 'in_progress')} now={props.now} />
       <h4>Recent deployments</h4>
       {recent.length === 0 ? <p class="empty">None yet.</p> : null}
       {recent.slice(0, RECENT_SHOWN).map((d) => (

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { getDeployment } from '../../state/deployments';
+import { estimateDuration } from '../../core/estimate';
+import { deploymentHistory, getDeployment } from '../../state/deployments';
 import type { AppDeps, AppEnv } from '../deps';
 import { readToken } from '../read-token';
 import { dashboardAuth } from './auth';
@@ -43,7 +44,9 @@ export function dashboardRoutes(deps: AppDeps): Hono<AppEnv> {
         404,
       );
     }
-    return page(c, <DeploymentPage deployment={deployment} now={deps.clock.now()} />);
+    const history = await deploymentHistory(deps.state, deployment.app, deployment.env, 50);
+    const estimate = estimateDuration(history.filter((d) => d.id !== deployment.id));
+    return page(c, <DeploymentPage deployment={deployment} now={deps.clock.now()} estimate={estimate} />);
   });
   return routes;
 }

@@ -1,10 +1,13 @@
 import type { Child } from 'hono/jsx';
 import type { Deployment } from '../../core/deployments';
+import type { DurationEstimate } from '../../core/estimate';
 import type { FailedJob } from '../../state/failed-jobs';
 import type { FleetView } from '../../state/fleet-health';
 import type { DashboardView } from './data';
 import { DeploymentBlock } from './deployment';
 import { EnvironmentCard } from './environment';
+import { Estimate } from './estimate';
+import { Releases } from './releases';
 import { Age, Badge } from './status';
 import { STYLESHEET } from './style';
 
@@ -64,6 +67,7 @@ export function DashboardPage(props: { view: DashboardView; refreshSec: number }
             {app.environments.map((view) => (
               <EnvironmentCard view={view} now={now} />
             ))}
+            <Releases releases={app.releases} now={now} />
           </div>
         </section>
       ))}
@@ -106,7 +110,7 @@ function FailedJobs(props: { jobs: readonly FailedJob[]; now: Date }) {
 }
 
 /** `GET /deployments/:id`: one deployment with every host's output expanded; refreshes while it runs. */
-export function DeploymentPage(props: { deployment: Deployment; now: Date }) {
+export function DeploymentPage(props: { deployment: Deployment; now: Date; estimate?: DurationEstimate | undefined }) {
   const d = props.deployment;
   const running = d.status === 'pending' || d.status === 'in_progress';
   return (
@@ -120,6 +124,7 @@ export function DeploymentPage(props: { deployment: Deployment; now: Date }) {
             ← all environments
           </a>
         </div>
+        {running ? <Estimate estimate={props.estimate} running={d} now={props.now} /> : null}
         <DeploymentBlock deployment={d} now={props.now} open />
       </section>
     </Layout>

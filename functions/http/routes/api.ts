@@ -51,6 +51,14 @@ export function apiRoutes(deps: AppDeps): Hono<AppEnv> {
     return c.json({ deployments: await deps.readApi.history(app, env, limit) });
   });
 
+  routes.get('/apps/:app/releases', async (c) => {
+    const app = c.req.param('app');
+    const appConfig = findApp(config, app);
+    if (!appConfig) return problem(c, 404, unknownNameMessage(config, app) ?? `unknown app "${app}"`);
+    if (!deps.readApi?.releases) return problem(c, 501, 'read API not available yet');
+    return c.json({ releases: await deps.readApi.releases(app, Object.keys(appConfig.environments)) });
+  });
+
   routes.get('/fleets', async (c) => {
     const read = deps.readApi;
     if (!read?.fleet) return problem(c, 501, 'read API not available yet');

@@ -38,6 +38,7 @@ export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: Job
       artifactKey: job.artifactKey,
       status: 'rejected',
       rejection: reason,
+      ...(check.entry ? { rejectedEntry: check.entry } : {}),
     };
     await deps.state.put(keys.release(job.app, `rejected-${job.idempotencyKey}`), rejected);
     const message = `${job.app} ${job.version} rejected: ${reason}`;
@@ -53,6 +54,7 @@ export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: Job
     id: releaseId(job.version, check.sha256),
     artifactKey,
     status: 'accepted',
+    ...(check.needs ? { needs: check.needs } : {}),
   });
   crashPoint('after-ingest');
   const message = created

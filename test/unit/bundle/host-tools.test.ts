@@ -23,6 +23,8 @@ describe('the rendered bundle, checked by the tools hosts use', () => {
       'tarmac/database-server.sh',
       'tarmac/tarmac-start',
       'tarmac/instance.env',
+      'tarmac/platform.sh',
+      'tarmac/needs.env',
     ];
     expect(scripts).toHaveLength(12);
     // -x follows `source` (the directives point at SCRIPTDIR/../tarmac/…), so variables crossing files count.

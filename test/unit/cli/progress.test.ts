@@ -107,3 +107,42 @@ describe('deployment progress', () => {
     expect(progress.finish({ ...base, status: 'succeeded' })).toBe(true);
   });
 });
+
+describe('progress against the usual duration (p90 of the environment)', () => {
+  it('says on each hook line how far along the deployment is, and when it runs longer than usual', () => {
+    const out = memoryOutput(false);
+    const started = Date.parse('2030-01-01T00:00:00.000Z');
+    let now = started + 2_500;
+    const estimate = { p90Ms: 10_000, samples: 4 };
+    const progress = new DeploymentProgress(out, { json: false, startedAt: started, now: () => now, estimate });
+    const running = { ...base, startedAt: new Date(started).toISOString() };
+    const step = (event: 'BeforeInstall' | 'AfterInstall') => ({ event, status: 'succeeded' as const });
+    progress.update({ ...running, hosts: [{ host: 'h1', status: 'in_progress', events: [step('BeforeInstall')] }] });
+    now = started + 12_000;
+    progress.update({
+      ...running,
+      hosts: [{ host: 'h1', status: 'in_progress', events: [step('BeforeInstall'), step('AfterInstall')] }],
+    });
+    expect(out.out.join('')).toContain('h1 BeforeInstall succeeded  (~25%)\n');
+    expect(out.out.join('')).toContain('h1 AfterInstall succeeded  (over the usual)\n');
+  });
+
+  it('adds the fraction to --json hook lines', () => {
+    const out = memoryOutput(false);
+    const started = Date.parse('2030-01-01T00:00:00.000Z');
+    const estimate = { p90Ms: 8_000, samples: 2 };
+    const progress = new DeploymentProgress(out, {
+      json: true,
+      startedAt: started,
+      now: () => started + 2_000,
+      estimate,
+    });
+    progress.update({
+      ...base,
+      startedAt: new Date(started).toISOString(),
+      hosts: [{ host: 'h1', status: 'in_progress', events: [{ event: 'BeforeInstall', status: 'succeeded' }] }],
+    });
+    const hook = out.out.map((l) => JSON.parse(l)).find((l) => l.type === 'hook');
+    expect(hook).toMatchObject({ host: 'h1', event: 'BeforeInstall', progress: 0.25 });
+  });
+});

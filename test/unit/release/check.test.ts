@@ -15,6 +15,8 @@ describe('checkRelease', () => {
       entries: RELEASE.length,
       releaseName: 'hello',
       version: '1.4.2',
+      // No erts-*/ and no native binaries in this archive: its .rel names ERTS 14.2, which OTP 26 ships.
+      needs: { architectures: [], binaries: 0, erts: '14.2', ertsIncluded: false, otp: '26' },
     });
   });
 

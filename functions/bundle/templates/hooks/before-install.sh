@@ -1,5 +1,5 @@
 #!/bin/bash
-# BeforeInstall — system user and group, directories, and every secret of the instance written as a
+# BeforeInstall — the platform check (can this host run the release?), system user and group, directories, and every secret of the instance written as a
 # credential file (root 0600) for systemd's LoadCredential=. Secret values are never printed. A local
 # database gets its role and database (tarmac/database.sh), a fleet host's database its admission too
 # (tarmac/database-server.sh).
@@ -11,6 +11,10 @@ TARMAC_EVENT=BeforeInstall
 . "$TARMAC_BUNDLE/tarmac/database.sh"
 # shellcheck source=SCRIPTDIR/../tarmac/database-server.sh
 . "$TARMAC_BUNDLE/tarmac/database-server.sh"
+# shellcheck source=SCRIPTDIR/../tarmac/platform.sh
+. "$TARMAC_BUNDLE/tarmac/platform.sh"
+# shellcheck source=SCRIPTDIR/../tarmac/needs.env
+. "$TARMAC_BUNDLE/tarmac/needs.env"
 
 ensure_user() {
   if ! getent group "$TARMAC_USER" >/dev/null; then
@@ -57,6 +61,8 @@ secrets_from_ssm() {
     die "could not write the secrets of $TARMAC_APP/$TARMAC_ENV from SSM $TARMAC_SECRETS_PATH (see above)"
 }
 
+# First: a host that cannot run the release fails here, before a user, a directory or a secret is written.
+check_platform
 ensure_user
 ensure_dirs
 case $TARMAC_SECRETS_KIND in
