@@ -49,9 +49,9 @@ export async function pushToServer(
   const upload = await fetch(`${base}${path}`, {
     method: 'PUT',
     headers: signedUploadHeaders(secret, { ...push, sha256 }, now()),
-    body: createReadStream(tarball) as unknown as ReadableStream,
+    body: createReadStream(tarball), // fetch streams an async iterable of bytes; a stream body needs duplex
     duplex: 'half',
-  } as RequestInit);
+  });
   if (!upload.ok) throw new TarmacError(`upload refused: HTTP ${upload.status} ${await upload.text()}`);
   const { key } = (await upload.json()) as { key: string };
   const event = JSON.stringify({

@@ -6,6 +6,7 @@ import { JobQueue } from '../../../lib/constructs/job-queue';
 import { StateTable } from '../../../lib/constructs/state-table';
 import { Webhook } from '../../../lib/constructs/webhook';
 import { Worker } from '../../../lib/constructs/worker';
+import { ValidationError } from '../../../lib/errors';
 import { PipelineStack, PROJECT_ROOT } from '../../../lib/pipeline-stack';
 import { buildStack, EXAMPLE_CONFIG, freshStack } from './support';
 
@@ -24,7 +25,9 @@ describe('PipelineStack refuses what it cannot deploy', () => {
   it('fails naming the fleet when an app’s fleet has no ec2_tags', () => {
     const noTags = EXAMPLE_CONFIG.replace(/ {4}ec2_tags:\n {6}tarmac-fleet: web\n/, '');
     expect(noTags).not.toContain('ec2_tags:\n');
-    expect(() => buildStack(noTags)).toThrow(/fleet "web" of app hello has no ec2_tags .*add fleets\.web\.ec2_tags/);
+    expect(() => buildStack(noTags)).toThrow(
+      /^Tarmac\/CodeDeploy: fleet "web" of app hello has no ec2_tags .*add fleets\.web\.ec2_tags/,
+    );
   });
 
   it('fails when a fleet has more EC2 tags than CodeDeploy can match', () => {
@@ -32,7 +35,9 @@ describe('PipelineStack refuses what it cannot deploy', () => {
       'tarmac-fleet: web',
       'tarmac-fleet: web\n      a: "1"\n      b: "2"\n      c: "3"',
     );
-    expect(() => buildStack(manyTags)).toThrow(/fleet "web" has 4 ec2_tags \(given tarmac-fleet, a, b, c\)/);
+    expect(() => buildStack(manyTags)).toThrow(
+      /^Tarmac\/CodeDeploy: fleet "web" has 4 ec2_tags \(given tarmac-fleet, a, b, c\)/,
+    );
   });
 
   it('fails when min_healthy_hosts is over 100%', () => {
@@ -40,22 +45,47 @@ describe('PipelineStack refuses what it cannot deploy', () => {
       'strategy: one-at-a-time',
       'strategy: { type: one-at-a-time, min_healthy_hosts: "150%" }',
     );
-    expect(() => buildStack(over)).toThrow(/min_healthy_hosts "150%" is over 100%/);
+    expect(() => buildStack(over)).toThrow(/^Tarmac\/CodeDeploy\/Configs: min_healthy_hosts "150%" is over 100%/);
   });
 
   it('fails naming the path when the config file does not exist', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     expect(() => new PipelineStack(app, 'Tarmac', { configFile: '/nonexistent/tarmac.yml' })).toThrow(
-      /cannot read tarmac config \/nonexistent\/tarmac\.yml .*-c tarmac:config=/,
+      /^Tarmac: cannot read tarmac config \/nonexistent\/tarmac\.yml .*-c tarmac:config=/,
     );
   });
 
   it('fails naming both values when the visibility timeout is under 6 × the worker timeout', () => {
     expect(() =>
       buildStack(EXAMPLE_CONFIG, { workerTimeout: Duration.minutes(2), visibilityTimeout: Duration.minutes(10) }),
-    ).toThrow(/visibility timeout 600 s is less than 6 × the worker timeout 120 s \(720 s\)/);
+    ).toThrow(/^Tarmac\/Jobs: visibility timeout 600 s is less than 6 × the worker timeout 120 s \(720 s\)/);
   });
 });
+
+describe('ValidationError', () => {
+  it('fails with the path of the construct that refused, as data and at the start of the message', () => {
+    const noTags = EXAMPLE_CONFIG.replace(/ {4}ec2_tags:\n {6}tarmac-fleet: web\n/, '');
+    const error = thrown(() => buildStack(noTags));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ name: 'ValidationError', constructPath: 'Tarmac/CodeDeploy' });
+    expect((error as ValidationError).data).toEqual({ constructPath: 'Tarmac/CodeDeploy' });
+  });
+
+  it('fails keeping the read error as the cause when the config file cannot be read', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const error = thrown(() => new PipelineStack(app, 'Tarmac', { configFile: '/nonexistent/tarmac.yml' }));
+    expect(error).toMatchObject({ constructPath: 'Tarmac', cause: { code: 'ENOENT' } });
+  });
+});
+
+function thrown(act: () => unknown): unknown {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to throw');
+}
 
 describe('JobQueue', () => {
   it('sizes the visibility timeout at 6 × the consumer timeout by default', () => {
@@ -67,7 +97,7 @@ describe('JobQueue', () => {
   it('fails when maxReceiveCount is not a positive integer', () => {
     expect(
       () => new JobQueue(freshStack(), 'Jobs', { consumerTimeout: Duration.seconds(10), maxReceiveCount: 0 }),
-    ).toThrow(/maxReceiveCount must be an integer from 1 to 1000 \(given 0\)/);
+    ).toThrow(/^Test\/Jobs: maxReceiveCount must be an integer from 1 to 1000 \(given 0\)/);
   });
 });
 
@@ -85,14 +115,14 @@ describe('functions', () => {
     const worker = { ...base, ...shared, bucket, deadLetterQueue: jobs.deadLetterQueue, secretScopes: [] };
     const codeDeploy = { applications: [], deploymentGroups: [], deploymentConfigs: [] };
     expect(() => new Worker(stack, 'Worker', { ...worker, ...codeDeploy, batchSize: 11 })).toThrow(
-      /worker batchSize must be an integer from 1 to 10 \(given 11\)/,
+      /^Test\/Worker: worker batchSize must be an integer from 1 to 10 \(given 11\)/,
     );
   });
 
   it('fails when the webhook timeout is longer than senders wait', () => {
     const { stack, base, shared, bucket } = resources();
     expect(() => new Webhook(stack, 'Webhook', { ...base, ...shared, bucket, timeout: Duration.minutes(1) })).toThrow(
-      /webhook timeout must be at most 30 s \(given 60 s\)/,
+      /^Test\/Webhook: webhook timeout must be at most 30 s \(given 60 s\)/,
     );
   });
 });
