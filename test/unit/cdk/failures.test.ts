@@ -1,7 +1,11 @@
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../functions/core/config';
 import { ArtifactsBucket } from '../../../lib/constructs/artifacts-bucket';
+import { CodeDeploy } from '../../../lib/constructs/code-deploy';
+import { DeployEvents } from '../../../lib/constructs/deploy-events';
+import { FleetHostPolicy } from '../../../lib/constructs/fleet-host-policy';
 import { JobQueue } from '../../../lib/constructs/job-queue';
 import { StateTable } from '../../../lib/constructs/state-table';
 import { Webhook } from '../../../lib/constructs/webhook';
@@ -87,6 +91,34 @@ function thrown(act: () => unknown): unknown {
   throw new Error('expected the call to throw');
 }
 
+describe('constructs', () => {
+  it('fails when noncurrent versions would expire within a day', () => {
+    const stack = freshStack();
+    const props = { noncurrentVersionExpiration: Duration.hours(12) };
+    expect(() => new ArtifactsBucket(stack, 'Artifacts', props)).toThrow(
+      /^Test\/Artifacts: noncurrentVersionExpiration must be at least 1 day \(given 12 hours\)/,
+    );
+  });
+
+  it('fails when CodeDeploy gets no alarm to roll back on', () => {
+    const config = parseConfig(EXAMPLE_CONFIG, 'tarmac.yml');
+    expect(() => new CodeDeploy(freshStack(), 'CodeDeploy', { config, rollbackAlarms: [] })).toThrow(
+      /^Test\/CodeDeploy: rollbackAlarms is empty \(given 0 alarms\)/,
+    );
+  });
+
+  it('fails when a fleet host policy covers no instance', () => {
+    const stack = freshStack();
+    const shared = {
+      bucket: new ArtifactsBucket(stack, 'Artifacts').bucket,
+      table: new StateTable(stack, 'State').table,
+    };
+    expect(() => new FleetHostPolicy(stack, 'Fleet-web', { fleet: 'web', instances: [], ...shared })).toThrow(
+      /^Test\/Fleet-web: fleet "web" has no instances \(given 0\)/,
+    );
+  });
+});
+
 describe('JobQueue', () => {
   it('sizes the visibility timeout at 6 × the consumer timeout by default', () => {
     const stack = freshStack();
@@ -116,6 +148,14 @@ describe('functions', () => {
     const codeDeploy = { applications: [], deploymentGroups: [], deploymentConfigs: [] };
     expect(() => new Worker(stack, 'Worker', { ...worker, ...codeDeploy, batchSize: 11 })).toThrow(
       /^Test\/Worker: worker batchSize must be an integer from 1 to 10 \(given 11\)/,
+    );
+  });
+
+  it('fails when the deploy-events rule would match no application', () => {
+    const { stack, base, shared } = resources();
+    const props = { ...base, ...shared, applicationNames: [], deploymentGroups: [] };
+    expect(() => new DeployEvents(stack, 'DeployEvents', props)).toThrow(
+      /^Test\/DeployEvents: applicationNames is empty \(given 0 names\)/,
     );
   });
 
