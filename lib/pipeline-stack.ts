@@ -5,6 +5,7 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { groupBy } from '../functions/core/collections';
 import { allInstances, parseConfig, type TarmacConfig } from '../functions/core/config';
+import { functionEnvironment } from '../functions/core/function-env';
 import { ArtifactsBucket } from './constructs/artifacts-bucket';
 import { applicationName, CodeDeploy } from './constructs/code-deploy';
 import { DeployEvents } from './constructs/deploy-events';
@@ -14,6 +15,7 @@ import { addOutputs } from './constructs/outputs';
 import { StateTable } from './constructs/state-table';
 import { Webhook } from './constructs/webhook';
 import { Worker } from './constructs/worker';
+import { ValidationError } from './errors';
 
 /** The repository root: package-lock.json and functions/ live here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -41,7 +43,7 @@ export class PipelineStack extends Stack {
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     const configFile = resolve(props.configFile);
-    this.config = parseConfig(readConfig(configFile), props.configFile);
+    this.config = parseConfig(readConfig(this, configFile), props.configFile);
     const instances = allInstances(this.config);
     const workerTimeout = props.workerTimeout ?? Duration.minutes(5);
 
@@ -60,12 +62,12 @@ export class PipelineStack extends Stack {
     const base = {
       projectRoot: props.projectRoot ?? PROJECT_ROOT,
       configFile,
-      environment: {
-        TARMAC_BUCKET: bucket.bucketName,
-        TARMAC_TABLE: table.tableName,
-        TARMAC_QUEUE_URL: jobs.queue.queueUrl,
-        TARMAC_DLQ_URL: jobs.deadLetterQueue.queueUrl,
-      },
+      environment: functionEnvironment({
+        bucket: bucket.bucketName,
+        table: table.tableName,
+        queueUrl: jobs.queue.queueUrl,
+        deadLetterQueueUrl: jobs.deadLetterQueue.queueUrl,
+      }),
     };
     const webhook = new Webhook(this, 'Webhook', { ...base, queue: jobs.queue, table, bucket });
     new Worker(this, 'Worker', {
@@ -109,12 +111,11 @@ export class PipelineStack extends Stack {
   }
 }
 
-function readConfig(path: string): string {
+function readConfig(stack: Stack, path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read tarmac config ${path} — pass another with: npx cdk synth -c tarmac:config=<path>`, {
-      cause: error,
-    });
+    const message = `cannot read tarmac config ${path} — pass another with: npx cdk synth -c tarmac:config=<path>`;
+    throw new ValidationError(message, stack, { cause: error });
   }
 }

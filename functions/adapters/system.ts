@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { TarmacError } from '../core/errors';
 import type { Clock, Ids } from '../ports';
 
 /** The machine's wall clock. Adapters and composition roots use it; the core only sees `Clock`. */
@@ -72,5 +73,7 @@ function increment(bytes: Uint8Array): void {
     bytes[i] = 0;
   }
   // 2^80 ids in one millisecond cannot happen by accident; refuse rather than repeat an id.
-  throw new Error('ULID random part overflowed within one millisecond — too many ids for one clock tick');
+  throw new TarmacError('ULID random part overflowed within one millisecond — too many ids for one clock tick', {
+    bytes: bytes.length,
+  });
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import * as z from 'zod';
 import { requireApp } from '../core/config';
 import { TarmacError } from '../core/errors';
 import type { Job } from '../core/jobs';
@@ -18,6 +19,9 @@ export interface PushOptions {
   readonly sha?: string;
   readonly branch?: string;
 }
+
+/** What `PUT /artifacts/<app>/<version>` answers (http/routes/artifacts.ts); only the key is used. */
+const UploadAnswer = z.object({ key: z.string().min(1) });
 
 async function fileSha256(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -49,11 +53,15 @@ export async function pushToServer(
   const upload = await fetch(`${base}${path}`, {
     method: 'PUT',
     headers: signedUploadHeaders(secret, { ...push, sha256 }, now()),
-    body: createReadStream(tarball) as unknown as ReadableStream,
+    body: createReadStream(tarball), // fetch streams an async iterable of bytes; a stream body needs duplex
     duplex: 'half',
-  } as RequestInit);
+  });
   if (!upload.ok) throw new TarmacError(`upload refused: HTTP ${upload.status} ${await upload.text()}`);
-  const { key } = (await upload.json()) as { key: string };
+  const answer = UploadAnswer.safeParse(await upload.json());
+  if (!answer.success) {
+    throw new TarmacError(`upload answered without an artifact key — is ${base} a tarmac server?`, { base });
+  }
+  const { key } = answer.data;
   const event = JSON.stringify({
     id: `push-${push.app}-${push.version}-${sha256.slice(0, 16)}`,
     app: push.app,

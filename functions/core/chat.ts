@@ -51,7 +51,7 @@ const parsers: Record<string, (args: Words) => ChatCommand | string> = {
     if (ref !== undefined && !REF.test(ref)) return `"${ref}" is not a version, sha or branch`;
     return names({ kind: 'deploy', app, env, ...(ref === undefined ? {} : { ref }) }, [app, env]);
   },
-  rollback: (args) => exactly(args, 2, 'rollback <app> <env>', ([app, env]) => ({ kind: 'rollback', app, env })),
+  rollback: (args) => appEnv(args, 'rollback <app> <env>', (app, env) => ({ kind: 'rollback', app, env })),
   promote: (args) => {
     if (args.length !== 4 || args[2] !== 'to') return 'expected: promote <app> <from-env> to <to-env>';
     const [app, from, , to] = args as [string, string, string, string];
@@ -64,25 +64,21 @@ const parsers: Record<string, (args: Words) => ChatCommand | string> = {
     const text = reason.join(' ').trim();
     return names({ kind: 'lock', app, env, ...(text ? { reason: text } : {}) }, [app, env]);
   },
-  unlock: (args) => exactly(args, 2, 'unlock <app> <env>', ([app, env]) => ({ kind: 'unlock', app, env })),
+  unlock: (args) => appEnv(args, 'unlock <app> <env>', (app, env) => ({ kind: 'unlock', app, env })),
   status: (args) => {
     if (args.length > 1) return 'expected: status [<app>]';
     const [app] = args;
     return app === undefined ? { kind: 'status' } : names({ kind: 'status', app }, [app]);
   },
-  history: (args) => exactly(args, 2, 'history <app> <env>', ([app, env]) => ({ kind: 'history', app, env })),
+  history: (args) => appEnv(args, 'history <app> <env>', (app, env) => ({ kind: 'history', app, env })),
   help: () => ({ kind: 'help' }),
 };
 
-function exactly(
-  args: Words,
-  count: number,
-  usage: string,
-  build: (args: [string, string]) => ChatCommand,
-): ChatCommand | string {
-  if (args.length !== count) return `expected: ${usage}`;
-  const pair = args as unknown as [string, string];
-  return names(build(pair), pair);
+/** A subcommand of exactly `<app> <env>`. */
+function appEnv(args: Words, usage: string, build: (app: string, env: string) => ChatCommand): ChatCommand | string {
+  const [app, env, ...extra] = args;
+  if (app === undefined || env === undefined || extra.length > 0) return `expected: ${usage}`;
+  return names(build(app, env), [app, env]);
 }
 
 function names(command: ChatCommand, values: Words): ChatCommand | string {

@@ -118,6 +118,17 @@ export class ArtifactTooLargeError extends TarmacError {
   }
 }
 
+/**
+ * An artifact's bytes or key are not what was checked: changed while it was read, or not stored under its
+ * content hash. Not permanent: the next attempt reads and checks it again.
+ */
+export class ArtifactIntegrityError extends TarmacError {
+  constructor(key: string, problem: string, data: Record<string, unknown> = {}) {
+    super(`artifact ${key} ${problem}`, { key, ...data });
+    this.name = 'ArtifactIntegrityError';
+  }
+}
+
 /** A conditional state write lost a race (or found an item that should not exist). Re-read and retry. */
 export class ConcurrentChangeError extends TarmacError {
   constructor(key: { pk: string; sk: string }, expected: number | null | undefined) {

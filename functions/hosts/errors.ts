@@ -15,3 +15,11 @@ export class HostCommandTimeoutError extends HostError {
     this.name = 'HostCommandTimeoutError';
   }
 }
+
+/** A command run inside a host exited non-zero; `stderr` is what it said. */
+export class HostCommandFailedError extends HostError {
+  constructor(host: string, argv: readonly string[], code: number | null, stderr: string) {
+    super(`${argv.join(' ')} failed on ${host}: ${stderr.trim()}`, { host, argv, code, stderr });
+    this.name = 'HostCommandFailedError';
+  }
+}

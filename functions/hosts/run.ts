@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { HostError } from './errors';
 
 export interface RunOptions {
   /** Environment of the process; omitted: inherit none beyond PATH. */
@@ -31,7 +33,7 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
  */
 export function run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const [command, ...args] = argv;
-  if (!command) throw new Error('run: empty argv');
+  if (!command) throw new HostError('run: empty argv — pass the command and its arguments', { argv });
   const max = options.maxOutputBytes ?? 1 << 20;
   const child = spawn(command, args, {
     detached: true,
@@ -91,8 +93,9 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-function closePipes(child: { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream }): void {
-  for (const stream of [child.stdout, child.stderr] as unknown as { destroy(): void }[]) stream.destroy();
+function closePipes(child: { stdout: Readable; stderr: Readable }): void {
+  child.stdout.destroy();
+  child.stderr.destroy();
 }
 
 /** The last `lines` lines of a text, for event tails and error messages. */

@@ -1,3 +1,4 @@
+import { TarmacError } from '../core/errors';
 import type { Release } from '../core/releases';
 import type { StateStore } from '../ports';
 import { keys } from './keys';
@@ -26,10 +27,11 @@ export async function recordRelease(
   try {
     await state.put(keys.release(release.app, release.sha256), release, { expectedVersion: null });
     return { release, created: true };
-  } catch {
+  } catch (error) {
     const raced = await getRelease(state, release.app, release.sha256);
     if (raced) return { release: raced, created: false };
-    throw new Error(`could not record release ${release.app} ${release.version}`);
+    const { app, version, sha256 } = release;
+    throw new TarmacError(`could not record release ${app} ${version}`, { app, version, sha256 }, { cause: error });
   }
 }
 

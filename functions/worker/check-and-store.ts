@@ -1,5 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
+import { ArtifactIntegrityError } from '../core/errors';
 import type { StoredObject } from '../ports';
+import { UnsafeReleaseError } from '../release/errors';
 import type { CheckResult, WorkerDeps } from './deps';
 import { checkReleaseStream } from './pack';
 
@@ -37,7 +39,7 @@ export async function checkAndStore(
   if (!check.ok) {
     // The checker stopped reading at the offending entry: stop the copy too and drop what it wrote.
     source.unpipe(toStore);
-    toStore.destroy(new Error('the release was rejected'));
+    toStore.destroy(new UnsafeReleaseError({ entry: check.entry ?? '(archive)', reason: check.reason }));
     source.destroy();
     const outcome = await storing;
     if ('stored' in outcome) await deps.artifacts.delete(outcome.stored.key);
@@ -45,6 +47,9 @@ export async function checkAndStore(
   }
   const outcome = await storing;
   if ('error' in outcome) throw outcome.error;
-  if (outcome.stored.sha256 !== check.sha256) throw new Error(`artifact ${key} changed while it was ingested`);
+  if (outcome.stored.sha256 !== check.sha256) {
+    const sha256 = { checked: check.sha256, stored: outcome.stored.sha256 };
+    throw new ArtifactIntegrityError(key, 'changed while it was ingested', { sha256 });
+  }
   return { check, stored: outcome.stored };
 }

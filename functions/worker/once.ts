@@ -1,4 +1,4 @@
-import { AttemptsExhaustedError, ConcurrentChangeError, PermanentError } from '../core/errors';
+import { AttemptsExhaustedError, ConcurrentChangeError, PermanentError, TarmacError } from '../core/errors';
 import type { Job } from '../core/jobs';
 import type { Clock, Ids, StateStore } from '../ports';
 import type { JobRecord, JobResult } from '../state/jobs';
@@ -62,7 +62,8 @@ async function claim(
     if (!(error instanceof ConcurrentChangeError)) throw error;
   }
   const created = await deps.state.get<JobRecord>(key);
-  if (!created) throw new Error(`job record ${job.idempotencyKey} vanished`);
+  if (!created)
+    throw new TarmacError(`job record ${job.idempotencyKey} vanished`, { key, idempotencyKey: job.idempotencyKey });
   if (created.value.status === 'done' && created.value.result) return { replayed: created.value.result };
   return created;
 }

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ValidationError } from '../errors';
 import { TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
 import { acknowledge } from './nag';
 
@@ -34,8 +35,9 @@ export class ArtifactsBucket extends Construct {
     super(scope, id);
     const noncurrent = props.noncurrentVersionExpiration ?? Duration.days(30);
     if (noncurrent.toDays() < 1) {
-      throw new Error(
+      throw new ValidationError(
         `noncurrentVersionExpiration must be at least 1 day (given ${noncurrent.toHumanString()}) — S3 expires in whole days`,
+        this,
       );
     }
     // Grant S3 log delivery through a bucket policy instead of the legacy LogDeliveryWrite ACL, so ACLs stay

@@ -4,6 +4,7 @@ import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { batchedOf, CANARY_TAG, canaryGroupName, canaryOf } from '../../functions/core/canary';
 import type { AppConfig, TarmacConfig } from '../../functions/core/config';
+import { ValidationError } from '../errors';
 import { DeploymentConfigs } from './deployment-configs';
 import { acknowledge, managedPolicyFinding } from './nag';
 
@@ -36,7 +37,10 @@ export class CodeDeploy extends Construct {
   constructor(scope: Construct, id: string, props: CodeDeployProps) {
     super(scope, id);
     if (props.rollbackAlarms.length === 0) {
-      throw new Error('rollbackAlarms is empty (given 0 alarms) — pass at least one alarm to roll back on');
+      throw new ValidationError(
+        'rollbackAlarms is empty (given 0 alarms) — pass at least one alarm to roll back on',
+        this,
+      );
     }
     this.serviceRole = new Role(this, 'ServiceRole', {
       assumedBy: new ServicePrincipal('codedeploy.amazonaws.com'),
@@ -50,7 +54,7 @@ export class CodeDeploy extends Construct {
     );
     this.configs = new DeploymentConfigs(this, 'Configs');
     for (const [app, appConfig] of Object.entries(props.config.apps)) {
-      const tags = instanceTags(props.config, app);
+      const tags = instanceTags(this, props.config, app);
       const application = new ServerApplication(this, `App-${app}`, { applicationName: applicationName(app) });
       this.applications.push(application);
       const canary = canaryOf(appConfig.strategy);
@@ -68,7 +72,7 @@ export class CodeDeploy extends Construct {
         // (the fleet's tags plus tarmac-canary=true), all at once; tarmac deploys through it first.
         this.groups.push(
           this.group(`Canary-${app}-${env}`, application, canaryGroupName(app, env), {
-            tags: canaryTags(props.config, app),
+            tags: canaryTags(this, props.config, app),
             config: this.configs.forStrategy('all'),
             alarms,
           }),
@@ -104,26 +108,33 @@ export class CodeDeploy extends Construct {
 }
 
 /** One tag group per tag, so an instance must carry all of them (CodeDeploy ANDs the groups of a set). */
-function instanceTags(config: TarmacConfig, app: string, extra: readonly [string, string][] = []): InstanceTagSet {
+function instanceTags(
+  scope: Construct,
+  config: TarmacConfig,
+  app: string,
+  extra: readonly [string, string][] = [],
+): InstanceTagSet {
   const fleet = config.apps[app]?.fleet ?? '';
   const tags = Object.entries(config.fleets[fleet]?.ec2_tags ?? {});
   if (tags.length === 0) {
-    throw new Error(
+    throw new ValidationError(
       `fleet "${fleet}" of app ${app} has no ec2_tags — CodeDeploy finds hosts by EC2 tag; ` +
         `add fleets.${fleet}.ec2_tags (e.g. { tarmac-fleet: ${fleet} }) to tarmac.yml`,
+      scope,
     );
   }
   const all = [...tags, ...extra];
   if (all.length > MAX_EC2_TAGS) {
     const canary = extra.length > 0 ? `, and its canary strategy adds ${CANARY_TAG.key}` : '';
-    throw new Error(
+    throw new ValidationError(
       `fleet "${fleet}" has ${tags.length} ec2_tags (given ${tags.map(([k]) => k).join(', ')})${canary} — CodeDeploy ` +
         `matches at most ${MAX_EC2_TAGS}; tag the hosts with one fleet tag instead`,
+      scope,
     );
   }
   return new InstanceTagSet(...all.map(([key, value]) => ({ [key]: [value] })));
 }
 
 /** The canary group's hosts: the fleet's tags and tarmac-canary=true. */
-const canaryTags = (config: TarmacConfig, app: string) =>
-  instanceTags(config, app, [[CANARY_TAG.key, CANARY_TAG.value]]);
+const canaryTags = (scope: Construct, config: TarmacConfig, app: string) =>
+  instanceTags(scope, config, app, [[CANARY_TAG.key, CANARY_TAG.value]]);

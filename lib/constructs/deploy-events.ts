@@ -7,6 +7,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ValidationError } from '../errors';
 import { acknowledge } from './nag';
 import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
 
@@ -43,7 +44,10 @@ export class DeployEvents extends Construct {
   constructor(scope: Construct, id: string, props: DeployEventsProps) {
     super(scope, id);
     if (props.applicationNames.length === 0) {
-      throw new Error('applicationNames is empty (given 0 names) — the rule would match no CodeDeploy event');
+      throw new ValidationError(
+        'applicationNames is empty (given 0 names) — the rule would match no CodeDeploy event',
+        this,
+      );
     }
     const failedEvents = new Queue(this, 'FailedEvents', {
       encryption: QueueEncryption.SQS_MANAGED,

@@ -1,6 +1,7 @@
 import { type IServerDeploymentConfig, MinimumHealthyHosts, ServerDeploymentConfig } from 'aws-cdk-lib/aws-codedeploy';
 import { Construct } from 'constructs';
 import type { BatchedStrategyConfig } from '../../functions/core/config';
+import { ValidationError } from '../errors';
 
 const PREDEFINED: Record<'one-at-a-time' | 'half' | 'all', IServerDeploymentConfig> = {
   'one-at-a-time': ServerDeploymentConfig.ONE_AT_A_TIME,
@@ -50,7 +51,7 @@ export class DeploymentConfigs extends Construct {
     if (existing) return existing;
     const percent = typeof value === 'string' ? Number(value.replace('%', '')) : undefined;
     if (percent !== undefined && percent > 100) {
-      throw new Error(`min_healthy_hosts "${value}" is over 100% — use a percentage from 0% to 100%`);
+      throw new ValidationError(`min_healthy_hosts "${value}" is over 100% — use a percentage from 0% to 100%`, this);
     }
     const minimumHealthyHosts =
       percent === undefined ? MinimumHealthyHosts.count(value as number) : MinimumHealthyHosts.percentage(percent);

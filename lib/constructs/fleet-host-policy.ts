@@ -2,6 +2,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ValidationError } from '../errors';
 import { CONTENT_PREFIX } from './artifact-layout';
 import { acknowledgeWildcardResources } from './nag';
 import { kmsViaSsm, migrationLock, readObjects, readSecrets } from './statements';
@@ -26,7 +27,10 @@ export class FleetHostPolicy extends Construct {
   constructor(scope: Construct, id: string, props: FleetHostPolicyProps) {
     super(scope, id);
     if (props.instances.length === 0) {
-      throw new Error(`fleet "${props.fleet}" has no instances (given 0) — only fleets that run an app get a policy`);
+      throw new ValidationError(
+        `fleet "${props.fleet}" has no instances (given 0) — only fleets that run an app get a policy`,
+        this,
+      );
     }
     const scopes = props.instances.map((i) => `${i.app}/${i.env}`);
     const statements = [

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarm, Metric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ValidationError } from '../errors';
 import { acknowledge } from './nag';
 
 /** Lambda's rule for SQS event sources: the visibility timeout must cover six runs of the consumer. */
@@ -42,14 +43,15 @@ export class JobQueue extends Construct {
     const minimum = props.consumerTimeout.toSeconds() * VISIBILITY_FACTOR;
     const visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(minimum);
     if (visibilityTimeout.toSeconds() < minimum) {
-      throw new Error(
+      throw new ValidationError(
         `visibility timeout ${visibilityTimeout.toSeconds()} s is less than ${VISIBILITY_FACTOR} × the worker timeout ` +
           `${props.consumerTimeout.toSeconds()} s (${minimum} s) — raise visibilityTimeout or lower the worker timeout`,
+        this,
       );
     }
     const maxReceiveCount = props.maxReceiveCount ?? 50;
     if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
-      throw new Error(`maxReceiveCount must be an integer from 1 to 1000 (given ${maxReceiveCount})`);
+      throw new ValidationError(`maxReceiveCount must be an integer from 1 to 1000 (given ${maxReceiveCount})`, this);
     }
     const common = { fifo: true, encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true };
     this.deadLetterQueue = new Queue(this, 'DeadLetters', { ...common, retentionPeriod: Duration.days(14) });

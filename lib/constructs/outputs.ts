@@ -1,5 +1,6 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { GLOBAL_SCOPE } from '../../functions/core/secrets';
 import { INTAKE_SECRETS } from './artifact-layout';
 
 export interface OutputValues {
@@ -31,7 +32,7 @@ export function addOutputs(scope: Construct, values: OutputValues): void {
   INTAKE_SECRETS.forEach((name) => {
     out(
       `SetSecret${pascal(name)}`,
-      `tarmac secrets set _global ${name} --stdin --aws`,
+      `tarmac secrets set ${GLOBAL_SCOPE} ${name} --stdin --aws`,
       `Store the ${name.replaceAll('_', ' ')} (value on stdin)`,
     );
   });

@@ -5,7 +5,9 @@ import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
+import { GLOBAL_SCOPE } from '../../functions/core/secrets';
+import { ValidationError } from '../errors';
+import { secretPath, TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
 import { acknowledgeWildcardResources } from './nag';
 import { kmsViaSsm, readObjects, readSecrets, writeObjects } from './statements';
 import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
@@ -36,8 +38,9 @@ export class Webhook extends Construct {
     super(scope, id);
     const timeout = props.timeout ?? Duration.seconds(10);
     if (timeout.toSeconds() > MAX_TIMEOUT_SEC) {
-      throw new Error(
+      throw new ValidationError(
         `webhook timeout must be at most ${MAX_TIMEOUT_SEC} s (given ${timeout.toSeconds()} s) — GitHub waits 10 s and Slack 3 s`,
+        this,
       );
     }
     const fn = tarmacFunction(this, 'Function', {
@@ -55,7 +58,7 @@ export class Webhook extends Construct {
       readObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX]),
       writeObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX]),
       new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
-      readSecrets(this, ['_global']),
+      readSecrets(this, [GLOBAL_SCOPE]),
       kmsViaSsm(this, ['kms:Decrypt']),
     ];
     for (const statement of statements) fn.addToRolePolicy(statement);
@@ -63,7 +66,7 @@ export class Webhook extends Construct {
       fn,
       statements,
       'Uploads go to keys under tmp/ and uploads/ chosen per upload; intake secrets are the names under ' +
-        '/tarmac/_global; KMS keys are usable only through SSM (kms:ViaService).',
+        `${secretPath(GLOBAL_SCOPE)}; KMS keys are usable only through SSM (kms:ViaService).`,
     );
     // Auth NONE on purpose: GitHub, CI and Slack cannot sign AWS SigV4 requests. Every route verifies an
     // HMAC signature (X-Hub-Signature-256, the build secret, X-Slack-Signature) before it does anything.

@@ -7,6 +7,8 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { GLOBAL_SCOPE } from '../../functions/core/secrets';
+import { ValidationError } from '../errors';
 import { acknowledgeWildcardResources } from './nag';
 import { kmsViaSsm, readObjects, readSecrets, writeObjects, writeSecrets } from './statements';
 import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
@@ -43,8 +45,9 @@ export class Worker extends Construct {
     super(scope, id);
     const batchSize = props.batchSize ?? MAX_FIFO_BATCH;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_FIFO_BATCH) {
-      throw new Error(
+      throw new ValidationError(
         `worker batchSize must be an integer from 1 to ${MAX_FIFO_BATCH} (given ${batchSize}) for a FIFO queue`,
+        this,
       );
     }
     const fn = tarmacFunction(this, 'Function', {
@@ -66,7 +69,7 @@ export class Worker extends Construct {
       readObjects(props.bucket, ['']),
       writeObjects(props.bucket, ['']),
       listBucket,
-      readSecrets(this, ['_global', ...props.secretScopes]),
+      readSecrets(this, [GLOBAL_SCOPE, ...props.secretScopes]),
       writeSecrets(this, props.secretScopes),
       kmsViaSsm(this, ['kms:Decrypt', 'kms:Encrypt']),
       ...codeDeployStatements(props),

@@ -74,7 +74,7 @@ export class S3ArtifactStore implements ArtifactStore {
   async get(key: string): Promise<ByteStream> {
     try {
       const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      if (!(result.Body instanceof Readable)) throw new Error(`S3 returned no stream for ${key}`);
+      if (!(result.Body instanceof Readable)) throw new TarmacError(`S3 returned no stream for ${key}`, { key });
       return result.Body;
     } catch (error) {
       throw isNotFound(error) ? new ArtifactNotFoundError(key) : error;

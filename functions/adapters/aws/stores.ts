@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TarmacError } from '../../core/errors';
+import { FUNCTION_ENV } from '../../core/function-env';
 import type { Clock } from '../../ports';
 import { systemClock } from '../system';
 import { DynamoStateStore } from './dynamodb-state';
@@ -25,8 +26,8 @@ export interface AwsEnv {
   readonly TARMAC_SSM_PREFIX?: string | undefined;
 }
 
-/** The variables every function needs; the stack sets them. */
-export const REQUIRED_AWS_ENV = ['TARMAC_BUCKET', 'TARMAC_TABLE', 'TARMAC_QUEUE_URL', 'AWS_REGION'] as const;
+/** The variables every function needs: the stack sets the first three (core/function-env.ts), Lambda the region. */
+export const REQUIRED_AWS_ENV = [FUNCTION_ENV.bucket, FUNCTION_ENV.table, FUNCTION_ENV.queueUrl, 'AWS_REGION'] as const;
 
 /** Clients to use instead of new ones (tests, or a caller that tunes them). */
 export interface AwsStoreClients {

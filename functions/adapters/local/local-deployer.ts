@@ -25,6 +25,21 @@ export interface LocalDeployerOptions {
   readonly workerPidFile?: string;
 }
 
+/** One rollout of a revision over batches of hosts. */
+interface RolloutOptions {
+  readonly revision: Revision;
+  readonly release: { artifactKey: string; sha256: string };
+  readonly batches: readonly (readonly string[])[];
+  /** Report each host's lifecycle events as this deployment's. @default not reported (a rollback's are not) */
+  readonly reportAs?: string;
+  /** The revision the first batch runs (a canary's, whose ValidateService bakes). @default revision */
+  readonly first?: Revision;
+}
+
+type RolloutResult =
+  | { ok: true }
+  | { ok: false; host: string; failedEvent?: LifecycleEvent; tail?: string; touched: string[] };
+
 /**
  * Runs a bundle's hooks on local hosts exactly as the CodeDeploy agent would, batch by batch as the plan
  * says; a failed host stops the rollout. With `autoRollback`, a failure triggers a new deployment of the last
@@ -80,7 +95,13 @@ export class LocalDeployer implements Deployer {
     const canary = plan.canary
       ? { ...revision, hookEnv: { ...revision.hookEnv, DEPLOYMENT_GROUP_NAME: plan.canary.group } }
       : undefined;
-    const result = await this.rollout(revision, release, plan.batches, plan.deploymentId, true, canary);
+    const result = await this.rollout({
+      revision,
+      release,
+      batches: plan.batches,
+      reportAs: plan.deploymentId,
+      ...(canary ? { first: canary } : {}),
+    });
     if (result.ok) {
       const good: GoodRevision = {
         deploymentId: plan.deploymentId,
@@ -149,7 +170,7 @@ export class LocalDeployer implements Deployer {
     );
     const release = { artifactKey: good.release.artifactKey, sha256: good.release.sha256 };
     // Every touched host at once: they are already out of service, restoring them fast matters most.
-    const result = await this.rollout(revision, release, [live], id, false);
+    const result = await this.rollout({ revision, release, batches: [live] });
     if (!result.ok) {
       log.error({ host: result.host, event: result.failedEvent }, 'rollback failed');
       return {
@@ -164,16 +185,7 @@ export class LocalDeployer implements Deployer {
   }
 
   /** Deploy batch after batch (the first as `first`, when given); stop at the first batch with a failed host. */
-  private async rollout(
-    revision: Revision,
-    release: { artifactKey: string; sha256: string },
-    batches: readonly (readonly string[])[],
-    reportAs: string,
-    report: boolean,
-    first?: Revision,
-  ): Promise<
-    { ok: true } | { ok: false; host: string; failedEvent?: LifecycleEvent; tail?: string; touched: string[] }
-  > {
+  private async rollout({ revision, release, batches, reportAs, first }: RolloutOptions): Promise<RolloutResult> {
     const provideRelease = releaseProvider(this.options.artifacts, this.options.hosts.sharedDir, release);
     const touched: string[] = [];
     for (const [index, batch] of batches.entries()) {
@@ -186,7 +198,7 @@ export class LocalDeployer implements Deployer {
               logger: this.logger,
               provideRelease,
               report: (h, event, status, tail) =>
-                report ? this.hostEvent(reportAs, h, event, status, tail) : Promise.resolve(),
+                reportAs === undefined ? Promise.resolve() : this.hostEvent(reportAs, h, event, status, tail),
             },
             host,
             run,

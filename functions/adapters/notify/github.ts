@@ -1,6 +1,7 @@
 import type { Deployment } from '../../core/deployments';
 import type { Logger } from '../../log';
 import type { Notification, StateStore } from '../../ports';
+import { NotifyHttpError } from './errors';
 
 export interface GitHubOptions {
   readonly token: string;
@@ -78,7 +79,7 @@ export class GitHubDeployments {
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
-    if (!response.ok) throw new Error(`GitHub ${method} ${path}: HTTP ${response.status}`);
+    if (!response.ok) throw new NotifyHttpError(`GitHub ${method} ${path}`, response.status);
     return response.json();
   }
 }

@@ -2,6 +2,7 @@ import { escapeSlack } from '../../core/chat';
 import { deploymentBlocks } from '../../core/chat-blocks';
 import type { Logger } from '../../log';
 import type { Notification } from '../../ports';
+import { NotifyHttpError } from './errors';
 
 /** Slack allows at most 5 posts to one response_url (within 30 minutes). */
 export const SLACK_MAX_POSTS = 5;
@@ -39,7 +40,7 @@ export class SlackResponder {
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(5000),
       });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      if (!response.ok) throw new NotifyHttpError('Slack POST response_url', response.status);
     } catch (error) {
       this.logger.warn(
         { event: 'notify.slack_failed', correlationId: notification.correlationId, error: String(error) },

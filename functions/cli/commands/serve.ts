@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { TarmacError } from '../../core/errors';
 import { GLOBAL_SCOPE } from '../../core/secrets';
 import { openLocalRuntime } from '../../local/runtime';
 import { isLoopback, startServer } from '../../local/server';
@@ -8,7 +9,9 @@ import type { Output } from '../output';
 
 function portOf(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${value} is not a port (0–65535)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TarmacError(`--port ${value} is not a port (0–65535)`, { option: '--port', value });
+  }
   return port;
 }
 

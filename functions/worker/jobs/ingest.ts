@@ -1,4 +1,5 @@
 import { findApp } from '../../core/config';
+import { ArtifactIntegrityError } from '../../core/errors';
 import type { JobOf } from '../../core/jobs';
 import { contentKey, type Release, releaseId } from '../../core/releases';
 import type { JobRecord, JobResult } from '../../state/jobs';
@@ -46,7 +47,9 @@ export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: Job
     return { outcome: 'rejected', message };
   }
   const artifactKey = stored?.key ?? job.artifactKey;
-  if (artifactKey !== contentKey(check.sha256)) throw new Error(`artifact ${artifactKey} is not content-addressed`);
+  if (artifactKey !== contentKey(check.sha256)) {
+    throw new ArtifactIntegrityError(artifactKey, 'is not content-addressed', { sha256: check.sha256 });
+  }
   const { release, created } = await recordRelease(deps.state, {
     ...base,
     sha256: check.sha256,

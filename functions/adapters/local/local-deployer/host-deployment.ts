@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { HookResult, LifecycleEvent } from '../../../core/deployments';
+import { HostCommandFailedError } from '../../../hosts/errors';
 import type { Hosts } from '../../../hosts/manager';
 import type { Logger } from '../../../log';
 import type { SecretStore } from '../../../ports';
@@ -149,5 +150,5 @@ async function step(
 
 async function must(deps: HostDeploymentDeps, host: string, argv: string[]): Promise<void> {
   const result = await deps.hosts.exec(host, argv, { timeoutMs: 120_000 });
-  if (result.code !== 0) throw new Error(`${argv.join(' ')} failed on ${host}: ${result.stderr.trim()}`);
+  if (result.code !== 0) throw new HostCommandFailedError(host, argv, result.code, result.stderr);
 }

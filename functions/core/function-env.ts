@@ -1,0 +1,26 @@
+/**
+ * The environment variables the stack (lib/pipeline-stack.ts) sets on every tarmac function, by what each
+ * holds: the one list of names that the stack writes and the AWS composition root reads
+ * (adapters/aws/stores.ts `REQUIRED_AWS_ENV`). Lambda itself adds `AWS_REGION`.
+ */
+export const FUNCTION_ENV = {
+  bucket: 'TARMAC_BUCKET',
+  table: 'TARMAC_TABLE',
+  queueUrl: 'TARMAC_QUEUE_URL',
+  deadLetterQueueUrl: 'TARMAC_DLQ_URL',
+} as const;
+
+/** The value of each variable (CloudFormation tokens when the stack is synthesized). */
+export type FunctionEnvValues = { readonly [K in keyof typeof FUNCTION_ENV]: string };
+
+/**
+ * The variables, by name, for a function's `environment`.
+ *
+ * @example
+ *   functionEnvironment({ bucket: 'b', table: 't', queueUrl: 'q', deadLetterQueueUrl: 'd' })
+ *   // → { TARMAC_BUCKET: 'b', TARMAC_TABLE: 't', TARMAC_QUEUE_URL: 'q', TARMAC_DLQ_URL: 'd' }
+ */
+export function functionEnvironment(values: FunctionEnvValues): Record<string, string> {
+  const names = Object.keys(FUNCTION_ENV) as (keyof typeof FUNCTION_ENV)[];
+  return Object.fromEntries(names.map((key) => [FUNCTION_ENV[key], values[key]]));
+}
