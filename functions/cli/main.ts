@@ -9,7 +9,9 @@ import { registerRelease } from './commands/release';
 import { registerRender } from './commands/render';
 import { registerSecrets } from './commands/secrets';
 import { registerServe } from './commands/serve';
+import { registerTokens } from './commands/tokens';
 import { type Output, stdOutput } from './output';
+import { guardServerOption } from './server-mode';
 
 /** Options every command shares (README.md, "Using it locally": the CLI's documented contract). */
 export interface GlobalOptions {
@@ -24,7 +26,10 @@ export function buildProgram(out: Output): Command {
     .description('Deploy release tarballs (Elixir/OTP first) to fleets of systemd hosts.')
     .option('--config <file>', 'configuration file', './tarmac.yml')
     .option('--data <dir>', 'local mode state directory', './.tarmac')
-    .option('--server <url>', 'tarmac server URL for client commands')
+    .option(
+      '--server <url>',
+      "run the command on this tarmac server (tarmac serve, or the stack's ServerUrl); token from TARMAC_TOKEN",
+    )
     .option('--json', 'print data as JSON')
     .showHelpAfterError()
     .exitOverride()
@@ -39,9 +44,12 @@ export function buildProgram(out: Output): Command {
     registerHosts,
     registerFleet,
     registerAccess,
+    registerTokens,
   ]) {
     register(program, out);
   }
+  // --server: a command not marked remoteCapable refuses it before it runs (cli/server-mode.ts).
+  guardServerOption(program);
   return program;
 }
 

@@ -1,7 +1,8 @@
 import type { Deployer, StateStore } from '../ports';
-import { deploymentHistory, getCurrent } from './deployments';
+import { deploymentHistory, getCurrent, getDeployment } from './deployments';
 import { listFailedJobs } from './failed-jobs';
 import { inspectFleet } from './fleet-health';
+import { jobOutcome } from './jobs';
 import { getLock } from './locks';
 import type { ReadApi } from './read-api';
 
@@ -36,5 +37,10 @@ export function stateReadApi(state: StateStore, deployer?: Deployer): ReadApi {
     history: (app, env, limit) => deploymentHistory(state, app, env, limit),
     fleet: (name) => inspectFleet(state, deployer, name),
     failedJobs: (limit) => listFailedJobs(state, limit),
+    deployment: (id) => getDeployment(state, id),
+    async job(idempotencyKey) {
+      const record = await jobOutcome(state, idempotencyKey);
+      return record && { status: record.status, ...(record.result ? { result: record.result } : {}) };
+    },
   };
 }
