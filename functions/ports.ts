@@ -202,6 +202,12 @@ export interface Deployer {
   start(request: DeployRequest): Promise<{ externalId: string }>;
   /** Ask the deployer whether a deployment still runs (CodeDeploy GetDeployment; the local runner's liveness). */
   inspect?(externalId: string): Promise<DeploymentProbe>;
+  /**
+   * Stop a running deployment and roll back the hosts it touched (CodeDeploy StopDeployment with rollback;
+   * the local deployer kills the running hooks). The end arrives as the usual `deployment.finished`.
+   * `not-running`: this deployer runs no such deployment (it ended, or its runner died).
+   */
+  stop?(externalId: string, reason: string): Promise<'stopping' | 'not-running'>;
 }
 
 // ---------------------------------------------------------------- notifications

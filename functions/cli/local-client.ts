@@ -13,6 +13,7 @@ import { getDeployment } from '../state/deployments';
 import { type JobRecord, jobOutcome } from '../state/jobs';
 import { loadConfig } from './context';
 import type { GlobalOptions } from './main';
+import { ServerNotSupportedError } from './server-mode';
 
 /** Who is asking, for deployment records and locks. */
 export const whoami = () => process.env.TARMAC_USER ?? userInfo().username;
@@ -26,6 +27,8 @@ export async function withLocalRuntime<T>(
   fn: (runtime: LocalRuntime) => Promise<T>,
   { work = true }: { work?: boolean } = {},
 ): Promise<T> {
+  // Never a silent local run of a command that was asked to go to a server (cli/server-mode.ts).
+  if (options.server !== undefined) throw new ServerNotSupportedError(undefined, options.server);
   const config = loadConfig(options);
   // Structured logs go to the data dir (one JSON event per line); the terminal shows progress only.
   const logger = createLogger({

@@ -11,7 +11,9 @@ import { registerReleases } from './commands/releases';
 import { registerRender } from './commands/render';
 import { registerSecrets } from './commands/secrets';
 import { registerServe } from './commands/serve';
+import { registerTokens } from './commands/tokens';
 import { type Output, stdOutput } from './output';
+import { guardServerOption } from './server-mode';
 
 /** Options every command shares (README.md, "Using it locally": the CLI's documented contract). */
 export interface GlobalOptions {
@@ -26,7 +28,10 @@ export function buildProgram(out: Output): Command {
     .description('Deploy release tarballs (Elixir/OTP first) to fleets of systemd hosts.')
     .option('--config <file>', 'configuration file', './tarmac.yml')
     .option('--data <dir>', 'local mode state directory', './.tarmac')
-    .option('--server <url>', 'tarmac server URL for client commands')
+    .option(
+      '--server <url>',
+      "run the command on this tarmac server (tarmac serve, or the stack's ServerUrl); token from TARMAC_TOKEN",
+    )
     .option('--json', 'print data as JSON')
     .showHelpAfterError()
     .exitOverride()
@@ -43,9 +48,12 @@ export function buildProgram(out: Output): Command {
     registerHosts,
     registerFleet,
     registerAccess,
+    registerTokens,
   ]) {
     register(program, out);
   }
+  // --server: a command not marked remoteCapable refuses it before it runs (cli/server-mode.ts).
+  guardServerOption(program);
   return program;
 }
 

@@ -60,6 +60,8 @@ export interface Deployment {
   readonly previousReleaseId?: string | undefined;
   /** The rendered bundle (artifact store key and sha256), once rendered. */
   readonly bundle?: { readonly key: string; readonly sha256: string };
+  /** Set when an operator aborted it (`tarmac abort`): who, why, when. */
+  readonly aborted?: { readonly by: string; readonly reason?: string | undefined; readonly at: string } | undefined;
   /** Where to report progress (Slack response_url). */
   readonly replyTo?: { readonly slackResponseUrl?: string | undefined } | undefined;
 }

@@ -104,6 +104,15 @@ export const jobSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     ...base,
+    /** Stop the environment's running (or waiting) deployment; the hosts it touched roll back. */
+    type: z.literal('abort'),
+    env: z.string(),
+    by: z.string().min(1),
+    reason: z.string().max(500).optional(),
+    replyTo,
+  }),
+  z.strictObject({
+    ...base,
     /** An operator frees a fleet whose deployment is gone (`app`: any app on it, for the queue group). */
     type: z.literal('fleet-free'),
     fleet: z.string().min(1),

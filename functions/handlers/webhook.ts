@@ -12,6 +12,7 @@ import { parseConfig } from '../core/config/parse';
 import { GLOBAL_SCOPE } from '../core/secrets';
 import { createApp } from '../http/app';
 import { createLogger } from '../log';
+import { planView } from '../state/plan-view';
 import { stateReadApi } from '../state/state-read-api';
 
 const env = process.env;
@@ -22,15 +23,20 @@ const configFile = env.TARMAC_CONFIG ?? new URL('./tarmac.yml', import.meta.url)
 // the dashboard is closed with a random token nobody knows, rather than open to the internet.
 const dashboardToken = (await aws.secrets.get(GLOBAL_SCOPE, 'dashboard_token')) ?? randomBytes(32).toString('hex');
 
+const config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
 const app = createApp({
   ...aws,
-  config: parseConfig(readFileSync(configFile, 'utf8'), configFile),
+  config,
   dashboardToken,
   ids: randomIds(),
   logger: createLogger({ name: 'tarmac-webhook', destination: process.stdout }),
   // A Lambda request body is at most 6 MB; bigger tarballs go through the presigned URL.
   limits: { maxArtifactBytes: 6 * 1024 * 1024 },
-  readApi: stateReadApi(aws.state),
+  // Plans list a fleet's hosts by its tag filter: CodeDeploy resolves the instances at deploy time.
+  readApi: {
+    ...stateReadApi(aws.state),
+    plan: (name, env, ref) => planView({ config, state: aws.state }, name, env, ref),
+  },
 });
 
 export const handler = handle(app);

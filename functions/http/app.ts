@@ -1,13 +1,16 @@
 import { Hono } from 'hono';
+import { apiAccess } from './api-auth';
 import { dashboardRoutes } from './dashboard';
 import type { AppDeps, AppEnv } from './deps';
-import { apiAuth, readToken } from './read-token';
+import { readToken } from './read-token';
 import { errorText, methodNotAllowed, problem } from './responses';
 import { apiRoutes } from './routes/api';
+import { followRoutes } from './routes/api-follow';
 import { artifactRoutes } from './routes/artifacts';
 import { buildRoutes } from './routes/builds';
 import { githubRoutes } from './routes/github';
 import { slackRoutes } from './routes/slack';
+import { writeRoutes } from './routes/write-api';
 import { IntakeSecrets, MissingIntakeSecretError } from './secrets';
 
 export type { AppDeps, AppEnv } from './deps';
@@ -46,7 +49,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/webhooks/builds', buildRoutes(deps, secrets));
   app.route('/artifacts', artifactRoutes(deps, secrets));
   app.route('/slack', slackRoutes(deps, secrets));
-  app.use('/api/*', apiAuth(readToken(deps.dashboardToken)));
+  app.use('/api/*', apiAccess({ globals: () => secrets.all(), legacyRead: readToken(deps.dashboardToken) }));
+  // Writes and follow-up reads first: apiRoutes answers any other method with 405.
+  app.route('/api', writeRoutes(deps));
+  app.route('/api', followRoutes(deps));
   app.route('/api', apiRoutes(deps));
   app.route('/', dashboardRoutes(deps));
 

@@ -1,4 +1,5 @@
 import type { TarmacConfig } from '../core/config/schema';
+import type { TokenGrant } from '../core/tokens';
 import type { Logger } from '../log';
 import type { ArtifactStore, Clock, Ids, JobQueue, SecretStore, StateStore, UploadUrls } from '../ports';
 import type { ReadApi } from '../state/read-api';
@@ -39,5 +40,7 @@ export interface AppEnv {
     log: Logger;
     /** The exact bytes the signature was computed over. */
     rawBody: Uint8Array;
+    /** `/api` only: the bearer token's grant (its name is the requester). */
+    grant: TokenGrant;
   };
 }

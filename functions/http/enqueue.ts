@@ -6,9 +6,9 @@ import type { Clock, JobQueue, StateStore } from '../ports';
 import { claimOnce, releaseClaim } from '../state/dedup';
 import { errorText } from './responses';
 
-/** Where a delivery came from and its id there (GitHub delivery GUID, Slack trigger_id, build event id). */
+/** Where a delivery came from and its id there (GitHub delivery GUID, Slack trigger_id, build event id, API Idempotency-Key). */
 export interface Delivery {
-  readonly source: 'github' | 'slack' | 'build';
+  readonly source: 'github' | 'slack' | 'build' | 'api';
   readonly id: string;
 }
 

@@ -53,6 +53,11 @@ export class IntakeSecrets {
     return INTAKE_SECRETS.filter((name) => !values[name]);
   }
 
+  /** Every `_global` secret (cached like the intake secrets): where API tokens are looked up. */
+  all(): Promise<Record<string, string>> {
+    return this.values();
+  }
+
   private async values(): Promise<Record<string, string>> {
     const now = this.clock.now().getTime();
     if (this.cached && now < this.cached.expiresAt) return this.cached.values;

@@ -4,12 +4,15 @@ import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
 import type { TarmacConfig } from '../core/config/schema';
 import { TarmacError } from '../core/errors';
 import { GLOBAL_SCOPE } from '../core/secrets';
+import { unreachableLocalHosts } from '../hosts/unreachable';
 import { createApp } from '../http/app';
 import type { IntakeLimits } from '../http/deps';
 import { readToken } from '../http/read-token';
 import { IntakeSecrets } from '../http/secrets';
 import { createLogger, type Logger } from '../log';
+import { planView } from '../state/plan-view';
 import { stateReadApi } from '../state/state-read-api';
+import { hasNamedTokens } from '../state/token-check';
 
 /** Stops whatever an {@link ServeOptions.onStarted} hook started (e.g. the worker loop). */
 export type Stopper = () => Promise<void> | void;
@@ -32,6 +35,8 @@ export interface ServeOptions {
   /** @default createLogger() (JSON lines on stderr) */
   readonly logger?: Logger;
   readonly limits?: Partial<IntakeLimits>;
+  /** Which hosts are down, for `GET /api/…/plan`. @default the local test hosts of `dataDir` */
+  readonly unreachableHosts?: (hosts: readonly string[]) => Promise<string[]>;
   /**
    * Runs once the server listens, with the same adapters: the seam where `tarmac serve` starts the worker
    * loop and the local deployer. What it returns is called first on close.
@@ -68,14 +73,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await assertIntakeSecrets(adapters);
     const host = options.host ?? '127.0.0.1';
     const dashboardToken = readToken((await adapters.secrets.get(GLOBAL_SCOPE, 'dashboard_token')) ?? undefined);
-    if (!dashboardToken && !isLoopback(host) && !options.insecureOpen) throw new OpenBindError(host);
+    const guarded = dashboardToken !== undefined || hasNamedTokens(await adapters.secrets.getAll(GLOBAL_SCOPE));
+    if (!guarded && !isLoopback(host) && !options.insecureOpen) throw new OpenBindError(host);
+    const unreachableHosts =
+      options.unreachableHosts ?? (options.dataDir ? unreachableLocalHosts(options.dataDir) : undefined);
+    const planDeps = {
+      config: options.config,
+      state: adapters.state,
+      ...(unreachableHosts ? { unreachableHosts } : {}),
+    };
     const app = createApp({
       ...adapters,
       dashboardToken,
       config: options.config,
       logger,
       limits: options.limits ?? {},
-      readApi: stateReadApi(adapters.state),
+      readApi: { ...stateReadApi(adapters.state), plan: (app, env, ref) => planView(planDeps, app, env, ref) },
     });
     const server = await listen(app.fetch, options.port ?? 8787, options.host ?? '127.0.0.1');
     const { port } = server.address() as AddressInfo;
@@ -101,7 +114,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 export class OpenBindError extends TarmacError {
   constructor(host: string) {
     super(
-      `refusing to listen on ${host} without a read token: the read API and the dashboard (deployments, locks, who asked) would be open to anyone who can reach it. Set one (TARMAC_DASHBOARD_TOKEN, or tarmac secrets set _global dashboard_token --stdin), listen on 127.0.0.1, or pass --insecure-open to serve them open on purpose`,
+      `refusing to listen on ${host} without a read token: the read API and the dashboard (deployments, locks, who asked) would be open to anyone who can reach it. Set one (tarmac tokens create <name> --scope read, TARMAC_DASHBOARD_TOKEN, or tarmac secrets set _global dashboard_token --stdin), listen on 127.0.0.1, or pass --insecure-open to serve them open on purpose`,
       { host },
     );
     this.name = 'OpenBindError';

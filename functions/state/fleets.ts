@@ -71,3 +71,22 @@ export async function takeNextPending(state: StateStore, fleet: string): Promise
   }
   return undefined;
 }
+
+/** Remove the waiting deploy of one environment (an aborted request); returns it, if there was one. */
+export async function dropPending(
+  state: StateStore,
+  fleet: string,
+  app: string,
+  env: string,
+): Promise<FleetSlot | undefined> {
+  const key = keys.fleetPending(fleet, app, env);
+  const item = await state.get<FleetSlot>(key);
+  if (!item) return undefined;
+  try {
+    await state.delete(key, { expectedVersion: item.version });
+  } catch (error) {
+    if (!(error instanceof ConcurrentChangeError)) throw error;
+    return undefined; // the worker started it meanwhile: the running deployment is aborted instead
+  }
+  return item.value;
+}

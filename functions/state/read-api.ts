@@ -1,8 +1,16 @@
 import type { Deployment } from '../core/deployments';
+import type { DeploymentPlan } from '../core/plans';
 import type { EnvironmentSummary } from '../core/summaries';
 import type { FailedJob } from './failed-jobs';
 import type { FleetView } from './fleet-health';
 import type { ReleaseView } from './release-views';
+
+/** What a deploy would do (`tarmac plan`): the plan, what serves now, and the instance's names. */
+export interface PlanView {
+  readonly plan: DeploymentPlan;
+  readonly current?: { readonly version: string } | undefined;
+  readonly instance: { readonly unit: string; readonly port: number; readonly systemUser: string };
+}
 
 /**
  * The read side the HTTP edge needs (JSON API, Slack `status`/`history`). Implemented over the state
@@ -18,4 +26,10 @@ export interface ReadApi {
   failedJobs?(limit: number): Promise<readonly FailedJob[]>;
   /** An app's releases, accepted and rejected, newest first, with where each serves now (of `envs`). */
   releases?(app: string, envs: readonly string[]): Promise<readonly ReleaseView[]>;
+  /** What a deploy of `ref` (default: newest accepted release) would do. */
+  plan?(app: string, env: string, ref?: string): Promise<PlanView>;
+  /** A deployment by id (`--wait` over the API follows it). */
+  deployment?(id: string): Promise<Deployment | undefined>;
+  /** A queued job's record by idempotency key: in progress, or done with its result. */
+  job?(idempotencyKey: string): Promise<{ status: string; result?: unknown } | undefined>;
 }

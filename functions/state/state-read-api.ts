@@ -1,8 +1,9 @@
 import { estimateDuration } from '../core/estimate';
 import type { Deployer, StateStore } from '../ports';
-import { deploymentHistory, getCurrent } from './deployments';
+import { deploymentHistory, getCurrent, getDeployment } from './deployments';
 import { listFailedJobs } from './failed-jobs';
 import { inspectFleet } from './fleet-health';
+import { jobOutcome } from './jobs';
 import { getLock } from './locks';
 import type { ReadApi } from './read-api';
 import { releaseViews } from './release-views';
@@ -40,5 +41,10 @@ export function stateReadApi(state: StateStore, deployer?: Deployer): ReadApi {
     fleet: (name) => inspectFleet(state, deployer, name),
     failedJobs: (limit) => listFailedJobs(state, limit),
     releases: (app, envs) => releaseViews(state, app, envs),
+    deployment: (id) => getDeployment(state, id),
+    async job(idempotencyKey) {
+      const record = await jobOutcome(state, idempotencyKey);
+      return record && { status: record.status, ...(record.result ? { result: record.result } : {}) };
+    },
   };
 }

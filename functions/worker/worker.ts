@@ -4,6 +4,7 @@ import type { JobResult } from '../state/jobs';
 import { recordMessageFailure } from '../state/message-failures';
 import type { WorkerDeps } from './deps';
 import { assertKnownNames, type Delivery, giveUp } from './give-up';
+import { abort } from './jobs/abort';
 import { deploy, promote, rollback } from './jobs/deploy';
 import { deployerEvent } from './jobs/deployer-event';
 import { fleetFree } from './jobs/fleet-free';
@@ -42,6 +43,8 @@ export function createWorker(deps: WorkerDeps) {
           return deployerEvent(deps, job);
         case 'fleet-free':
           return fleetFree(deps, job);
+        case 'abort':
+          return abort(deps, job);
       }
     });
     return result;

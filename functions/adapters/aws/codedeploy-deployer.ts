@@ -6,6 +6,7 @@ import {
   type DeploymentTarget,
   GetDeploymentCommand,
   ListDeploymentTargetsCommand,
+  StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import { canaryGroupName } from '../../core/canary';
 import type { HostResult } from '../../core/deployments';
@@ -122,6 +123,24 @@ export class CodeDeployDeployer implements Deployer {
   /** Whether CodeDeploy still runs a deployment (a stopped-by-hand or lost one frees its fleet). */
   inspect(externalId: string): Promise<DeploymentProbe> {
     return probeCodeDeployDeployment(this.client, externalId);
+  }
+
+  /**
+   * Abort: StopDeployment with `autoRollbackEnabled`, so CodeDeploy redeploys the last good revision to the
+   * instances it touched; its STOP and the rollback's end arrive through EventBridge as usual. A deployment
+   * CodeDeploy already finished (or never knew) is `not-running`.
+   */
+  async stop(externalId: string): Promise<'stopping' | 'not-running'> {
+    try {
+      await this.client.send(new StopDeploymentCommand({ deploymentId: externalId, autoRollbackEnabled: true }));
+      return 'stopping';
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'DeploymentAlreadyCompletedException' || name === 'DeploymentDoesNotExistException') {
+        return 'not-running';
+      }
+      throw error;
+    }
   }
 
   /** Per-host progress of a CodeDeploy deployment: each instance's lifecycle events, with log tails. */

@@ -10,6 +10,7 @@ import { deploymentGroup } from './local-deployer/paths';
 import { probeLocalDeployment } from './local-deployer/probe';
 import { type GoodRevision, journalTail, readGoodRevision, recordGoodRevision } from './local-deployer/records';
 import { releaseProvider } from './local-deployer/release-copy';
+import { stopRunningHooks } from './local-deployer/stop-hooks';
 
 export { localBundleTargets } from './local-deployer/paths';
 
@@ -34,6 +35,8 @@ interface RolloutOptions {
   readonly reportAs?: string;
   /** The revision the first batch runs (a canary's, whose ValidateService bakes). @default revision */
   readonly first?: Revision;
+  /** Why the deployment was aborted, once it was (`tarmac abort`): no further hook starts. */
+  readonly aborted?: () => string | undefined;
 }
 
 type RolloutResult =
@@ -47,6 +50,9 @@ type RolloutResult =
  */
 export class LocalDeployer implements Deployer {
   private readonly running = new Map<string, Promise<void>>();
+  /** Runs an operator aborted (`stop`): external id → why. */
+  private readonly aborts = new Map<string, string>();
+  private readonly plans = new Map<string, DeploymentPlan>();
   private readonly logger: Logger;
 
   constructor(private readonly options: LocalDeployerOptions) {
@@ -60,7 +66,12 @@ export class LocalDeployer implements Deployer {
       this.logger.error({ err: error, deploymentId: request.plan.deploymentId }, 'local deployment crashed');
     });
     this.running.set(externalId, run);
-    void run.finally(() => this.running.delete(externalId));
+    this.plans.set(externalId, request.plan);
+    void run.finally(() => {
+      this.running.delete(externalId);
+      this.aborts.delete(externalId);
+      this.plans.delete(externalId);
+    });
     return { externalId };
   }
 
@@ -72,6 +83,23 @@ export class LocalDeployer implements Deployer {
   /** Whether a deployment still has a live runner (here, or in the live worker of the data dir). */
   async inspect(externalId: string): Promise<DeploymentProbe> {
     return probeLocalDeployment(externalId, this.running.has(externalId), this.options.workerPidFile);
+  }
+
+  /**
+   * Abort a run of this deployer: no further hook starts, the running ones are stopped (SIGTERM, then
+   * SIGKILL), and the hosts it touched are rolled back to the last good revision; the outcome is reported as
+   * usual once that rollback is over. A run already in its rollback is left to finish it.
+   */
+  async stop(externalId: string, reason: string): Promise<'stopping' | 'not-running'> {
+    const plan = this.plans.get(externalId);
+    if (!this.running.has(externalId) || !plan) return 'not-running';
+    this.aborts.set(externalId, reason);
+    this.logger.warn({ deploymentId: plan.deploymentId, reason }, 'aborting deployment');
+    await stopRunningHooks(this.options.hosts, plan.batches.flat(), {
+      externalId,
+      migrateUnit: `tarmac-${plan.app}-${plan.env}-migrate-${plan.deploymentId}.service`,
+    });
+    return 'stopping';
   }
 
   /** True when no deployment runs here (a CLI command may then hand the worker role over). */
@@ -95,12 +123,14 @@ export class LocalDeployer implements Deployer {
     const canary = plan.canary
       ? { ...revision, hookEnv: { ...revision.hookEnv, DEPLOYMENT_GROUP_NAME: plan.canary.group } }
       : undefined;
+    const aborted = () => this.aborts.get(externalId);
     const result = await this.rollout({
       revision,
       release,
       batches: plan.batches,
       reportAs: plan.deploymentId,
       ...(canary ? { first: canary } : {}),
+      aborted,
     });
     if (result.ok) {
       const good: GoodRevision = {
@@ -120,17 +150,22 @@ export class LocalDeployer implements Deployer {
         at: this.now(),
       });
     }
+    const abortedBy = aborted();
     // A host whose PID 1 was killed fails its hook a moment before it is gone: give it that moment.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    if (!abortedBy) await new Promise((resolve) => setTimeout(resolve, 1_000));
     const up = await this.upHosts();
-    const error = up.has(result.host)
-      ? `${result.failedEvent ?? 'deployment'} failed on ${result.host}\n${result.tail ?? ''}\n${await journalTail(this.options.hosts, result.host, plan)}`
-      : `host ${result.host} went down during ${result.failedEvent ?? 'the deployment'} (its PID 1 is gone)\n${result.tail ?? ''}`;
+    const error = abortedBy
+      ? `${abortedBy}${result.failedEvent ? ` during ${result.failedEvent} on ${result.host}` : ''}`
+      : up.has(result.host)
+        ? `${result.failedEvent ?? 'deployment'} failed on ${result.host}\n${result.tail ?? ''}\n${await journalTail(this.options.hosts, result.host, plan)}`
+        : `host ${result.host} went down during ${result.failedEvent ?? 'the deployment'} (its PID 1 is gone)\n${result.tail ?? ''}`;
     log.warn({ host: result.host, event: result.failedEvent }, 'deployment failed');
     // One outcome per deployment, sent once the automatic rollback (if any) is over: the fleet stays busy
     // until the hosts serve the previous release again.
     const failedAt = this.now();
-    const rollback = request.autoRollback ? await this.rollBack(plan, externalId, result.touched, log) : {};
+    // An aborted run always rolls back: abort means "put the hosts back".
+    const rollback =
+      request.autoRollback || abortedBy ? await this.rollBack(plan, externalId, result.touched, log) : {};
     await this.emit({
       type: 'deployment.finished',
       deploymentId: plan.deploymentId,
@@ -185,11 +220,19 @@ export class LocalDeployer implements Deployer {
   }
 
   /** Deploy batch after batch (the first as `first`, when given); stop at the first batch with a failed host. */
-  private async rollout({ revision, release, batches, reportAs, first }: RolloutOptions): Promise<RolloutResult> {
+  private async rollout({
+    revision,
+    release,
+    batches,
+    reportAs,
+    first,
+    aborted,
+  }: RolloutOptions): Promise<RolloutResult> {
     const provideRelease = releaseProvider(this.options.artifacts, this.options.hosts.sharedDir, release);
     const touched: string[] = [];
     for (const [index, batch] of batches.entries()) {
       const run = index === 0 && first ? first : revision;
+      if (aborted?.()) return { ok: false, host: batch[0] as string, tail: 'aborted', touched };
       const outcomes = await Promise.all(
         batch.map((host) =>
           deployHost(
@@ -197,6 +240,7 @@ export class LocalDeployer implements Deployer {
               ...this.options,
               logger: this.logger,
               provideRelease,
+              ...(aborted ? { aborted } : {}),
               report: (h, event, status, tail) =>
                 reportAs === undefined ? Promise.resolve() : this.hostEvent(reportAs, h, event, status, tail),
             },

@@ -1,183 +1,124 @@
 import type { Command } from 'commander';
-import { fleetPlatforms } from '../../core/compat';
-import { findFleet, fleetHosts, instanceOf, requireEnvironment } from '../../core/config';
-import type { TarmacConfig } from '../../core/config/schema';
-import { TarmacError } from '../../core/errors';
-import { type DurationEstimate, describeEstimate, estimateDuration } from '../../core/estimate';
-import type { Job } from '../../core/jobs';
-import { planDeployment } from '../../core/plans';
-import type { StateStore } from '../../ports';
-import { deploymentHistory, getCurrent, getDeployment } from '../../state/deployments';
-import { findRelease } from '../../state/releases';
-import { submit, waitForJob, watchDeployment, whoami, withLocalRuntime } from '../local-client';
+import { planView } from '../../state/plan-view';
+import type { PlanView } from '../../state/read-api';
+import { followRequest, localChannel, serverChannel } from '../follow';
+import { withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
 import { planLines } from '../plan-text';
-import { DeploymentProgress } from '../progress';
+import type { ClientRequest } from '../requests';
+import { remoteCapable, serverFor } from '../server-mode';
 import { registerStatus } from './status';
 
-/** The p90 duration of the environment's earlier deployments (this one left out). */
-async function usualDuration(state: StateStore, deploymentId: string): Promise<DurationEstimate | undefined> {
-  const deployment = await getDeployment(state, deploymentId);
-  if (!deployment) return undefined;
-  const history = await deploymentHistory(state, deployment.app, deployment.env, 50);
-  return estimateDuration(history.filter((d) => d.id !== deploymentId));
-}
-
-function assertInstance(config: TarmacConfig, app: string, env: string): void {
-  requireEnvironment(config, app, env);
-}
-
-/**
- * Queue a job, wait for the worker to take it, and with `--wait` follow the deployment it started until it
- * ends (exit 1 unless it succeeded). Without `--wait` the deployment id is printed and the command returns.
- */
+/** Run a request locally (`--data`) or on the server (`--server`), with the same output either way. */
 async function run(
   program: Command,
   out: Output,
-  make: (base: Pick<Job, 'v' | 'idempotencyKey' | 'correlationId'>) => Job,
+  request: ClientRequest,
   wait: boolean,
+  ok?: Parameters<typeof followRequest>[3]['ok'],
 ) {
   const options = program.opts<GlobalOptions>();
-  await withLocalRuntime(options, async (runtime) => {
-    const id = runtime.adapters.ids.next();
-    const job = make({ v: 1, idempotencyKey: `cli-${id}`, correlationId: id });
-    if ('env' in job) assertInstance(runtime.deps.config, job.app, job.env);
-    if (job.type === 'promote') assertInstance(runtime.deps.config, job.app, job.to);
-    await submit(runtime, job);
-    const record = await waitForJob(runtime, job.idempotencyKey);
-    const result = record.result;
-    if (!result) throw new TarmacError(`job ${job.idempotencyKey} finished without a result`);
-    if (result.outcome === 'refused' || result.outcome === 'rejected' || result.outcome === 'failed') {
-      throw new TarmacError(result.message);
-    }
-    if (!(wait && result.deploymentId)) {
-      out.write(options.json ? `${JSON.stringify(result)}\n` : `${result.message}\n`);
-      return;
-    }
-    if (!options.json) out.write(`${result.message}\n`);
-    const estimate = await usualDuration(runtime.adapters.state, result.deploymentId);
-    if (estimate && !options.json) out.write(`${describeEstimate(estimate)}\n`);
-    const started = Date.now();
-    const progress = new DeploymentProgress(out, {
-      json: Boolean(options.json),
-      startedAt: started,
-      now: Date.now,
-      estimate,
-    });
-    const final = await watchDeployment(runtime, result.deploymentId, (d) => progress.update(d));
-    if (!progress.finish(final)) out.exitCode = 1;
-  });
+  const follow = { json: Boolean(options.json), wait, ...(ok ? { ok } : {}) };
+  const server = serverFor(options);
+  if (server) return followRequest(serverChannel(server), request, out, follow);
+  await withLocalRuntime(options, (runtime) => followRequest(localChannel(runtime), request, out, follow));
+}
+
+function printPlan(out: Output, view: PlanView, json: boolean): void {
+  const { plan, current, instance } = view;
+  if (json) {
+    out.write(`${JSON.stringify(plan, null, 2)}\n`);
+    return;
+  }
+  const release = plan.release;
+  out.write(
+    `${plan.app}/${plan.env}: ${current ? `${current.version} → ` : ''}${release.version} (${release.sha256.slice(0, 12)}) on fleet ${plan.fleet}\n`,
+  );
+  for (const line of planLines(plan)) out.write(`${line}\n`);
+  out.write(`unit ${instance.unit}, port ${instance.port}, user ${instance.systemUser}, releases/${release.id}\n`);
 }
 
 export function registerDeploy(program: Command, out: Output): void {
-  program
-    .command('plan')
+  remoteCapable(program.command('plan'))
     .description('what a deploy would do, host by host')
     .argument('<app>')
     .argument('<env>')
     .option('--version <v>', 'version, git sha or branch (default: newest accepted release)')
     .action(async (app: string, env: string, opts: { version?: string }) => {
       const options = program.opts<GlobalOptions>();
+      const server = serverFor(options);
+      if (server) {
+        const query = opts.version ? `?version=${encodeURIComponent(opts.version)}` : '';
+        const path = `/apps/${encodeURIComponent(app)}/environments/${encodeURIComponent(env)}/plan${query}`;
+        return printPlan(out, await server.get<PlanView>(path), Boolean(options.json));
+      }
       await withLocalRuntime(
         options,
-        async (runtime) => {
-          assertInstance(runtime.deps.config, app, env);
-          const release = await findRelease(runtime.adapters.state, app, opts.version);
-          if (!release)
-            throw new TarmacError(
-              `${app}: no accepted release ${opts.version ? `matching "${opts.version}"` : 'yet'} — tarmac release push <tarball> --app ${app} --version <v>`,
-            );
-          const instance = instanceOf(runtime.deps.config, app, env);
-          const current = await getCurrent(runtime.adapters.state, app, env);
-          const hosts = fleetHosts(runtime.deps.config, instance.fleet);
-          const plan = planDeployment({
-            instance,
-            hosts,
-            unreachable: (await runtime.deps.unreachableHosts?.(hosts)) ?? [],
-            platforms: fleetPlatforms(
-              hosts,
-              findFleet(runtime.deps.config, instance.fleet)?.platform,
-              (await runtime.deps.hostPlatforms?.(hosts)) ?? {},
-            ),
-            release,
-            previousReleaseId: current?.releaseId,
-            deploymentId: '(planned)',
-            correlationId: '(planned)',
-          });
-          if (options.json) return out.write(`${JSON.stringify(plan, null, 2)}\n`);
-          out.write(
-            `${app}/${env}: ${current ? `${current.version} → ` : ''}${release.version} (${release.sha256.slice(0, 12)}) on fleet ${plan.fleet}\n`,
-          );
-          for (const line of planLines(plan)) out.write(`${line}\n`);
-          out.write(
-            `unit ${instance.unit}, port ${instance.port}, user ${instance.systemUser}, releases/${release.id}\n`,
-          );
-        },
+        async (runtime) => printPlan(out, await planView(runtime.deps, app, env, opts.version), Boolean(options.json)),
         { work: false },
       );
     });
 
-  program
-    .command('deploy')
+  remoteCapable(program.command('deploy'))
     .description('deploy a release to an environment (newest accepted release by default)')
     .argument('<app>')
     .argument('<env>')
     .option('--version <v>', 'version, git sha or branch')
     .option('--wait', 'follow the deployment until it ends')
     .action((app: string, env: string, opts: { version?: string; wait?: boolean }) =>
-      run(
-        program,
-        out,
-        (base) => ({ ...base, type: 'deploy', app, env, ref: opts.version, trigger: 'cli', requestedBy: whoami() }),
-        Boolean(opts.wait),
-      ),
+      run(program, out, { type: 'deploy', app, env, version: opts.version }, Boolean(opts.wait)),
     );
 
-  program
-    .command('rollback')
+  remoteCapable(program.command('rollback'))
     .description('back to the previous successful release')
     .argument('<app>')
     .argument('<env>')
     .option('--wait', 'follow the deployment until it ends')
     .action((app: string, env: string, opts: { wait?: boolean }) =>
-      run(program, out, (base) => ({ ...base, type: 'rollback', app, env, requestedBy: whoami() }), Boolean(opts.wait)),
+      run(program, out, { type: 'rollback', app, env }, Boolean(opts.wait)),
     );
 
-  program
-    .command('promote')
+  remoteCapable(program.command('promote'))
     .description('the same tarball, by sha256, from one environment to another')
     .argument('<app>')
     .argument('<from-env>')
     .argument('<to-env>')
     .option('--wait', 'follow the deployment until it ends')
     .action((app: string, from: string, to: string, opts: { wait?: boolean }) =>
+      run(program, out, { type: 'promote', app, from, to }, Boolean(opts.wait)),
+    );
+
+  remoteCapable(program.command('abort'))
+    .description('stop the running deployment of an environment; the hosts it touched roll back (audited)')
+    .argument('<app>')
+    .argument('<env>')
+    .option('--reason <text>', 'why (kept in the deployment record)')
+    .option('--wait', 'follow until the hosts are rolled back (exit 0 when they are)')
+    .action((app: string, env: string, opts: { reason?: string; wait?: boolean }) =>
       run(
         program,
         out,
-        (base) => ({ ...base, type: 'promote', app, from, to, requestedBy: whoami() }),
+        { type: 'abort', app, env, reason: opts.reason },
         Boolean(opts.wait),
+        (d) => d.status === 'rolled_back',
       ),
     );
 
-  program
-    .command('lock')
+  remoteCapable(program.command('lock'))
     .description('stop deploys (manual and continuous) to an environment')
     .argument('<app>')
     .argument('<env>')
     .requiredOption('--reason <text>', 'why, shown to whoever tries to deploy')
     .action((app: string, env: string, opts: { reason: string }) =>
-      run(program, out, (base) => ({ ...base, type: 'lock', app, env, reason: opts.reason, by: whoami() }), false),
+      run(program, out, { type: 'lock', app, env, reason: opts.reason }, false),
     );
 
-  program
-    .command('unlock')
+  remoteCapable(program.command('unlock'))
     .description('allow deploys again')
     .argument('<app>')
     .argument('<env>')
-    .action((app: string, env: string) =>
-      run(program, out, (base) => ({ ...base, type: 'unlock', app, env, by: whoami() }), false),
-    );
+    .action((app: string, env: string) => run(program, out, { type: 'unlock', app, env }, false));
 
   registerStatus(program, out);
 }

@@ -1,58 +1,50 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { SqsQueue } from '../../adapters/aws/sqs-queue';
-import { findFleet, fleetOfApp } from '../../core/config';
+import { fleetOfApp } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
-import { TarmacError, UnknownNameError } from '../../core/errors';
+import { TarmacError } from '../../core/errors';
 import { type Job, jobGroup } from '../../core/jobs';
 import type { FleetView } from '../../state/fleet-health';
 import { stateReadApi } from '../../state/state-read-api';
 import { loadConfig } from '../context';
-import { submit, waitForJob, whoami, withLocalRuntime } from '../local-client';
+import { followRequest, localChannel, serverChannel } from '../follow';
+import { whoami, withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
+import { jobOf } from '../requests';
+import { remoteCapable, serverFor } from '../server-mode';
 import { printFleets } from './operations';
 
 function fleetJob(config: TarmacConfig, fleet: string, fields: { reason: string; force: boolean }): Job {
-  if (!findFleet(config, fleet)) throw new UnknownNameError('fleet', fleet, Object.keys(config.fleets));
-  const app = Object.entries(config.apps).find(([, a]) => a.fleet === fleet)?.[0];
-  if (!app) throw new TarmacError(`fleet ${fleet} runs no app — there is nothing to free`, { fleet });
   const id = randomUUID();
-  return {
-    v: 1,
-    type: 'fleet-free',
-    idempotencyKey: `cli-free-${id}`,
-    correlationId: id,
-    app,
-    fleet,
-    by: whoami(),
-    ...fields,
-  };
+  const base = { v: 1 as const, idempotencyKey: `cli-free-${id}`, correlationId: id };
+  return jobOf(config, { type: 'fleet-free', fleet, ...fields }, base, whoami());
 }
 
 export function registerFleet(program: Command, out: Output): void {
   const fleet = program.command('fleet').description('fleets: which deployment holds each, and freeing a stale one');
 
-  fleet
-    .command('list')
+  remoteCapable(fleet.command('list'))
     .description('each fleet: free, or held by which deployment since when (STALE when nothing runs it)')
     .action(async () => {
       const options = program.opts<GlobalOptions>();
+      const show = (fleets: readonly FleetView[]) =>
+        options.json ? out.write(`${JSON.stringify(fleets, null, 2)}\n`) : printFleets(out, fleets, new Date());
+      const server = serverFor(options);
+      if (server) return show((await server.get<{ fleets: FleetView[] }>('/fleets')).fleets);
       await withLocalRuntime(
         options,
         async (runtime) => {
           const read = stateReadApi(runtime.adapters.state, runtime.deps.deployer);
           const views = await Promise.all(Object.keys(runtime.deps.config.fleets).map((name) => read.fleet?.(name)));
-          const fleets = views.filter((v): v is FleetView => v !== undefined);
-          if (options.json) out.write(`${JSON.stringify(fleets, null, 2)}\n`);
-          else printFleets(out, fleets, new Date());
+          show(views.filter((v): v is FleetView => v !== undefined));
         },
         { work: false },
       );
     });
 
-  fleet
-    .command('free')
+  remoteCapable(fleet.command('free'))
     .description('free a fleet whose deployment is gone (audited); --force frees one that still runs')
     .argument('<fleet>')
     .requiredOption('--reason <text>', 'why (kept in the fleet and deployment records)')
@@ -61,14 +53,11 @@ export function registerFleet(program: Command, out: Output): void {
     .action(async (name: string, opts: { reason: string; force: boolean; aws?: boolean }) => {
       const options = program.opts<GlobalOptions>();
       if (opts.aws) return sendToAws(out, options, name, opts);
-      await withLocalRuntime(options, async (runtime) => {
-        const job = fleetJob(runtime.deps.config, name, { reason: opts.reason, force: opts.force });
-        await submit(runtime, job);
-        const result = (await waitForJob(runtime, job.idempotencyKey)).result;
-        if (!result) throw new TarmacError(`job ${job.idempotencyKey} finished without a result`);
-        if (result.outcome !== 'done') throw new TarmacError(result.message);
-        out.write(options.json ? `${JSON.stringify(result)}\n` : `${result.message}\n`);
-      });
+      const request = { type: 'fleet-free' as const, fleet: name, reason: opts.reason, force: opts.force };
+      const follow = { json: Boolean(options.json), wait: false };
+      const server = serverFor(options);
+      if (server) return followRequest(serverChannel(server), request, out, follow);
+      await withLocalRuntime(options, (runtime) => followRequest(localChannel(runtime), request, out, follow));
     });
 }
 

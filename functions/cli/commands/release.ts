@@ -6,6 +6,7 @@ import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
 import { type PushOptions, pushLocal, pushToServer } from '../release-push';
 import { waitForVerdict } from '../release-verdict';
+import { remoteCapable } from '../server-mode';
 
 export function registerRelease(program: Command, out: Output): void {
   const release = program.command('release').description('release tarballs');
@@ -32,8 +33,7 @@ export function registerRelease(program: Command, out: Output): void {
       if (!result.ok) out.exitCode = 1;
     });
 
-  release
-    .command('push')
+  remoteCapable(release.command('push'))
     .description('upload a release tarball; the worker validates and records it (with --server: signed, as CI does)')
     .argument('<tarball>')
     .requiredOption('--app <app>', 'the app it is a release of')

@@ -7,6 +7,7 @@ import { stateReadApi } from '../../state/state-read-api';
 import { withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
+import { remoteCapable } from '../server-mode';
 import { api } from './status';
 
 /** `5.2 MB`, `830 kB`, `419 B`. */
@@ -37,8 +38,7 @@ export function printReleases(out: Output, app: string, releases: readonly Relea
 }
 
 export function registerReleases(program: Command, out: Output): void {
-  program
-    .command('releases')
+  remoteCapable(program.command('releases'))
     .description("an app's releases: accepted (sha256, size, git, who, where each serves) and rejected (why)")
     .argument('<app>')
     .action(async (app: string) => {

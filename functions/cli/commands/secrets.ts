@@ -28,7 +28,7 @@ export type AwsSecretStoreFactory = (region: string | undefined) => SecretStore;
 export const ssmSecretStore: AwsSecretStoreFactory = (region) =>
   new SsmSecretStore({ prefix: '/tarmac', clientConfig: region ? { region } : {} });
 
-interface StoreOptions {
+export interface StoreOptions {
   readonly aws?: boolean;
   readonly region?: string;
 }
@@ -47,14 +47,14 @@ async function readValue(opts: { valueFile?: string; stdin?: boolean }): Promise
 }
 
 /** `--aws`/`--region` on a subcommand: where its secrets live. */
-function withStoreOptions(command: Command): Command {
+export function withStoreOptions(command: Command): Command {
   return command
     .option('--aws', 'use SSM Parameter Store (/tarmac/…, SecureString) instead of the local store under --data')
     .option('--region <region>', 'AWS region for --aws (default: AWS_REGION, then the AWS profile)');
 }
 
 /** Run one store call; an SDK without a region says so at the first call, and we say how to give one. */
-async function onStore<T>(opts: StoreOptions, call: () => Promise<T>): Promise<T> {
+export async function onStore<T>(opts: StoreOptions, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {

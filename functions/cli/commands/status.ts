@@ -13,24 +13,20 @@ import { stateReadApi } from '../../state/state-read-api';
 import { withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
+import { ServerClient } from '../server-client';
+import { remoteCapable, serverFor } from '../server-mode';
 import { accessLine } from './access-history';
 import { printOperations, showOperations } from './operations';
 
-/** GET a JSON document of the tarmac read API (`--server`). */
-export async function api<T>(server: string, path: string): Promise<T> {
-  const token = process.env.TARMAC_TOKEN;
-  const response = await fetch(`${server.replace(/\/$/, '')}/api${path}`, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!response.ok) throw new TarmacError(`${server}/api${path}: HTTP ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
+/** GET a JSON document of the tarmac read API (`--server`), with `TARMAC_TOKEN` when set. */
+export function api<T>(server: string, path: string): Promise<T> {
+  return new ServerClient(server).get<T>(path);
 }
 
-async function remoteSummaries(server: string, app?: string): Promise<EnvironmentSummary[]> {
-  const apps = app ? [app] : (await api<{ apps: { name: string }[] }>(server, '/apps')).apps.map((a) => a.name);
+async function remoteSummaries(server: ServerClient, app?: string): Promise<EnvironmentSummary[]> {
+  const apps = app ? [app] : (await server.get<{ apps: { name: string }[] }>('/apps')).apps.map((a) => a.name);
   const all = await Promise.all(
-    apps.map((name) => api<{ environments: EnvironmentSummary[] }>(server, `/apps/${name}`)),
+    apps.map((name) => server.get<{ environments: EnvironmentSummary[] }>(`/apps/${encodeURIComponent(name)}`)),
   );
   return all.flatMap((a) => a.environments);
 }
@@ -63,10 +59,10 @@ function estimateLine(estimate: DurationEstimate, last: Deployment | undefined, 
 const fleetsOf = (config: TarmacConfig, app?: string) =>
   app ? [findApp(config, app)?.fleet ?? ''] : Object.keys(config.fleets);
 
-async function showRemoteOperations(out: Output, server: string): Promise<void> {
+async function showRemoteOperations(out: Output, server: ServerClient): Promise<void> {
   try {
-    const { fleets } = await api<{ fleets: FleetView[] }>(server, '/fleets');
-    const { failedJobs } = await api<{ failedJobs: FailedJob[] }>(server, '/failed-jobs?limit=5');
+    const { fleets } = await server.get<{ fleets: FleetView[] }>('/fleets');
+    const { failedJobs } = await server.get<{ failedJobs: FailedJob[] }>('/failed-jobs?limit=5');
     printOperations(out, fleets, failedJobs);
   } catch (error) {
     // A server from before these endpoints still answers the environments above.
@@ -85,7 +81,10 @@ function printHistory(
   const lines = [
     ...history.map((d) => {
       const hosts = d.hosts.map((h) => `${h.host}:${h.status}`).join(' ');
-      return `${d.createdAt}  ${d.version.padEnd(12)} ${d.status.padEnd(11)} ${d.trigger.padEnd(8)} ${d.requestedBy.padEnd(10)} ${hosts}`;
+      const aborted = d.aborted
+        ? `  aborted by ${d.aborted.by}${d.aborted.reason ? `: "${d.aborted.reason}"` : ''}`
+        : '';
+      return `${d.createdAt}  ${d.version.padEnd(12)} ${d.status.padEnd(11)} ${d.trigger.padEnd(8)} ${d.requestedBy.padEnd(10)} ${hosts}${aborted}`;
     }),
     ...access.map(accessLine),
   ];
@@ -94,8 +93,7 @@ function printHistory(
 }
 
 export function registerStatus(program: Command, out: Output): void {
-  program
-    .command('status')
+  remoteCapable(program.command('status'))
     .description('environments: current release, lock (and how old), pending and last deployment')
     .argument('[app]')
     .action(async (app?: string) => {
@@ -104,9 +102,10 @@ export function registerStatus(program: Command, out: Output): void {
         options.json
           ? out.write(`${JSON.stringify(summaries, null, 2)}\n`)
           : printSummaries(out, summaries, new Date());
-      if (options.server) {
-        show(await remoteSummaries(options.server, app));
-        if (!options.json) await showRemoteOperations(out, options.server);
+      const server = serverFor(options);
+      if (server) {
+        show(await remoteSummaries(server, app));
+        if (!options.json) await showRemoteOperations(out, server);
         return;
       }
       await withLocalRuntime(
@@ -123,8 +122,7 @@ export function registerStatus(program: Command, out: Output): void {
       );
     });
 
-  program
-    .command('history')
+  remoteCapable(program.command('history'))
     .description('recent deployments of an environment, newest first')
     .argument('<app>')
     .argument('<env>')
@@ -134,15 +132,10 @@ export function registerStatus(program: Command, out: Output): void {
       const limit = Number.parseInt(opts.limit, 10) || 20;
       const show = (history: Deployment[]) =>
         options.json ? out.write(`${JSON.stringify(history, null, 2)}\n`) : printHistory(out, app, env, history);
-      if (options.server) {
-        return show(
-          (
-            await api<{ deployments: Deployment[] }>(
-              options.server,
-              `/apps/${app}/environments/${env}/deployments?limit=${limit}`,
-            )
-          ).deployments,
-        );
+      const server = serverFor(options);
+      if (server) {
+        const path = `/apps/${encodeURIComponent(app)}/environments/${encodeURIComponent(env)}/deployments?limit=${limit}`;
+        return show((await server.get<{ deployments: Deployment[] }>(path)).deployments);
       }
       await withLocalRuntime(
         options,

@@ -52,10 +52,10 @@ describe('tarmac --server (client of a running server)', () => {
     expect(JSON.parse(stdout)).toEqual([]);
   });
 
-  it('fails naming the server answer for an unknown app', async () => {
+  it('fails with the server message for an unknown app (the same as a local run)', async () => {
     const { code, stderr } = await tarmac('status', 'nope');
     expect(code).toBe(1);
-    expect(stderr).toContain('HTTP 404');
+    expect(stderr).toBe('error: unknown app "nope" — known: hello\n');
   });
 });
 
@@ -82,11 +82,12 @@ describe('tarmac --server against a server with a read token', () => {
     return { code, stdout: out.out.join(''), stderr: out.err.join('') };
   };
 
-  it('fails with HTTP 401 without TARMAC_TOKEN, and shows status with it', async () => {
+  it('fails saying a token is required without TARMAC_TOKEN, and shows status with it', async () => {
     vi.stubEnv('TARMAC_TOKEN', '');
     const refused = await status();
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('HTTP 401');
+    expect(refused.stderr).toContain('a token is required and none was sent');
+    expect(refused.stderr).toContain('(TARMAC_TOKEN is not set)');
     vi.stubEnv('TARMAC_TOKEN', 'remote-read-token');
     const shown = await status();
     expect(shown.code).toBe(0);

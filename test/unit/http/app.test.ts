@@ -26,7 +26,8 @@ describe('the app', () => {
     expect(await missing.json()).toMatchObject({ error: 'no route GET /nope' });
     const post = await h.app.request('/health', { method: 'POST' });
     expect(post.status).toBe(405);
-    expect((await h.app.request('/api/apps', { method: 'DELETE' })).status).toBe(405);
+    // A write to /api needs a deploy token before anything else is said about it.
+    expect((await h.app.request('/api/apps', { method: 'DELETE' })).status).toBe(401);
   });
 
   it('returns a generic 500 with the correlation id and no detail when a port throws', async () => {

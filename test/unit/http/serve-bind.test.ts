@@ -6,6 +6,7 @@ import { openLocalAdapters } from '../../../functions/adapters/local';
 import { parseConfig } from '../../../functions/core/config';
 import { isLoopback, OpenBindError, startServer } from '../../../functions/local/server';
 import { silentLogger } from '../../../functions/log';
+import { issueToken } from '../../../functions/state/tokens';
 import { EXAMPLE_CONFIG, SECRETS } from '../../support/http-harness';
 
 describe('tarmac serve on a non-loopback address', () => {
@@ -41,6 +42,16 @@ describe('tarmac serve on a non-loopback address', () => {
     vi.stubEnv('TARMAC_DASHBOARD_TOKEN', 'a-read-token');
     const guarded = await serve('0.0.0.0');
     expect((await fetch(`http://127.0.0.1:${new URL(guarded.url).port}/api/apps`)).status).toBe(401);
+    await guarded.close();
+  });
+
+  it('listens with only a named API token, which /api then needs', async () => {
+    vi.stubEnv('TARMAC_DASHBOARD_TOKEN', '');
+    const token = await issueToken(adapters.secrets, adapters.clock, { name: 'ops', scope: 'read', environments: [] });
+    const guarded = await serve('0.0.0.0');
+    const url = `http://127.0.0.1:${new URL(guarded.url).port}/api/apps`;
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     await guarded.close();
   });
 

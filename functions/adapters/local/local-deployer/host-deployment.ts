@@ -28,6 +28,8 @@ export interface HostDeploymentDeps {
   /** Put the release the bundle points at (`tarmac/release.json` url) where hosts can fetch it. */
   readonly provideRelease: (releaseJson: string) => Promise<void>;
   readonly report: (host: string, event: LifecycleEvent, status: HookResult['status'], tail?: string) => Promise<void>;
+  /** Why the run was aborted (`tarmac abort`), once it was: no further hook starts. */
+  readonly aborted?: () => string | undefined;
 }
 
 export interface HostOutcome {
@@ -48,6 +50,7 @@ const START_EVENTS: readonly LifecycleEvent[] = ['ApplicationStart', 'ValidateSe
  * The instance's secrets are copied into a root-only directory for the hooks and removed afterwards.
  */
 export async function deployHost(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<HostOutcome> {
+  if (deps.aborted?.()) return { ok: false, touched: false, tail: 'aborted before it started here' };
   const record = await deps.hosts.get(host);
   // A resumed deployment (its worker died) leaves alone a host it had already finished: not stopped again.
   if (await finishedHere(deps, host, revision)) {
@@ -137,6 +140,7 @@ async function step(
   archive: string,
   scripts: readonly HookScript[],
 ) {
+  if (deps.aborted?.()) return { ok: false, tail: `aborted before ${event}` };
   if (scripts.length === 0) {
     await deps.report(host, event, 'skipped');
     return { ok: true, tail: '' };

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { TarmacError } from '../core/errors';
+
+/** The tarmac server answered with an error; the message is the server's own (it names the bad value). */
+export class ServerAnswerError extends TarmacError {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly url: string,
+  ) {
+    super(message, { status, url });
+    this.name = 'ServerAnswerError';
+  }
+}
+
+/**
+ * The HTTP client of a tarmac server's `/api` (`--server`): `tarmac serve` or the webhook Lambda's URL. Sends
+ * `TARMAC_TOKEN` as a bearer token; every write carries a fresh Idempotency-Key, kept across its one retry,
+ * so a request that timed out on the way back is never queued twice.
+ */
+export class ServerClient {
+  readonly base: string;
+
+  constructor(
+    url: string,
+    private readonly token: string | undefined = process.env.TARMAC_TOKEN || undefined,
+  ) {
+    this.base = url.replace(/\/+$/, '');
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  /** A write; answers the queued job's `{ idempotencyKey }` (the same one for a retried request). */
+  write(method: 'POST' | 'PUT' | 'DELETE', path: string, body: object = {}): Promise<{ idempotencyKey: string }> {
+    return this.request(method, path, body, randomUUID());
+  }
+
+  private async request<T>(method: string, path: string, body?: object, key?: string): Promise<T> {
+    const url = `${this.base}/api${path}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (key) headers['idempotency-key'] = key;
+    if (body) headers['content-type'] = 'application/json';
+    const init = { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) };
+    let response: Response;
+    try {
+      response = await fetchOnce(url, init).catch(() => (key ? fetchOnce(url, init) : Promise.reject(new Error())));
+    } catch (error) {
+      const cause = error instanceof Error && error.message ? `: ${error.message}` : '';
+      throw new TarmacError(`cannot reach the tarmac server at ${this.base}${cause} — check --server`, {
+        server: this.base,
+      });
+    }
+    if (response.ok) return (await response.json()) as T;
+    throw new ServerAnswerError(response.status, await errorOf(response, this.token !== undefined), url);
+  }
+}
+
+const fetchOnce = (url: string, init: RequestInit) => fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+
+async function errorOf(response: Response, sentToken: boolean): Promise<string> {
+  const text = await response.text();
+  let message = text.trim() || `HTTP ${response.status}`;
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown };
+    if (typeof parsed.error === 'string') message = parsed.error;
+  } catch {
+    // not JSON (a proxy's page): keep the text
+  }
+  if (response.status === 401 && !sentToken) return `${message} (TARMAC_TOKEN is not set)`;
+  return message;
+}
