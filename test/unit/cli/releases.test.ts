@@ -111,7 +111,7 @@ describe('release push --wait, and releases', () => {
 
   it('fails naming the app the server does not know', async () => {
     const { code, stderr } = await tarmac('--server', server.url, 'releases', 'nope');
-    expect(stderr).toContain('HTTP 404');
+    expect(stderr).toContain('unknown app "nope" — known: hello');
     expect(code).toBe(1);
   });
 });
