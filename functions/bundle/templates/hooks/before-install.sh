@@ -57,8 +57,15 @@ secrets_from_ssm() {
     die "could not write the secrets of $TARMAC_APP/$TARMAC_ENV from SSM $TARMAC_SECRETS_PATH (see above)"
 }
 
+# The host's record of this app's instances: AfterInstall removes what tarmac.yml no longer has.
+register_instance() {
+  install -d -m 0755 -o root -g root /etc/tarmac/apps "/etc/tarmac/apps/$TARMAC_APP"
+  [[ -f /etc/tarmac/apps/$TARMAC_APP/$TARMAC_ENV ]] || printf '%s\n' "$TARMAC_INSTANCE" >"/etc/tarmac/apps/$TARMAC_APP/$TARMAC_ENV"
+}
+
 ensure_user
 ensure_dirs
+register_instance
 case $TARMAC_SECRETS_KIND in
   dir) secrets_from_dir ;;
   ssm) secrets_from_ssm ;;
