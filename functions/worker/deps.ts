@@ -9,6 +9,7 @@ import type {
   ByteStream,
   Clock,
   Deployer,
+  FleetCommands,
   Ids,
   JobQueue,
   Notifier,
@@ -47,4 +48,6 @@ export interface WorkerDeps {
   readonly packBundle?: (input: { instance: Instance; plan: DeploymentPlan; target: BundleTarget }) => ByteStream;
   /** Of these hosts, those down now (local: PID 1 gone); AWS leaves it to CodeDeploy's minimum healthy hosts. */
   readonly unreachableHosts?: (hosts: readonly string[]) => Promise<string[]>;
+  /** Runs a command on a fleet's hosts (maintenance); local: the hosts' exec, AWS: SSM Run Command. */
+  readonly fleetCommands?: FleetCommands;
 }
