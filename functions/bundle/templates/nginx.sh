@@ -25,11 +25,38 @@ nginx_apply() {
     return 1
   fi
   if systemctl is-active --quiet nginx.service; then
+    local workers
+    workers=$(nginx_workers)
     run systemctl reload nginx.service
+    wait_old_workers "$workers"
   else
     log "nginx is not running: enabling and starting it"
     run systemctl enable --now nginx.service
   fi
+}
+
+# nginx_workers — PIDs of the master's worker processes now.
+nginx_workers() {
+  local master
+  master=$(cat /run/nginx.pid 2>/dev/null || true)
+  [[ -z $master ]] || pgrep -P "$master" || true
+}
+
+# wait_old_workers PIDS — a reload is asynchronous: new workers start, then the old ones stop accepting and
+# finish what they hold (open websockets included). Wait (≤ 5 s) until none of PIDS accepts any more, so the
+# switch is complete when the hook says so.
+wait_old_workers() {
+  local pid deadline=$((SECONDS + 5)) accepting
+  while ((SECONDS < deadline)); do
+    accepting=""
+    for pid in $1; do
+      [[ -r /proc/$pid/cmdline ]] || continue
+      tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'shutting down' || accepting=1
+    done
+    [[ -n $accepting ]] || return 0
+    sleep 0.05
+  done
+  log "old nginx workers still accept connections 5 s after the reload"
 }
 
 # replace_checked FILE NEW — put NEW in place of FILE, apply; on failure put FILE's old content back.
