@@ -3,6 +3,7 @@ import { deploymentHistory, getCurrent } from './deployments';
 import { listFailedJobs } from './failed-jobs';
 import { inspectFleet } from './fleet-health';
 import { getLock } from './locks';
+import { getMaintenance } from './maintenance';
 import type { ReadApi } from './read-api';
 
 const RECENT = 10;
@@ -14,9 +15,10 @@ const RECENT = 10;
 export function stateReadApi(state: StateStore, deployer?: Deployer): ReadApi {
   return {
     async environment(app, env) {
-      const [current, lock, history] = await Promise.all([
+      const [current, lock, maintenance, history] = await Promise.all([
         getCurrent(state, app, env),
         getLock(state, app, env),
+        getMaintenance(state, app, env),
         deploymentHistory(state, app, env, 50),
       ]);
       return {
@@ -29,6 +31,7 @@ export function stateReadApi(state: StateStore, deployer?: Deployer): ReadApi {
           at: current.at,
         },
         lock,
+        maintenance,
         pending: history.filter((d) => d.status === 'pending').reverse(),
         recent: history.filter((d) => d.status !== 'pending').slice(0, RECENT),
       };

@@ -156,5 +156,23 @@ export function registerDeploy(program: Command, out: Output): void {
       run(program, out, (base) => ({ ...base, type: 'unlock', app, env, by: whoami() }), false),
     );
 
+  program
+    .command('maintenance')
+    .description('nginx answers 503 with the maintenance page for this instance only (on), or serves it again (off)')
+    .argument('<mode>', 'on or off')
+    .argument('<app>')
+    .argument('<env>')
+    .option('--reason <text>', 'why, kept in the history')
+    .action((mode: string, app: string, env: string, opts: { reason?: string }) => {
+      if (mode !== 'on' && mode !== 'off') throw new TarmacError(`maintenance mode "${mode}" — say on or off`);
+      const reason = opts.reason ? { reason: opts.reason } : {};
+      return run(
+        program,
+        out,
+        (base) => ({ ...base, type: 'maintenance', app, env, on: mode === 'on', by: whoami(), ...reason }),
+        false,
+      );
+    });
+
   registerStatus(program, out);
 }

@@ -2,6 +2,7 @@ import { allInstances, findFleet, type Instance } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import type { Deployment } from '../../core/deployments';
 import type { Lock } from '../../core/locks';
+import type { Maintenance } from '../../core/maintenance';
 import type { StateStore } from '../../ports';
 import { type CurrentRelease, getCurrent } from '../../state/deployments';
 import type { FailedJob } from '../../state/failed-jobs';
@@ -15,6 +16,7 @@ export interface EnvironmentView {
   /** The full record (sha256, git sha, who, trigger), which the read API's summary leaves out. */
   readonly current: CurrentRelease | undefined;
   readonly lock: Lock | undefined;
+  readonly maintenance?: Maintenance | undefined;
   /** Oldest first. */
   readonly pending: readonly Deployment[];
   /** Newest first. */
@@ -55,7 +57,14 @@ export async function loadDashboard(sources: DashboardSources, now: Date): Promi
         read.environment(instance.app, instance.env),
         getCurrent(sources.state, instance.app, instance.env),
       ]);
-      return { instance, current, lock: summary.lock, pending: summary.pending, recent: summary.recent };
+      return {
+        instance,
+        current,
+        lock: summary.lock,
+        maintenance: summary.maintenance,
+        pending: summary.pending,
+        recent: summary.recent,
+      };
     }),
   );
   const apps = Object.entries(sources.config.apps).map(([name, app]) => ({
