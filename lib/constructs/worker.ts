@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { IServerDeploymentConfig, IServerDeploymentGroup, ServerApplication } from 'aws-cdk-lib/aws-codedeploy';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -70,6 +70,7 @@ export class Worker extends Construct {
       writeSecrets(this, props.secretScopes),
       kmsViaSsm(this, ['kms:Decrypt', 'kms:Encrypt']),
       ...codeDeployStatements(props),
+      ...runCommandStatements(this),
     ];
     for (const statement of statements) fn.addToRolePolicy(statement);
     acknowledgeWildcardResources(
@@ -104,5 +105,25 @@ function codeDeployStatements(props: WorkerProps): PolicyStatement[] {
       actions: ['codedeploy:GetDeploymentConfig'],
       resources: props.deploymentConfigs.map((c) => c.deploymentConfigArn),
     }),
+  ];
+}
+
+/**
+ * Maintenance mode: one SSM Run Command (AWS-RunShellScript) to the fleets' instances. SendCommand needs the
+ * document and the instances (found by tag at run time, so not known at synth: any instance of the account,
+ * but only with the AWS-owned shell document).
+ */
+function runCommandStatements(scope: Construct): PolicyStatement[] {
+  const stack = Stack.of(scope);
+  return [
+    new PolicyStatement({
+      actions: ['ssm:SendCommand'],
+      resources: [
+        stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' }),
+        stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
+      ],
+    }),
+    // Neither takes a resource narrower than the account.
+    new PolicyStatement({ actions: ['ssm:GetCommandInvocation', 'ec2:DescribeInstances'], resources: ['*'] }),
   ];
 }
