@@ -103,10 +103,11 @@ function startLoad(address: string, host: string): { result: Load; stop: () => P
       result.maxLatencyMs = Math.max(result.maxLatencyMs, performance.now() - started);
       if (outcome instanceof Error || outcome.status < 200 || outcome.status > 299) {
         result.failed++;
-        const key =
+        const why =
           outcome instanceof Error
             ? ((outcome as NodeJS.ErrnoException).code ?? outcome.message)
             : `HTTP ${outcome.status}`;
+        const key = `${why} (${agent ? 'keep-alive' : 'new connection'})`;
         result.errors.set(key, (result.errors.get(key) ?? 0) + 1);
         continue;
       }

@@ -21,10 +21,12 @@ describe('the rendered bundle, checked by the tools hosts use', () => {
       'tarmac/database.sh',
       'tarmac/bake.sh',
       'tarmac/database-server.sh',
+      'tarmac/nginx.sh',
+      'tarmac/slots.sh',
       'tarmac/tarmac-start',
       'tarmac/instance.env',
     ];
-    expect(scripts).toHaveLength(12);
+    expect(scripts).toHaveLength(14);
     // -x follows `source` (the directives point at SCRIPTDIR/../tarmac/…), so variables crossing files count.
     const result = spawnSync('shellcheck', ['-x', '--severity=style', ...scripts], { cwd: dir, encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');
