@@ -28,6 +28,8 @@ export interface WorkerProps extends TarmacFunctionBase {
   readonly timeout?: Duration;
   /** Tarball validation hashes and unpacks headers in memory. @default 1024 */
   readonly memorySize?: number;
+  /** Each fleet's `ec2_tags`: maintenance commands may go only to instances carrying all of one fleet's tags. @default [] */
+  readonly fleetTags?: readonly Readonly<Record<string, string>>[];
   /** Jobs per invocation (FIFO: at most 10). @default 10 */
   readonly batchSize?: number;
 }
@@ -70,7 +72,7 @@ export class Worker extends Construct {
       writeSecrets(this, props.secretScopes),
       kmsViaSsm(this, ['kms:Decrypt', 'kms:Encrypt']),
       ...codeDeployStatements(props),
-      ...runCommandStatements(this),
+      ...runCommandStatements(this, props.fleetTags ?? []),
     ];
     for (const statement of statements) fn.addToRolePolicy(statement);
     acknowledgeWildcardResources(
@@ -109,21 +111,36 @@ function codeDeployStatements(props: WorkerProps): PolicyStatement[] {
 }
 
 /**
- * Maintenance mode: one SSM Run Command (AWS-RunShellScript) to the fleets' instances. SendCommand needs the
- * document and the instances (found by tag at run time, so not known at synth: any instance of the account,
- * but only with the AWS-owned shell document).
+ * Maintenance mode: one SSM Run Command (AWS-RunShellScript) to a fleet's instances. SendCommand is allowed
+ * with the AWS-owned shell document only, and on instances only when they carry all the tags of one fleet
+ * (`ssm:resourceTag/<key>`: instance ids are found at run time). GetCommandInvocation and DescribeInstances
+ * take no resource narrower than the account; both only read.
  */
-function runCommandStatements(scope: Construct): PolicyStatement[] {
+function runCommandStatements(
+  scope: Construct,
+  fleetTags: readonly Readonly<Record<string, string>>[],
+): PolicyStatement[] {
+  if (fleetTags.length === 0) return [];
   const stack = Stack.of(scope);
+  const document = stack.formatArn({
+    service: 'ssm',
+    account: '',
+    resource: 'document',
+    resourceName: 'AWS-RunShellScript',
+  });
+  const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
   return [
-    new PolicyStatement({
-      actions: ['ssm:SendCommand'],
-      resources: [
-        stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: 'AWS-RunShellScript' }),
-        stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
-      ],
-    }),
-    // Neither takes a resource narrower than the account.
+    new PolicyStatement({ actions: ['ssm:SendCommand'], resources: [document] }),
+    ...fleetTags.map(
+      (tags) =>
+        new PolicyStatement({
+          actions: ['ssm:SendCommand'],
+          resources: [instances],
+          conditions: {
+            StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`ssm:resourceTag/${k}`, v])),
+          },
+        }),
+    ),
     new PolicyStatement({ actions: ['ssm:GetCommandInvocation', 'ec2:DescribeInstances'], resources: ['*'] }),
   ];
 }
