@@ -10,8 +10,6 @@ export interface MaintenanceDeps {
   readonly clock: Clock;
   /** How the switch reaches the fleet's hosts; missing: this composition cannot reach hosts. */
   readonly fleetCommands?: FleetCommands | undefined;
-  /** Hosts of a fleet (local: from config; AWS: the tag filter, resolved by SSM). */
-  readonly hostsOf?: ((fleet: string) => string[]) | undefined;
 }
 
 export interface MaintenanceRequest {
@@ -33,7 +31,8 @@ export async function setMaintenance(deps: MaintenanceDeps, request: Maintenance
   if (!instance.nginx) throw new MaintenanceUnavailableError(request.app, request.env);
   if (!deps.fleetCommands) throw new Error('this tarmac cannot reach hosts (no fleet command runner configured)');
   const fleet = instance.fleet;
-  const hosts = deps.hostsOf?.(fleet) ?? instance.fleetConfig.hosts;
+  // Local: the fleet's host names; AWS: its EC2 tags (the adapter finds the instances).
+  const hosts = instance.fleetConfig.hosts;
   const outcomes = await deps.fleetCommands.run(
     { fleet, hosts, ...(instance.fleetConfig.ec2_tags ? { ec2Tags: instance.fleetConfig.ec2_tags } : {}) },
     maintenanceScript(instance, request.on),

@@ -1,8 +1,8 @@
 import type { JobOf } from '../../core/jobs';
 import { describeMaintenance } from '../../core/maintenance';
+import type { JobResult } from '../../state/jobs';
 import type { WorkerDeps } from '../deps';
 import { setMaintenance } from '../maintenance';
-import type { JobResult } from '../once';
 import { tell } from '../tell';
 
 /** `tarmac maintenance on|off` and the Slack command, through the queue (in order with the fleet's work). */
