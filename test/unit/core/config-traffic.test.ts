@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { instanceOf, parseConfig } from '../../../functions/core/config';
 import { errorsOf } from './config-errors';
@@ -70,5 +71,19 @@ apps:
     expect(errorsOf(config(', nginx: true', ', slots: { green_port: 4001 }')).join('\n')).toContain(
       'green_port 4001 of hello/staging is also its port (blue)',
     );
+  });
+});
+
+describe('examples/traffic.yml', () => {
+  it('is valid and gives production slots and TLS, staging a plain vhost', () => {
+    const parsed = parseConfig(readFileSync(new URL('../../../examples/traffic.yml', import.meta.url), 'utf8'));
+    expect(instanceOf(parsed, 'hello', 'staging')).toMatchObject({
+      nginx: { listen: 80, tls: undefined },
+      slots: undefined,
+    });
+    expect(instanceOf(parsed, 'hello', 'production')).toMatchObject({
+      nginx: { tls: { listen: 443 } },
+      slots: { green: { port: 4012 }, drain: 10 },
+    });
   });
 });
