@@ -11,10 +11,10 @@ export const keys = {
   lock: (app: string, env: string): StateKey => ({ pk: `env#${app}#${env}`, sk: 'lock' }),
   /** Whether the environment is in maintenance now, and who switched it. */
   maintenance: (app: string, env: string): StateKey => ({ pk: `env#${app}#${env}`, sk: 'maintenance' }),
-  /** Every switch of maintenance, for the environment's history (sorted by time). */
-  maintenanceEvent: (app: string, env: string, at: string): StateKey => ({
+  /** Every switch of maintenance, for the environment's history (sorted by time; two in one ms both kept). */
+  maintenanceEvent: (app: string, env: string, at: string, what: string): StateKey => ({
     pk: `env#${app}#${env}`,
-    sk: `maintenance#${at}`,
+    sk: `maintenance#${at}#${what}`,
   }),
   maintenanceEventsOf: (app: string, env: string) => ({ pk: `env#${app}#${env}`, prefix: 'maintenance#' }),
   deployment: (app: string, env: string, id: string): StateKey => ({ pk: `env#${app}#${env}`, sk: `deployment#${id}` }),

@@ -9,7 +9,7 @@ export async function getMaintenance(state: StateStore, app: string, env: string
 
 /** Record a switch: the current state, and one history entry. */
 export async function recordMaintenance(state: StateStore, m: Maintenance): Promise<void> {
-  await state.put(keys.maintenanceEvent(m.app, m.env, m.since), m);
+  await state.put(keys.maintenanceEvent(m.app, m.env, m.since, `${m.on ? 'on' : 'off'}#${m.by}`), m);
   await state.put(keys.maintenance(m.app, m.env), m);
 }
 

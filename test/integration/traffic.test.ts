@@ -106,7 +106,7 @@ describe('nginx in front of instances on a real host', { timeout: 120_000 }, () 
     expect((await via('other.test')).json).toBeUndefined();
   });
 
-  it('keeps a websocket usable across a slot deploy, and a new one opened right after the switch reaches the new slot', async () => {
+  it('keeps a websocket usable across a slot deploy, and a new connection right after the switch succeeds', async () => {
     const before = await openSocket(address, PRODUCTION);
     expect(await before.ask('one')).toMatchObject({ version: '1.0.0', node: 'hello_production_blue', echo: 'one' });
 
