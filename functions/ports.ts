@@ -223,3 +223,24 @@ export interface Notification {
 export interface Notifier {
   notify(notification: Notification): Promise<void>;
 }
+
+// ---------------------------------------------------------------- fleet commands
+
+/** Where a command goes: the hosts of a fleet (local: host names; AWS: the fleet's EC2 tags). */
+export interface FleetTarget {
+  readonly fleet: string;
+  readonly hosts: readonly string[];
+  readonly ec2Tags?: Readonly<Record<string, string>>;
+}
+
+export interface CommandOutcome {
+  readonly host: string;
+  readonly ok: boolean;
+  /** The end of its output (or why it could not run). Commands sent this way never print secrets. */
+  readonly output: string;
+}
+
+/** Runs one shell script as root on every host of a fleet (local: the hosts' exec; AWS: SSM Run Command). */
+export interface FleetCommands {
+  run(target: FleetTarget, script: string, options: { readonly comment: string }): Promise<CommandOutcome[]>;
+}

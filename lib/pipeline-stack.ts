@@ -81,6 +81,7 @@ export class PipelineStack extends Stack {
       applications: codeDeploy.applications,
       deploymentGroups: codeDeploy.groups,
       deploymentConfigs: codeDeploy.configs.all,
+      fleetTags: Object.values(this.config.fleets).flatMap((f) => (f.ec2_tags ? [f.ec2_tags] : [])),
     });
     new DeployEvents(this, 'DeployEvents', {
       ...base,

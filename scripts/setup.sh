@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   wrk                                            # bench/webhook
   chromium                                       # dashboard browser test (driven by playwright-core)
 )
+# nginx is installed apart (below): test hosts run it, the machine itself never does.
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -22,6 +23,28 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# nginx: the vhosts' server inside test hosts (overlays of /, so the binary comes from here). Installing it
+# must never start or enable it on the machine: a policy-rc.d that refuses every start is in place during
+# the install (Debian's invoke-rc.d asks it), and the enable link the package makes is removed after, so
+# neither this machine nor a host booted from it starts nginx until a bundle enables it inside a host.
+if ! dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q 'install ok installed'; then
+  echo "setup: installing nginx (not started, not enabled on this machine)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  policy=/usr/sbin/policy-rc.d
+  own_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# tarmac setup: no service starts while nginx is installed\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 0755 "$policy"
+    own_policy=1
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx >/dev/null || install_failed=1
+  [ -z "$own_policy" ] || $SUDO rm -f "$policy"
+  [ -z "${install_failed:-}" ] || { echo "setup: installing nginx failed" >&2; exit 1; }
+  $SUDO deb-systemd-helper disable nginx.service >/dev/null 2>&1 || true
+  $SUDO rm -f /etc/systemd/system/multi-user.target.wants/nginx.service
 fi
 
 # npm: install when node_modules is missing or older than the lockfile.

@@ -2,6 +2,7 @@ import { canaryGroupName, canaryOf } from '../core/canary';
 import { DEFAULT_RELEASE_LIMITS } from '../release/limits';
 import { BundleInputError } from './errors';
 import { bashArray, bashQuote } from './quote';
+import { trafficVariables } from './traffic-env';
 import type { RenderInput } from './types';
 import { serviceEnvironmentLines, startWrapperPath, stateDirPath } from './unit';
 
@@ -81,6 +82,7 @@ export function renderInstanceEnv(input: RenderInput): string {
     ['TARMAC_MAX_ENTRIES', String(limits.maxEntries)],
     ['TARMAC_MAX_DEPTH', String(limits.maxDepth)],
     ['TARMAC_MAX_RATIO', String(limits.maxRatio)],
+    ...trafficVariables(i),
   ];
   const lines = vars.map(([key, value]) => `${key}=${bashQuote(value)}`);
   return `# shellcheck shell=bash disable=SC2034
@@ -89,6 +91,8 @@ ${lines.join('\n')}
 # Secrets every host must hold (names only) and the service's non-secret environment (quoted for systemd-run -p).
 TARMAC_SECRETS=${bashArray(i.secrets)}
 TARMAC_SERVICE_ENV=${bashArray(serviceEnvironmentLines(i, 'systemd-run'))}
+# This app's environments in tarmac.yml: AfterInstall removes the units and vhosts of any other.
+TARMAC_APP_ENVS=${bashArray(Object.keys(i.appConfig.environments))}
 `;
 }
 

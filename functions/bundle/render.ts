@@ -1,6 +1,8 @@
 import { HOOK_SCRIPTS, renderAppspec } from './appspec';
 import { renderInstanceEnv, renderReleaseJson, renderStartWrapper } from './instance-env';
 import { renderNeedsEnv, renderPlatformScript } from './needs-env';
+import { renderMaintenancePage, renderNginxShared, renderVhost } from './nginx';
+import { renderSlotEnv, slotTemplateUnit } from './slots';
 import { template } from './templates';
 import type { BundleFile, RenderInput } from './types';
 import { renderUnit } from './unit';
@@ -33,10 +35,35 @@ export function renderBundle(input: RenderInput): BundleFile[] {
     { path: 'tarmac/release.json', content: renderReleaseJson(input), mode: READABLE },
     { path: 'tarmac/needs.env', content: renderNeedsEnv(input), mode: READABLE },
     { path: 'tarmac/platform.sh', content: renderPlatformScript(), mode: READABLE },
+    // Always rendered: with slots it is not installed, but the bundle stays uniform.
     { path: `tarmac/${instance.unit}`, content: renderUnit(instance), mode: READABLE },
     { path: 'tarmac/tarmac-start', content: renderStartWrapper(input, template('start-wrapper.sh')), mode: EXECUTABLE },
     { path: 'tarmac/tarball.py', content: template('tarball.py'), mode: EXECUTABLE },
     { path: 'tarmac/ssm-secrets.py', content: template('ssm-secrets.py'), mode: EXECUTABLE },
+    { path: 'tarmac/nginx.sh', content: template('nginx.sh'), mode: READABLE },
+    { path: 'tarmac/slots.sh', content: template('slots.sh'), mode: READABLE },
+    ...trafficFiles(input),
   ];
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The vhost (with nginx) and the slot template unit and environments (with slots). */
+function trafficFiles({ instance }: RenderInput): BundleFile[] {
+  const files: BundleFile[] = [];
+  if (instance.nginx) {
+    files.push(
+      { path: 'tarmac/nginx/site.conf', content: renderVhost(instance, instance.nginx), mode: READABLE },
+      { path: 'tarmac/nginx/shared.conf', content: renderNginxShared(), mode: READABLE },
+      { path: 'tarmac/nginx/maintenance.html', content: renderMaintenancePage(instance.nginx), mode: READABLE },
+    );
+  }
+  if (instance.slots) {
+    const { blue, green } = instance.slots;
+    files.push(
+      { path: `tarmac/${slotTemplateUnit(instance)}`, content: renderUnit(instance, true), mode: READABLE },
+      { path: 'tarmac/slot-blue.env', content: renderSlotEnv(instance, blue), mode: READABLE },
+      { path: 'tarmac/slot-green.env', content: renderSlotEnv(instance, green), mode: READABLE },
+    );
+  }
+  return files;
 }

@@ -4,6 +4,8 @@ import { systemdEnvironment } from './quote';
 
 /** Where AfterInstall installs the start wrapper (outside any release, so every release uses the same one). */
 export const startWrapperPath = (instance: Instance) => `${instance.root}/bin/tarmac-start`;
+/** Where AfterInstall puts a slot's EnvironmentFile (`%i` in the template unit). */
+export const slotEnvPath = (instance: Instance, slot: string) => `/etc/tarmac/${instance.id}/slot-${slot}.env`;
 /** `/var/lib/<StateDirectory>`: the service's only persistent writable place, and its home and cwd. */
 export const stateDirPath = (instance: Instance) => `/var/lib/${instance.stateDirectory}`;
 
@@ -32,13 +34,23 @@ export function serviceEnvironmentLines(instance: Instance, target: 'unit' | 'sy
   return serviceEnvironment(instance).map(([key, value]) => systemdEnvironment(key, value, target));
 }
 
-/** The hardened systemd unit `tarmac-<app>-<env>.service`. */
-export function renderUnit(instance: Instance): string {
+/** What differs per slot: each slot's EnvironmentFile sets these (see ./slots.ts). */
+export const SLOT_VARIABLES = new Set(['PORT', 'RELEASE_NODE', 'RELEASE_TMP']);
+
+/**
+ * The hardened systemd unit: `tarmac-<app>-<env>.service`, or with `slot` the template
+ * `tarmac-<app>-<env>@.service` whose instances `@blue` and `@green` each get their port, node name and
+ * runtime directory from `slot-%i.env` and run the release their `slots/%i` link points at.
+ */
+export function renderUnit(instance: Instance, slot = false): string {
   const credentials = instance.secrets.map((name) => `LoadCredential=${name}:${instance.credentialsDir}/${name}`);
+  const environment = serviceEnvironment(instance)
+    .filter(([key]) => !(slot && SLOT_VARIABLES.has(key)))
+    .map(([key, value]) => `Environment=${systemdEnvironment(key, value)}`);
   const lines = [
     '# Rendered by tarmac; installed by the AfterInstall hook. Secrets arrive as credentials, never Environment=.',
     '[Unit]',
-    `Description=tarmac ${instance.app}/${instance.env} (OTP release ${instance.release})`,
+    `Description=tarmac ${instance.app}/${instance.env}${slot ? ' slot %i' : ''} (OTP release ${instance.release})`,
     'Wants=network-online.target',
     'After=network-online.target',
     // A database on this host: start after its server (a no-op where postgresql.service does not exist).
@@ -48,13 +60,15 @@ export function renderUnit(instance: Instance): string {
     'Type=exec',
     `User=${instance.systemUser}`,
     `Group=${instance.systemUser}`,
-    `ExecStart=${startWrapperPath(instance)} start`,
+    `ExecStart=${startWrapperPath(instance)}${slot ? ' --slot %i' : ''} start`,
     `WorkingDirectory=${stateDirPath(instance)}`,
-    ...serviceEnvironmentLines(instance).map((line) => `Environment=${line}`),
+    ...environment,
+    ...(slot ? [`EnvironmentFile=${slotEnvPath(instance, '%i')}`] : []),
     ...credentials,
     `StateDirectory=${instance.stateDirectory}`,
     'StateDirectoryMode=0750',
-    `RuntimeDirectory=${instance.runtimeDirectory}`,
+    // Each slot its own: systemd removes a runtime directory when its unit stops.
+    `RuntimeDirectory=${instance.runtimeDirectory}${slot ? '-%i' : ''}`,
     'RuntimeDirectoryMode=0750',
     'Restart=on-failure',
     'RestartSec=5',
@@ -71,7 +85,7 @@ export function renderUnit(instance: Instance): string {
     'ProtectControlGroups=yes',
     'RestrictSUIDSGID=yes',
     'RemoveIPC=yes',
-    `SyslogIdentifier=tarmac-${instance.id}`,
+    `SyslogIdentifier=tarmac-${instance.id}${slot ? '-%i' : ''}`,
     '',
     '[Install]',
     'WantedBy=multi-user.target',

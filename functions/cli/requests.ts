@@ -15,6 +15,13 @@ export type ClientRequest =
   | { readonly type: 'lock'; readonly app: string; readonly env: string; readonly reason: string }
   | { readonly type: 'unlock'; readonly app: string; readonly env: string }
   | { readonly type: 'abort'; readonly app: string; readonly env: string; readonly reason?: string | undefined }
+  | {
+      readonly type: 'maintenance';
+      readonly app: string;
+      readonly env: string;
+      readonly on: boolean;
+      readonly reason?: string | undefined;
+    }
   | { readonly type: 'fleet-free'; readonly fleet: string; readonly reason: string; readonly force: boolean };
 
 type Base = Pick<Job, 'v' | 'idempotencyKey' | 'correlationId'>;
@@ -38,6 +45,17 @@ export function jobOf(config: TarmacConfig, request: ClientRequest, base: Base, 
     case 'abort':
       requireEnvironment(config, r.app, r.env);
       return { ...base, type: 'abort', app: r.app, env: r.env, by: who, ...(r.reason ? { reason: r.reason } : {}) };
+    case 'maintenance':
+      requireEnvironment(config, r.app, r.env);
+      return {
+        ...base,
+        type: 'maintenance',
+        app: r.app,
+        env: r.env,
+        on: r.on,
+        by: who,
+        ...(r.reason ? { reason: r.reason } : {}),
+      };
     case 'promote':
       requireEnvironment(config, r.app, r.from);
       requireEnvironment(config, r.app, r.to);
@@ -76,5 +94,11 @@ export function routeOf(request: ClientRequest): { method: 'POST' | 'PUT' | 'DEL
       return { method: 'DELETE', path: `${at}/lock`, body: {} };
     case 'abort':
       return { method: 'POST', path: `${at}/abort`, body: request.reason ? { reason: request.reason } : {} };
+    case 'maintenance':
+      return {
+        method: 'POST',
+        path: `${at}/maintenance`,
+        body: { on: request.on, ...(request.reason ? { reason: request.reason } : {}) },
+      };
   }
 }

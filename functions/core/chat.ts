@@ -9,6 +9,13 @@ export type ChatCommand =
   | { readonly kind: 'promote'; readonly app: string; readonly from: string; readonly to: string }
   | { readonly kind: 'lock'; readonly app: string; readonly env: string; readonly reason?: string }
   | { readonly kind: 'unlock'; readonly app: string; readonly env: string }
+  | {
+      readonly kind: 'maintenance';
+      readonly app: string;
+      readonly env: string;
+      readonly on: boolean;
+      readonly reason?: string;
+    }
   | { readonly kind: 'status'; readonly app?: string }
   | { readonly kind: 'history'; readonly app: string; readonly env: string }
   | { readonly kind: 'help' };
@@ -24,6 +31,7 @@ export const CHAT_USAGE = [
   'promote <app> <from-env> to <to-env>',
   'lock <app> <env> [reason…]',
   'unlock <app> <env>',
+  'maintenance on|off <app> <env> [reason…]',
   'status [<app>]',
   'history <app> <env>',
   'help',
@@ -65,6 +73,12 @@ const parsers: Record<string, (args: Words) => ChatCommand | string> = {
     return names({ kind: 'lock', app, env, ...(text ? { reason: text } : {}) }, [app, env]);
   },
   unlock: (args) => appEnv(args, 'unlock <app> <env>', (app, env) => ({ kind: 'unlock', app, env })),
+  maintenance: (args) => {
+    const [mode, app, env, ...reason] = args;
+    if ((mode !== 'on' && mode !== 'off') || !app || !env) return 'expected: maintenance on|off <app> <env> [reason…]';
+    const text = reason.join(' ').trim();
+    return names({ kind: 'maintenance', app, env, on: mode === 'on', ...(text ? { reason: text } : {}) }, [app, env]);
+  },
   status: (args) => {
     if (args.length > 1) return 'expected: status [<app>]';
     const [app] = args;

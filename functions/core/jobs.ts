@@ -94,6 +94,16 @@ export const jobSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...base, type: z.literal('unlock'), env: z.string(), by: z.string(), replyTo }),
   z.strictObject({
     ...base,
+    /** nginx answers 503 (the maintenance page) for this instance only, or serves it again. */
+    type: z.literal('maintenance'),
+    env: z.string(),
+    on: z.boolean(),
+    by: z.string().min(1),
+    reason: z.string().max(500).optional(),
+    replyTo,
+  }),
+  z.strictObject({
+    ...base,
     type: z.literal('push'),
     branch: z.string(),
     sha: z.string(),

@@ -1,6 +1,7 @@
 import type { Deployment } from './deployments';
 import type { DurationEstimate } from './estimate';
 import type { Lock } from './locks';
+import type { Maintenance } from './maintenance';
 
 /** What an environment runs now, as the read API shows it (the state record holds more). */
 export interface ServingRelease {
@@ -17,6 +18,8 @@ export interface EnvironmentSummary {
   readonly env: string;
   readonly current?: ServingRelease | undefined;
   readonly lock?: Lock | undefined;
+  /** The last maintenance switch (on: nginx answers 503 for this instance). */
+  readonly maintenance?: Maintenance | undefined;
   /** Deployments queued behind the running one, oldest first. */
   readonly pending: readonly Deployment[];
   /** Newest first. */

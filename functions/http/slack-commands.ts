@@ -84,6 +84,10 @@ function jobOf(command: Mutating, who: SlackRequester, correlationId: string): J
       return { ...base, type: 'lock', env: command.env, reason: command.reason ?? '(no reason given)', by, replyTo };
     case 'unlock':
       return { ...base, type: 'unlock', env: command.env, by, replyTo };
+    case 'maintenance': {
+      const reason = command.reason === undefined ? {} : { reason: command.reason };
+      return { ...base, type: 'maintenance', env: command.env, on: command.on, ...reason, by, replyTo };
+    }
   }
 }
 
@@ -95,6 +99,8 @@ function describe(command: Mutating): string {
       return `promote ${command.app} ${command.from} to ${command.to}`;
     case 'lock':
       return `lock ${command.app}/${command.env}${command.reason ? ` ("${command.reason}")` : ''}`;
+    case 'maintenance':
+      return `maintenance ${command.on ? 'on' : 'off'} ${command.app}/${command.env}`;
     default:
       return `${command.kind} ${command.app}/${command.env}`;
   }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
+import { HostFleetCommands } from '../adapters/local/host-commands';
 import { LocalDeployer } from '../adapters/local/local-deployer';
 import { createNotifier } from '../adapters/notify';
 import { findApp } from '../core/config';
@@ -84,6 +85,7 @@ export async function openLocalRuntime(options: {
         : undefined,
     }),
     logger: options.logger,
+    fleetCommands: new HostFleetCommands(hosts),
     unreachableHosts: async (names) => {
       const up = new Set((await hosts.list()).map((h) => h.name));
       return names.filter((name) => !up.has(name));

@@ -9,6 +9,14 @@ export const keys = {
   releasesOf: (app: string) => ({ pk: `app#${app}`, prefix: 'release#' }),
   current: (app: string, env: string): StateKey => ({ pk: `env#${app}#${env}`, sk: 'current' }),
   lock: (app: string, env: string): StateKey => ({ pk: `env#${app}#${env}`, sk: 'lock' }),
+  /** Whether the environment is in maintenance now, and who switched it. */
+  maintenance: (app: string, env: string): StateKey => ({ pk: `env#${app}#${env}`, sk: 'maintenance' }),
+  /** Every switch of maintenance, for the environment's history (sorted by time; two in one ms both kept). */
+  maintenanceEvent: (app: string, env: string, at: string, what: string): StateKey => ({
+    pk: `env#${app}#${env}`,
+    sk: `maintenance#${at}#${what}`,
+  }),
+  maintenanceEventsOf: (app: string, env: string) => ({ pk: `env#${app}#${env}`, prefix: 'maintenance#' }),
   deployment: (app: string, env: string, id: string): StateKey => ({ pk: `env#${app}#${env}`, sk: `deployment#${id}` }),
   deploymentsOf: (app: string, env: string) => ({ pk: `env#${app}#${env}`, prefix: 'deployment#' }),
   /** An operator's `tarmac eval` or `console` on a host of the environment (the audit trail `history` shows). */

@@ -5,6 +5,7 @@ import { listFailedJobs } from './failed-jobs';
 import { inspectFleet } from './fleet-health';
 import { jobOutcome } from './jobs';
 import { getLock } from './locks';
+import { getMaintenance } from './maintenance';
 import type { ReadApi } from './read-api';
 import { releaseViews } from './release-views';
 
@@ -17,9 +18,10 @@ const RECENT = 10;
 export function stateReadApi(state: StateStore, deployer?: Deployer): ReadApi {
   return {
     async environment(app, env) {
-      const [current, lock, history] = await Promise.all([
+      const [current, lock, maintenance, history] = await Promise.all([
         getCurrent(state, app, env),
         getLock(state, app, env),
+        getMaintenance(state, app, env),
         deploymentHistory(state, app, env, 50),
       ]);
       return {
@@ -32,6 +34,7 @@ export function stateReadApi(state: StateStore, deployer?: Deployer): ReadApi {
           at: current.at,
         },
         lock,
+        maintenance,
         pending: history.filter((d) => d.status === 'pending').reverse(),
         recent: history.filter((d) => d.status !== 'pending').slice(0, RECENT),
         estimate: estimateDuration(history),

@@ -10,6 +10,7 @@ import type {
   ByteStream,
   Clock,
   Deployer,
+  FleetCommands,
   Ids,
   JobQueue,
   Notifier,
@@ -50,4 +51,6 @@ export interface WorkerDeps {
   readonly unreachableHosts?: (hosts: readonly string[]) => Promise<string[]>;
   /** What each host offers (local: each host reports it); AWS: omitted, the fleet may declare it in tarmac.yml. */
   readonly hostPlatforms?: (hosts: readonly string[]) => Promise<Record<string, HostPlatform | undefined>>;
+  /** Runs a command on a fleet's hosts (maintenance); local: the hosts' exec, AWS: SSM Run Command. */
+  readonly fleetCommands?: FleetCommands;
 }

@@ -10,6 +10,7 @@ import { deployerEvent } from './jobs/deployer-event';
 import { fleetFree } from './jobs/fleet-free';
 import { ingest } from './jobs/ingest';
 import { lock, unlock } from './jobs/lock';
+import { maintenance } from './jobs/maintenance';
 import { push } from './jobs/push';
 import { runOnce } from './once';
 
@@ -39,6 +40,8 @@ export function createWorker(deps: WorkerDeps) {
           return lock(deps, job);
         case 'unlock':
           return unlock(deps, job);
+        case 'maintenance':
+          return maintenance(deps, job);
         case 'deployer-event':
           return deployerEvent(deps, job);
         case 'fleet-free':

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { IServerDeploymentConfig, IServerDeploymentGroup, ServerApplication } from 'aws-cdk-lib/aws-codedeploy';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -30,6 +30,8 @@ export interface WorkerProps extends TarmacFunctionBase {
   readonly timeout?: Duration;
   /** Tarball validation hashes and unpacks headers in memory. @default 1024 */
   readonly memorySize?: number;
+  /** Each fleet's `ec2_tags`: maintenance commands may go only to instances carrying all of one fleet's tags. @default [] */
+  readonly fleetTags?: readonly Readonly<Record<string, string>>[];
   /** Jobs per invocation (FIFO: at most 10). @default 10 */
   readonly batchSize?: number;
 }
@@ -73,6 +75,7 @@ export class Worker extends Construct {
       writeSecrets(this, props.secretScopes),
       kmsViaSsm(this, ['kms:Decrypt', 'kms:Encrypt']),
       ...codeDeployStatements(props),
+      ...runCommandStatements(this, props.fleetTags ?? []),
     ];
     for (const statement of statements) fn.addToRolePolicy(statement);
     acknowledgeWildcardResources(
@@ -107,5 +110,40 @@ function codeDeployStatements(props: WorkerProps): PolicyStatement[] {
       actions: ['codedeploy:GetDeploymentConfig'],
       resources: props.deploymentConfigs.map((c) => c.deploymentConfigArn),
     }),
+  ];
+}
+
+/**
+ * Maintenance mode: one SSM Run Command (AWS-RunShellScript) to a fleet's instances. SendCommand is allowed
+ * with the AWS-owned shell document only, and on instances only when they carry all the tags of one fleet
+ * (`ssm:resourceTag/<key>`: instance ids are found at run time). GetCommandInvocation and DescribeInstances
+ * take no resource narrower than the account; both only read.
+ */
+function runCommandStatements(
+  scope: Construct,
+  fleetTags: readonly Readonly<Record<string, string>>[],
+): PolicyStatement[] {
+  if (fleetTags.length === 0) return [];
+  const stack = Stack.of(scope);
+  const document = stack.formatArn({
+    service: 'ssm',
+    account: '',
+    resource: 'document',
+    resourceName: 'AWS-RunShellScript',
+  });
+  const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+  return [
+    new PolicyStatement({ actions: ['ssm:SendCommand'], resources: [document] }),
+    ...fleetTags.map(
+      (tags) =>
+        new PolicyStatement({
+          actions: ['ssm:SendCommand'],
+          resources: [instances],
+          conditions: {
+            StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`ssm:resourceTag/${k}`, v])),
+          },
+        }),
+    ),
+    new PolicyStatement({ actions: ['ssm:GetCommandInvocation', 'ec2:DescribeInstances'], resources: ['*'] }),
   ];
 }

@@ -1,4 +1,4 @@
-# Usage: tarmac-start [--release-dir DIR] start | eval EXPR | <any bin/<release> command>
+# Usage: tarmac-start [--release-dir DIR | --slot blue|green] start | eval EXPR | <any bin/<release> command>
 # Run by systemd (ExecStart) and by ApplicationStart's migration (systemd-run). Turns each credential in
 # $CREDENTIALS_DIRECTORY into an environment variable just before exec, so secrets live only in this
 # process's environment: any name → its name upper-cased. The Erlang cookie is the exception (see below).
@@ -6,6 +6,12 @@
 release_dir=""
 if [[ ${1:-} == --release-dir ]]; then
   release_dir=$2
+  shift 2
+elif [[ ${1:-} == --slot ]]; then
+  # A slot runs the release its link points at, resolved once at start: a later switch of the link (the
+  # next deploy) does not move a running VM.
+  [[ $2 == blue || $2 == green ]] || { echo "tarmac-start: unknown slot '$2' (blue or green)" >&2; exit 2; }
+  release_dir=$(readlink -f -- "$TARMAC_ROOT/slots/$2")
   shift 2
 fi
 [[ -n $release_dir ]] || release_dir=$(readlink -f -- "$TARMAC_ROOT/current")

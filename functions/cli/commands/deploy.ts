@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { TarmacError } from '../../core/errors';
 import { planView } from '../../state/plan-view';
 import type { PlanView } from '../../state/read-api';
 import { followRequest, localChannel, serverChannel } from '../follow';
@@ -119,6 +120,18 @@ export function registerDeploy(program: Command, out: Output): void {
     .argument('<app>')
     .argument('<env>')
     .action((app: string, env: string) => run(program, out, { type: 'unlock', app, env }, false));
+
+  remoteCapable(program.command('maintenance'))
+    .description('nginx answers 503 with the maintenance page for this instance only (on), or serves it again (off)')
+    .argument('<mode>', 'on or off')
+    .argument('<app>')
+    .argument('<env>')
+    .option('--reason <text>', 'why, kept in the history')
+    .action((mode: string, app: string, env: string, opts: { reason?: string }) => {
+      if (mode !== 'on' && mode !== 'off') throw new TarmacError(`maintenance mode "${mode}" — say on or off`);
+      const reason = opts.reason ? { reason: opts.reason } : {};
+      return run(program, out, { type: 'maintenance', app, env, on: mode === 'on', ...reason }, false);
+    });
 
   registerStatus(program, out);
 }

@@ -5,10 +5,12 @@ import type { TarmacConfig } from '../../core/config/schema';
 import type { Deployment } from '../../core/deployments';
 import { TarmacError } from '../../core/errors';
 import { type DurationEstimate, describeEstimate, describeProgress, progressOf } from '../../core/estimate';
+import type { Maintenance } from '../../core/maintenance';
 import type { EnvironmentSummary } from '../../core/summaries';
 import { type AccessRecord, accessHistory } from '../../state/access';
 import type { FailedJob } from '../../state/failed-jobs';
 import type { FleetView } from '../../state/fleet-health';
+import { maintenanceHistory } from '../../state/maintenance';
 import { stateReadApi } from '../../state/state-read-api';
 import { withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
@@ -38,6 +40,10 @@ function printSummaries(out: Output, summaries: readonly EnvironmentSummary[], n
       : '(nothing deployed)';
     out.write(`${`${s.app}/${s.env}`.padEnd(24)} ${current}\n`);
     if (s.lock) out.write(`  locked by ${s.lock.by} ${formatAge(s.lock.since, now)} ago: "${s.lock.reason}"\n`);
+    if (s.maintenance?.on) {
+      const why = s.maintenance.reason ? `: "${s.maintenance.reason}"` : '';
+      out.write(`  MAINTENANCE on since ${formatAge(s.maintenance.since, now)} ago by ${s.maintenance.by}${why}\n`);
+    }
     for (const p of s.pending) out.write(`  pending ${p.version} (${p.id}) requested by ${p.requestedBy}\n`);
     const last = s.recent[0];
     if (last) {
@@ -70,12 +76,14 @@ async function showRemoteOperations(out: Output, server: ServerClient): Promise<
   }
 }
 
+/** Deployments, operator sessions and maintenance switches of an environment, newest first, one line each. */
 function printHistory(
   out: Output,
   app: string,
   env: string,
   history: readonly Deployment[],
   access: readonly AccessRecord[] = [],
+  maintenance: readonly Maintenance[] = [],
 ): void {
   if (history.length === 0) out.write(`${app}/${env}: no deployments yet\n`);
   const lines = [
@@ -87,6 +95,10 @@ function printHistory(
       return `${d.createdAt}  ${d.version.padEnd(12)} ${d.status.padEnd(11)} ${d.trigger.padEnd(8)} ${d.requestedBy.padEnd(10)} ${hosts}${aborted}`;
     }),
     ...access.map(accessLine),
+    ...maintenance.map((m) => {
+      const state = `maintenance ${m.on ? 'on' : 'off'}`;
+      return `${m.since}  ${state.padEnd(24)} ${m.by.padEnd(10)} ${m.hosts.join(' ')}${m.reason ? ` "${m.reason}"` : ''}`;
+    }),
   ];
   // Newest first, operator sessions between the deployments they happened between (ISO times sort as text).
   for (const line of lines.sort().reverse()) out.write(`${line}\n`);
@@ -142,7 +154,11 @@ export function registerStatus(program: Command, out: Output): void {
         async (runtime) => {
           const history = [...(await stateReadApi(runtime.adapters.state).history(app, env, limit))];
           if (options.json) return show(history);
-          printHistory(out, app, env, history, await accessHistory(runtime.adapters.state, app, env, limit));
+          const [access, maintenance] = await Promise.all([
+            accessHistory(runtime.adapters.state, app, env, limit),
+            maintenanceHistory(runtime.adapters.state, app, env, limit),
+          ]);
+          printHistory(out, app, env, history, access, maintenance);
         },
         {
           work: false,

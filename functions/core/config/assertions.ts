@@ -19,9 +19,10 @@ const UNIQUE: ReadonlyArray<{
   label: string;
   key: string;
   scope: Scope;
-  read: (instance: Instance) => string | number | undefined;
+  /** The instance's value(s) of the setting; several when it holds more than one (its slots' ports). */
+  read: (instance: Instance) => string | number | undefined | readonly number[];
 }> = [
-  { label: 'port', key: 'port', scope: 'fleet', read: (i) => i.port },
+  { label: 'port', key: 'port', scope: 'fleet', read: (i) => (i.slots ? [i.port, i.slots.green.port] : i.port) },
   { label: 'database', key: 'database', scope: 'fleet', read: (i) => databaseOnServer(i.database) },
   { label: 'domain', key: 'domain', scope: 'fleet', read: (i) => i.domain },
   { label: 'RELEASE_NODE', key: '(derived)', scope: 'everywhere', read: (i) => i.releaseNode },
@@ -62,6 +63,7 @@ export function assertConfig(config: TarmacConfig): ConfigIssue[] {
       });
     }
   }
+  issues.push(...instances.flatMap(trafficIssues));
   for (const rule of UNIQUE) {
     if (rule.scope === 'everywhere') {
       issues.push(...clashes(rule, instances, (names) => names, 'must be unique, whatever their fleets'));
@@ -85,10 +87,12 @@ function clashes(
   must: string,
   relevant: (group: Instance[]) => boolean = () => true,
 ): ConfigIssue[] {
-  const groups = groupBy(
-    instances.filter((i) => rule.read(i) !== undefined),
-    (i) => String(rule.read(i)),
-  );
+  const groups = new Map<string, Instance[]>();
+  for (const instance of instances) {
+    const read = rule.read(instance);
+    const values = new Set((Array.isArray(read) ? read : [read]).filter((v) => v !== undefined).map(String));
+    for (const value of values) groups.set(value, [...(groups.get(value) ?? []), instance]);
+  }
   return [...groups]
     .filter(([, group]) => group.length > 1 && relevant(group))
     .map(([value, group]) => {
@@ -120,4 +124,29 @@ function sharedHosts(instances: Instance[]): Map<string, Instance[]> {
 function joinNames(names: string[]): string {
   if (names.length <= 2) return names.join(' and ');
   return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+/** nginx routes by domain, and slots are switched in nginx: each needs the other's prerequisite. */
+function trafficIssues(i: Instance): ConfigIssue[] {
+  const path = `apps.${i.app}.environments.${i.env}`;
+  const issues: ConfigIssue[] = [];
+  if (i.nginx && !i.domain) {
+    issues.push({
+      path: `${path}.domain`,
+      message: `nginx is enabled for ${i.app}/${i.env} but it has no domain — add domain: (the vhost's server_name) or set nginx: false`,
+    });
+  }
+  if (i.slots && !i.nginx) {
+    issues.push({
+      path: `${path}.slots`,
+      message: `slots of ${i.app}/${i.env} need nginx (it switches traffic between them) — add nginx: true here or on fleet ${i.fleet}`,
+    });
+  }
+  if (i.slots && i.slots.green.port === i.port) {
+    issues.push({
+      path: `${path}.slots.green_port`,
+      message: `green_port ${i.port} of ${i.app}/${i.env} is also its port (blue) — pick another port`,
+    });
+  }
+  return issues;
 }

@@ -13,3 +13,4 @@ export {
 } from './lookup';
 export { parseConfig } from './parse';
 export * from './schema';
+export type { Nginx, Slot, Slots } from './traffic';

@@ -1,6 +1,7 @@
 import { DATABASE_PASSWORD_SECRET, type Database, resolveDatabase } from './database';
 import { findFleet, requireEnvironment } from './lookup';
 import type { AppConfig, EnvironmentConfig, FleetConfig, TarmacConfig } from './schema';
+import { type Nginx, resolveNginx, resolveSlots, type Slots } from './traffic';
 
 /**
  * One running copy of an app on a fleet: `<app>-<env>`. Every name a host needs is derived here, once, so
@@ -40,6 +41,10 @@ export interface Instance {
   readonly secrets: readonly string[];
   readonly health: { readonly path: string; readonly timeout: number };
   readonly env_: Readonly<Record<string, string>>;
+  /** nginx in front of the instance (a vhost for its domain); undefined: none. */
+  readonly nginx: Nginx | undefined;
+  /** Blue/green slots; undefined: one unit, restarted on each deploy. */
+  readonly slots: Slots | undefined;
   readonly config: EnvironmentConfig;
   readonly appConfig: AppConfig;
   readonly fleetConfig: FleetConfig;
@@ -101,6 +106,8 @@ export function instanceOf(config: TarmacConfig, app: string, env: string): Inst
     secrets: [...new Set([...GENERATED_SECRETS, ...envConfig.secrets, ...databaseSecrets])],
     health: envConfig.health,
     env_: envConfig.env,
+    nginx: resolveNginx(fleetConfig.nginx, envConfig.nginx),
+    slots: resolveSlots(envConfig.port, envConfig.slots),
     config: envConfig,
     appConfig,
     fleetConfig,

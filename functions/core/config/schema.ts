@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { databaseSchema } from './database';
 import { reservedVariable, secretVariable } from './reserved';
+import { environmentNginxSchema, fleetNginxSchema, slotsSchema } from './traffic';
 
 /**
  * The schema of `tarmac.yml`. Unknown keys are rejected everywhere (`z.strictObject`), so a typo is an
@@ -124,6 +125,8 @@ export const fleetSchema = z.strictObject({
   ec2_tags: z.record(z.string().min(1), z.string().min(1)).optional(),
   /** What the hosts offer a release (see platformSchema). Local hosts report theirs; declared, it applies to all. */
   platform: platformSchema.optional(),
+  /** nginx in front of every instance of the fleet (see ./traffic.ts). */
+  nginx: fleetNginxSchema.optional(),
 });
 
 export const environmentSchema = z.strictObject({
@@ -150,6 +153,10 @@ export const environmentSchema = z.strictObject({
     .optional(),
   /** Extra non-secret environment for the service. */
   env: z.record(envVarName, envValue).default({}),
+  /** nginx in front of this instance: a vhost for its domain (see ./traffic.ts). */
+  nginx: environmentNginxSchema.optional(),
+  /** Blue/green slots: deploys start the idle slot and switch nginx to it once healthy. Needs nginx. */
+  slots: slotsSchema.optional(),
 });
 
 export const appSchema = z.strictObject({

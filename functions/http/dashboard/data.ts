@@ -3,6 +3,7 @@ import type { TarmacConfig } from '../../core/config/schema';
 import type { Deployment } from '../../core/deployments';
 import type { DurationEstimate } from '../../core/estimate';
 import type { Lock } from '../../core/locks';
+import type { Maintenance } from '../../core/maintenance';
 import type { StateStore } from '../../ports';
 import { type CurrentRelease, getCurrent } from '../../state/deployments';
 import type { FailedJob } from '../../state/failed-jobs';
@@ -17,6 +18,7 @@ export interface EnvironmentView {
   /** The full record (sha256, git sha, who, trigger), which the read API's summary leaves out. */
   readonly current: CurrentRelease | undefined;
   readonly lock: Lock | undefined;
+  readonly maintenance?: Maintenance | undefined;
   /** Oldest first. */
   readonly pending: readonly Deployment[];
   /** Newest first. */
@@ -62,7 +64,7 @@ export async function loadDashboard(sources: DashboardSources, now: Date): Promi
         getCurrent(sources.state, instance.app, instance.env),
       ]);
       const { lock, pending, recent, estimate } = summary;
-      return { instance, current, lock, pending, recent, estimate };
+      return { instance, current, lock, maintenance: summary.maintenance, pending, recent, estimate };
     }),
   );
   const apps = await Promise.all(

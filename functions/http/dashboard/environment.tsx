@@ -1,5 +1,6 @@
 import type { Deployment, HookResult } from '../../core/deployments';
 import type { Lock } from '../../core/locks';
+import type { Maintenance } from '../../core/maintenance';
 import type { CurrentRelease } from '../../state/deployments';
 import type { EnvironmentView } from './data';
 import { DeploymentBlock, deploymentHref, ReleaseFacts } from './deployment';
@@ -33,6 +34,18 @@ function LockNotice(props: { lock: Lock | undefined; now: Date }) {
     <p class="lock" role="status">
       <strong>Locked</strong> by <strong>{lock.by}</strong> <Age iso={lock.since} now={props.now} />: “{lock.reason}” —
       deploys are refused until <code>tarmac unlock</code>.
+    </p>
+  );
+}
+
+function MaintenanceNotice(props: { maintenance: Maintenance | undefined; now: Date }) {
+  const m = props.maintenance;
+  if (!m?.on) return null;
+  return (
+    <p class="lock" role="status">
+      <strong>In maintenance</strong> since <Age iso={m.since} now={props.now} /> (by <strong>{m.by}</strong>
+      {m.reason ? `: “${m.reason}”` : ''}): nginx answers 503 with the maintenance page —{' '}
+      <code>tarmac maintenance off</code> serves it again.
     </p>
   );
 }
@@ -78,19 +91,21 @@ function Pending(props: { pending: readonly Deployment[]; now: Date }) {
 
 /** One environment: what runs, whether hosts passed their health check, lock, queue, recent deployments. */
 export function EnvironmentCard(props: { view: EnvironmentView; now: Date }) {
-  const { instance, current, lock, pending, recent, estimate } = props.view;
+  const { instance, current, lock, maintenance, pending, recent, estimate } = props.view;
   const last = recent.find((d) => d.hosts.length > 0);
   return (
     <section class="card" id={instance.id} aria-label={`${instance.app} ${instance.env}`}>
       <div class="env-head">
         <h3>{instance.env}</h3>
         {lock ? <Badge tone="warn" mark="■" label="locked" /> : null}
+        {maintenance?.on ? <Badge tone="warn" mark="■" label="maintenance" /> : null}
         {recent[0]?.status === 'in_progress' ? <Badge tone="run" mark="…" label="deploying" /> : null}
         <span class="muted small">
           {instance.domain ?? 'no domain'} · port {instance.port}
         </span>
       </div>
       <LockNotice lock={lock} now={props.now} />
+      <MaintenanceNotice maintenance={maintenance} now={props.now} />
       <h4>Current release</h4>
       <Current current={current} now={props.now} />
       <h4>

@@ -76,15 +76,16 @@ export function writeRoutes(deps: AppDeps): Hono<AppEnv> {
       ...(b.reason ? { reason: b.reason } : {}),
     })),
   );
-  // SLOT for #13: `maintenance on|off` is one operation function; once it is on main this route calls it.
-  routes.post(`${env}/maintenance`, (c) => {
-    const { app, env: name } = c.req.param();
-    const unknown = unknownNameMessage(deps.config, app, [name]);
-    if (unknown) return problem(c, 404, unknown);
-    const allowed = requireGrant(c, { write: true, app, env: name });
-    if (!allowed.ok) return allowed.response;
-    return problem(c, 501, 'maintenance mode is not built yet (issue #13) — this route will call it once it lands');
-  });
+  routes.post(`${env}/maintenance`, (c) =>
+    accept(c, deps, z.object({ on: z.boolean(), reason: reason.optional() }), (base, who, b) => ({
+      ...base,
+      type: 'maintenance',
+      env: c.req.param('env'),
+      on: b.on,
+      by: who,
+      ...(b.reason ? { reason: b.reason } : {}),
+    })),
+  );
   routes.post('/fleets/:fleet/free', (c) => freeFleet(c, deps));
   return routes;
 }

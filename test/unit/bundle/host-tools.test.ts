@@ -21,12 +21,14 @@ describe('the rendered bundle, checked by the tools hosts use', () => {
       'tarmac/database.sh',
       'tarmac/bake.sh',
       'tarmac/database-server.sh',
+      'tarmac/nginx.sh',
+      'tarmac/slots.sh',
       'tarmac/tarmac-start',
       'tarmac/instance.env',
       'tarmac/platform.sh',
       'tarmac/needs.env',
     ];
-    expect(scripts).toHaveLength(12);
+    expect(scripts).toHaveLength(14);
     // -x follows `source` (the directives point at SCRIPTDIR/../tarmac/…), so variables crossing files count.
     const result = spawnSync('shellcheck', ['-x', '--severity=style', ...scripts], { cwd: dir, encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');

@@ -119,11 +119,18 @@ describe('the write API (/api with a deploy token)', () => {
     expect(await h.drain()).toEqual([]);
   });
 
-  it('keeps a named slot for maintenance (#13) that says it is not built', async () => {
+  it('maps maintenance on and off to the maintenance job, and refuses a body without on', async () => {
     const { ci } = await withTokens();
-    const res = await call('POST', '/apps/hello/environments/staging/maintenance', ci, { on: true });
-    expect(res.status).toBe(501);
-    expect(await errorOf(res)).toMatch(/maintenance mode is not built yet \(issue #13\)/);
+    const at = '/apps/hello/environments/staging/maintenance';
+    expect((await call('POST', at, ci, { on: true, reason: 'db move' }, 'key-maint-1')).status).toBe(202);
+    expect((await call('POST', at, ci, { on: false }, 'key-maint-2')).status).toBe(202);
+    const bad = await call('POST', at, ci, { reason: 'x' }, 'key-maint-3');
+    expect(bad.status).toBe(400);
+    expect(await errorOf(bad)).toMatch(/^request body: on:/);
+    expect(await h.drain()).toMatchObject([
+      { type: 'maintenance', env: 'staging', on: true, by: 'ci_bot', reason: 'db move' },
+      { type: 'maintenance', env: 'staging', on: false, by: 'ci_bot' },
+    ]);
   });
 
   it('serves reads open only while no token exists; then any token reads', async () => {

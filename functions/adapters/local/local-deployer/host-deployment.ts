@@ -88,8 +88,12 @@ async function finishedHere(deps: HostDeploymentDeps, host: string, revision: Re
   if ((await readOptional(inHost(record, validatedFile(revision)))) === undefined) return false;
   const last = (await readOptional(inHost(record, lastSuccessfulFile(revision.group))))?.trim();
   if (last !== revision.deploymentId) return false;
-  const unit = `tarmac-${revision.app}-${revision.env}.service`;
-  return (await deps.hosts.exec(host, ['systemctl', 'is-active', '--quiet', unit], { timeoutMs: 15_000 })).code === 0;
+  // One unit, or (slots) either slot's: `is-active` succeeds when any of them is active.
+  const id = `${revision.app}-${revision.env}`;
+  const units = [`tarmac-${id}.service`, `tarmac-${id}@blue.service`, `tarmac-${id}@green.service`];
+  return (
+    (await deps.hosts.exec(host, ['systemctl', 'is-active', '--quiet', ...units], { timeoutMs: 15_000 })).code === 0
+  );
 }
 
 async function unpackBundle(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<void> {

@@ -31,7 +31,10 @@ export async function journalTail(
 ): Promise<string> {
   const unit = `tarmac-${plan.app}-${plan.env}.service`;
   try {
-    const result = await hosts.exec(host, ['journalctl', '-u', unit, '-n', '15', '--no-pager', '-o', 'short-iso'], {
+    // The slots' units too (`tarmac-<app>-<env>@blue`, `@green`): journalctl takes a glob.
+    const slots = `tarmac-${plan.app}-${plan.env}@*.service`;
+    const argv = ['journalctl', '-u', unit, '-u', slots, '-n', '15', '--no-pager', '-o', 'short-iso'];
+    const result = await hosts.exec(host, argv, {
       timeoutMs: 15_000,
     });
     return `journal of ${unit} on ${host}:\n${tail(result.stdout, 15)}`;

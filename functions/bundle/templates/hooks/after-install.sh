@@ -6,6 +6,10 @@ set -euo pipefail
 TARMAC_EVENT=AfterInstall
 # shellcheck source=SCRIPTDIR/../tarmac/lib.sh
 . "$(dirname "$0")/../tarmac/lib.sh"
+# shellcheck source=SCRIPTDIR/../tarmac/nginx.sh
+. "$TARMAC_BUNDLE/tarmac/nginx.sh"
+# shellcheck source=SCRIPTDIR/../tarmac/slots.sh
+. "$TARMAC_BUNDLE/tarmac/slots.sh"
 
 target=$(release_dir "$TARMAC_RELEASE_ID")
 work=""
@@ -57,12 +61,36 @@ install_file() {
 
 install_service() {
   install_file "$TARMAC_BUNDLE/tarmac/tarmac-start" "$TARMAC_START_WRAPPER" 0755
+  if [[ $TARMAC_SLOTS == on ]]; then
+    # The template unit and each slot's environment; which slot runs is ApplicationStart's call.
+    local slot
+    for slot in blue green; do
+      install_file "$TARMAC_BUNDLE/tarmac/slot-$slot.env" "$(dirname "$TARMAC_CREDENTIALS_DIR")/slot-$slot.env" 0644
+    done
+    install -d -m 0755 -o root -g root "$TARMAC_ROOT/slots"
+    install_file "$TARMAC_BUNDLE/tarmac/$TARMAC_SLOT_TEMPLATE" "/etc/systemd/system/$TARMAC_SLOT_TEMPLATE" 0644
+    run systemctl daemon-reload
+    log "installed $TARMAC_SLOT_TEMPLATE (slots blue, green) and $TARMAC_START_WRAPPER"
+    return 0
+  fi
   install_file "$TARMAC_BUNDLE/tarmac/$TARMAC_UNIT" "/etc/systemd/system/$TARMAC_UNIT" 0644
   run systemctl daemon-reload
   run systemctl enable "$TARMAC_UNIT"
   log "installed $TARMAC_UNIT and $TARMAC_START_WRAPPER"
 }
 
+# The vhost goes in before any switch; until then its upstream keeps pointing where traffic goes now.
+install_nginx() {
+  local initial=$TARMAC_PORT active
+  if [[ $TARMAC_SLOTS == on ]]; then
+    active=$(active_slot)
+    [[ -z $active ]] || initial=$(slot_port "$active")
+  fi
+  install_site "$initial"
+}
+
 [[ -d $TARMAC_ROOT/releases ]] || die "$TARMAC_ROOT/releases does not exist — did BeforeInstall run?"
 unpack
 install_service
+[[ $TARMAC_NGINX != on ]] || install_nginx
+remove_gone_environments

@@ -7,6 +7,10 @@ TARMAC_EVENT=ApplicationStart
 . "$(dirname "$0")/../tarmac/lib.sh"
 # shellcheck source=SCRIPTDIR/../tarmac/lock.sh
 . "$TARMAC_BUNDLE/tarmac/lock.sh"
+# shellcheck source=SCRIPTDIR/../tarmac/nginx.sh
+. "$TARMAC_BUNDLE/tarmac/nginx.sh"
+# shellcheck source=SCRIPTDIR/../tarmac/slots.sh
+. "$TARMAC_BUNDLE/tarmac/slots.sh"
 
 target=$(release_dir "$TARMAC_RELEASE_ID")
 migrate_unit="tarmac-$TARMAC_INSTANCE-migrate-$TARMAC_DEPLOYMENT_ID"
@@ -102,8 +106,28 @@ switch() {
   fi
 }
 
+# Slots of an earlier deploy hold the ports: they give way to the single unit (nginx follows it below).
+stop_slots() {
+  local slot
+  for slot in blue green; do
+    cancel_drain "$slot"
+    if systemctl is-active --quiet "$(slot_unit "$slot")" || systemctl is-enabled --quiet "$(slot_unit "$slot")" 2>/dev/null; then
+      run systemctl disable --now "$(slot_unit "$slot")" || true
+      log "stopped slot $slot: the instance runs one unit from now on"
+    fi
+  done
+  rm -f -- "$TARMAC_ROOT/active-slot" "$TARMAC_ROOT/pending-slot"
+}
+
 [[ -f $target/.tarmac-sha256 ]] || die "release $TARMAC_RELEASE_ID is not unpacked in $target — did AfterInstall run?"
 migrate
+if [[ $TARMAC_SLOTS == on ]]; then
+  # No restart: the new release starts beside the serving one; ValidateService switches nginx.
+  start_idle_slot "$target"
+  exit 0
+fi
 switch
+[[ ! -f $TARMAC_ROOT/active-slot ]] || stop_slots
 run systemctl restart "$TARMAC_UNIT"
 log "restarted $TARMAC_UNIT on release $TARMAC_RELEASE_ID"
+if [[ $TARMAC_NGINX == on ]]; then point_upstream "$TARMAC_PORT" || die "nginx could not be pointed at port $TARMAC_PORT (see above)"; fi

@@ -6,7 +6,10 @@ TARMAC_EVENT=ApplicationStop
 # shellcheck source=SCRIPTDIR/../tarmac/lib.sh
 . "$(dirname "$0")/../tarmac/lib.sh"
 
-if systemctl is-active --quiet "$TARMAC_UNIT"; then
+# A bundle from before slots existed has no TARMAC_SLOTS: it ran one unit.
+if [[ ${TARMAC_SLOTS:-off} == on ]]; then
+  log "slots: the active slot keeps serving until ValidateService switches nginx to the new one"
+elif systemctl is-active --quiet "$TARMAC_UNIT"; then
   log "stopping $TARMAC_UNIT"
   run systemctl stop "$TARMAC_UNIT"
   log "stopped $TARMAC_UNIT"

@@ -63,8 +63,15 @@ secrets_from_ssm() {
 
 # First: a host that cannot run the release fails here, before a user, a directory or a secret is written.
 check_platform
+# The host's record of this app's instances: AfterInstall removes what tarmac.yml no longer has.
+register_instance() {
+  install -d -m 0755 -o root -g root /etc/tarmac/apps "/etc/tarmac/apps/$TARMAC_APP"
+  [[ -f /etc/tarmac/apps/$TARMAC_APP/$TARMAC_ENV ]] || printf '%s\n' "$TARMAC_INSTANCE" >"/etc/tarmac/apps/$TARMAC_APP/$TARMAC_ENV"
+}
+
 ensure_user
 ensure_dirs
+register_instance
 case $TARMAC_SECRETS_KIND in
   dir) secrets_from_dir ;;
   ssm) secrets_from_ssm ;;

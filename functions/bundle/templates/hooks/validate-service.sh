@@ -8,6 +8,10 @@ TARMAC_EVENT=ValidateService
 . "$(dirname "$0")/../tarmac/lib.sh"
 # shellcheck source=SCRIPTDIR/../tarmac/bake.sh
 . "$(dirname "$0")/../tarmac/bake.sh"
+# shellcheck source=SCRIPTDIR/../tarmac/nginx.sh
+. "$TARMAC_BUNDLE/tarmac/nginx.sh"
+# shellcheck source=SCRIPTDIR/../tarmac/slots.sh
+. "$TARMAC_BUNDLE/tarmac/slots.sh"
 
 url="http://127.0.0.1:$TARMAC_PORT$TARMAC_HEALTH_PATH"
 
@@ -46,23 +50,50 @@ roll_back() {
 }
 
 retain() {
-  local keep current previous count=0 stamp name dir
+  local keep current previous blue green count=0 stamp name dir
   keep=$TARMAC_KEEP_RELEASES
   current=$(link_target "$TARMAC_ROOT/current")
   previous=$(link_target "$TARMAC_ROOT/previous")
+  blue=$(link_target "$TARMAC_ROOT/slots/blue")
+  green=$(link_target "$TARMAC_ROOT/slots/green")
   # Leftovers of interrupted AfterInstall runs (none can be running now: this host is past AfterInstall).
   find "$TARMAC_ROOT/releases" -mindepth 1 -maxdepth 1 -name '.incoming.*' -exec rm -rf -- {} +
   while read -r stamp name; do
     : "$stamp"
     dir="$TARMAC_ROOT/releases/$name"
     count=$((count + 1))
-    if ((count > keep)) && [[ $dir != "$current" && $dir != "$previous" ]]; then
+    if ((count > keep)) && [[ $dir != "$current" && $dir != "$previous" && $dir != "$blue" && $dir != "$green" ]]; then
       rm -rf -- "$dir"
       log "removed old release $name"
     fi
   done < <(find "$TARMAC_ROOT/releases" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%T@ %f\n' | sort -rn)
 }
 
+# Slots: the new release runs beside the serving one. Healthy: nginx switches to it (a reload) and the old slot
+# drains. Never healthy: it is stopped, and nginx never stopped sending traffic to the old slot.
+validate_slot() {
+  local slot active
+  slot=$(<"$TARMAC_ROOT/pending-slot")
+  active=$(active_slot)
+  log "checking slot $slot on port $(slot_port "$slot") (up to ${TARMAC_HEALTH_TIMEOUT}s)"
+  if ! slot_healthy "$slot"; then
+    [[ $slot == "$active" ]] || abandon_slot "$slot"
+    die "slot $slot did not answer 200 on port $(slot_port "$slot")$TARMAC_HEALTH_PATH within ${TARMAC_HEALTH_TIMEOUT}s"
+  fi
+  log "slot $slot answers 200 (at $(date +%s%3N) ms): switching nginx to it"
+  switch_to_slot "$slot" || {
+    [[ $slot == "$active" ]] || abandon_slot "$slot"
+    die "nginx could not be switched to slot $slot (see above); slot ${active:-(none)} keeps serving"
+  }
+  rm -f -- "$TARMAC_ROOT/pending-slot"
+  log "slot $slot serves release $TARMAC_RELEASE_ID"
+  retain
+}
+
+if [[ $TARMAC_SLOTS == on ]]; then
+  validate_slot
+  exit 0
+fi
 log "checking $url (up to ${TARMAC_HEALTH_TIMEOUT}s)"
 healthy || roll_back
 log "$TARMAC_UNIT answers 200 on $url — release $TARMAC_RELEASE_ID is live"

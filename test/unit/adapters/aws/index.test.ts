@@ -16,6 +16,7 @@ describe('openAwsAdapters', () => {
       'artifacts',
       'clock',
       'deployer',
+      'fleetCommands',
       'queue',
       'secrets',
       'state',
