@@ -10,18 +10,30 @@ import { stopHost } from './stop';
 
 export type { ExecOptions, ExecResult, HostRecord };
 
-/** What the local deployer needs from hosts: find one by name, run a command in it. */
+/** What every kind of host tells about itself: its name in fleets and where it answers. */
+export interface HostInfo {
+  readonly name: string;
+  /** Where the host's services answer (its IP address or DNS name). */
+  readonly address: string;
+}
+
+/**
+ * What the deployer (and everything else that acts on hosts) needs from hosts: which are up, and running a
+ * command in one as root with stdin, a clean environment and a timeout that kills its process group. Files
+ * travel through `exec` too (stdin, stdout), so local test hosts (nsenter) and servers over SSH are alike.
+ */
 export interface Hosts {
-  list(): Promise<HostRecord[]>;
-  get(name: string): Promise<HostRecord>;
+  /** The hosts that are up (local: PID 1 alive; SSH: reachable, host key verified). */
+  list(): Promise<HostInfo[]>;
+  get(name: string): Promise<HostInfo>;
   exec(host: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /**
    * Run `argv` in a host as root with this process's terminal (stdin, stdout, stderr), for `tarmac console`;
    * resolves with its exit status. Over SSH that is `ssh -t`.
    */
   attach(host: string, argv: readonly string[], options?: Pick<ExecOptions, 'env'>): Promise<number | null>;
-  /** Machine path of the directory every host mounts at {@link SHARED_MOUNT}. */
-  readonly sharedDir: string;
+  /** Local test hosts only: machine path of the directory every host mounts at {@link SHARED_MOUNT}. */
+  readonly sharedDir?: string;
 }
 
 export interface HostManagerOptions {

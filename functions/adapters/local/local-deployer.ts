@@ -6,6 +6,7 @@ import type { Clock, Deployer, DeployerEvent, DeploymentProbe, DeployRequest, Se
 import { deployHost, type HostOutcome, type Revision } from './local-deployer/host-deployment';
 import type { PathCapableStore } from './local-deployer/host-files';
 import { clearInterruptedRun } from './local-deployer/interrupted';
+import { MigrationClaim } from './local-deployer/migration-claim';
 import { deploymentGroup } from './local-deployer/paths';
 import { probeLocalDeployment } from './local-deployer/probe';
 import { type GoodRevision, journalTail, readGoodRevision, recordGoodRevision } from './local-deployer/records';
@@ -74,7 +75,7 @@ export class LocalDeployer implements Deployer {
     const log = this.logger.child({ deploymentId: plan.deploymentId, correlationId: plan.correlationId });
     await clearInterruptedRun(this.options.hosts, plan, log);
     await this.emit({ type: 'deployment.started', deploymentId: plan.deploymentId, externalId, at: this.now() });
-    const revision = this.revision(plan, externalId, request.bundle.key, plan.hookEnv);
+    const revision = this.revision(plan, externalId, request.bundle, plan.hookEnv);
     const release = { artifactKey: plan.release.artifactKey, sha256: plan.release.sha256 };
     // A canary's hosts run through the canary group, whose ValidateService bakes (as on CodeDeploy).
     const canary = plan.canary
@@ -85,6 +86,7 @@ export class LocalDeployer implements Deployer {
       const good: GoodRevision = {
         deploymentId: plan.deploymentId,
         bundleKey: request.bundle.key,
+        bundleSha256: request.bundle.sha256,
         release: plan.release,
         hookEnv: plan.hookEnv,
       };
@@ -144,7 +146,7 @@ export class LocalDeployer implements Deployer {
     const revision = this.revision(
       { ...plan, deploymentId: id },
       `${externalId}-rollback`,
-      good.bundleKey,
+      { key: good.bundleKey, ...(good.bundleSha256 ? { sha256: good.bundleSha256 } : {}) },
       good.hookEnv,
     );
     const release = { artifactKey: good.release.artifactKey, sha256: good.release.sha256 };
@@ -174,7 +176,8 @@ export class LocalDeployer implements Deployer {
   ): Promise<
     { ok: true } | { ok: false; host: string; failedEvent?: LifecycleEvent; tail?: string; touched: string[] }
   > {
-    const provideRelease = releaseProvider(this.options.artifacts, this.options.hosts.sharedDir, release);
+    const provideRelease = releaseProvider(this.options.hosts, this.options.artifacts, release);
+    const migration = new MigrationClaim(this.options.hosts, batches.flat(), { app: revision.app, env: revision.env });
     const touched: string[] = [];
     for (const [index, batch] of batches.entries()) {
       const run = index === 0 && first ? first : revision;
@@ -185,6 +188,7 @@ export class LocalDeployer implements Deployer {
               ...this.options,
               logger: this.logger,
               provideRelease,
+              migration,
               report: (h, event, status, tail) =>
                 report ? this.hostEvent(reportAs, h, event, status, tail) : Promise.resolve(),
             },
@@ -218,7 +222,7 @@ export class LocalDeployer implements Deployer {
   private revision(
     plan: DeploymentPlan,
     externalId: string,
-    bundleKey: string,
+    bundle: { key: string; sha256?: string },
     hookEnv: Readonly<Record<string, string>>,
   ): Revision {
     const group = deploymentGroup(plan.app, plan.env);
@@ -227,7 +231,8 @@ export class LocalDeployer implements Deployer {
       app: plan.app,
       env: plan.env,
       group,
-      bundleKey,
+      bundleKey: bundle.key,
+      ...(bundle.sha256 ? { bundleSha256: bundle.sha256 } : {}),
       hookEnv: {
         ...hookEnv,
         DEPLOYMENT_ID: externalId,

@@ -13,3 +13,4 @@ export {
 } from './lookup';
 export { parseConfig } from './parse';
 export * from './schema';
+export { type SshHost, sshHostsOf } from './ssh-hosts';
