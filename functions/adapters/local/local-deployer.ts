@@ -106,7 +106,7 @@ export class LocalDeployer implements Deployer {
     const up = await this.upHosts();
     const error = up.has(result.host)
       ? `${result.failedEvent ?? 'deployment'} failed on ${result.host}\n${result.tail ?? ''}\n${await journalTail(this.options.hosts, result.host, plan)}`
-      : `host ${result.host} went down during ${result.failedEvent ?? 'the deployment'} (its PID 1 is gone)\n${result.tail ?? ''}`;
+      : `host ${result.host} went down during ${result.failedEvent ?? 'the deployment'} (it is no longer up: a local host's PID 1 is gone, a server does not answer over SSH)\n${result.tail ?? ''}`;
     log.warn({ host: result.host, event: result.failedEvent }, 'deployment failed');
     // One outcome per deployment, sent once the automatic rollback (if any) is over: the fleet stays busy
     // until the hosts serve the previous release again.
