@@ -113,6 +113,13 @@ export class SshHosts implements Hosts {
 
   /** Make sure the master connection of a server runs; start it (and verify the host key) when not. */
   private async connect(t: SshTarget): Promise<void> {
+    // A Unix socket path holds at most 108 bytes, and ssh adds a 17-character suffix while it creates one.
+    if (t.controlPath.length > 90) {
+      throw new HostError(
+        `the SSH control socket ${t.controlPath} would be ${t.controlPath.length} characters (at most 90) — use a shorter --data path`,
+        { host: t.name },
+      );
+    }
     mkdirSync(this.controlDir, { recursive: true, mode: 0o700 });
     chmodSync(join(this.controlDir, '..'), 0o700);
     chmodSync(this.controlDir, 0o700);
