@@ -31,6 +31,8 @@ export class SshHosts implements Hosts {
   private readonly targets = new Map<string, SshTarget>();
   private readonly logger: Logger;
   private readonly controlDir: string;
+  /** One connection attempt at a time per server: two masters would fight over one socket. */
+  private readonly connecting = new Map<string, Promise<void>>();
 
   constructor(options: SshHostsOptions) {
     this.logger = options.logger ?? silentLogger();
@@ -112,7 +114,28 @@ export class SshHosts implements Hosts {
   }
 
   /** Make sure the master connection of a server runs; start it (and verify the host key) when not. */
-  private async connect(t: SshTarget): Promise<void> {
+  private connect(t: SshTarget): Promise<void> {
+    const pending = this.connecting.get(t.name);
+    if (pending) return pending;
+    const attempt = this.connectWithRetries(t).finally(() => this.connecting.delete(t.name));
+    this.connecting.set(t.name, attempt);
+    return attempt;
+  }
+
+  /** A slow or flaky link gets three tries; a host key problem none (it will not fix itself). */
+  private async connectWithRetries(t: SshTarget): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.connectOnce(t);
+      } catch (error) {
+        if (!(error instanceof SshUnreachableError) || attempt >= 3) throw error;
+        this.logger.warn({ host: t.name, attempt, err: error }, 'SSH connection failed: trying again');
+        await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+      }
+    }
+  }
+
+  private async connectOnce(t: SshTarget): Promise<void> {
     // A Unix socket path holds at most 108 bytes, and ssh adds a 17-character suffix while it creates one.
     if (t.controlPath.length > 90) {
       throw new HostError(
@@ -134,7 +157,7 @@ export class SshHosts implements Hosts {
       timeoutMs: 30_000,
     });
     if (result.code === 0) return;
-    throw classify(t, readLog(log) || result.stderr);
+    throw classify(t, readLog(log) || result.stderr || `ssh exited with ${result.code ?? result.signal}`);
   }
 }
 
