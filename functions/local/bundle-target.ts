@@ -1,4 +1,8 @@
-import { DEPLOYER_MIGRATION_LOCK, instanceSecretsSource, releaseUrlOnHost } from '../adapters/local/local-deployer/paths';
+import {
+  DEPLOYER_MIGRATION_LOCK,
+  instanceSecretsSource,
+  releaseUrlOnHost,
+} from '../adapters/local/local-deployer/paths';
 import type { BundleTarget } from '../worker/deps';
 
 /**
