@@ -29,6 +29,10 @@ export class FleetHosts implements Hosts {
     return this.ssh.has(name) ? this.ssh.exec(name, argv, options) : this.local.exec(name, argv, options);
   }
 
+  attach(name: string, argv: readonly string[], options?: Pick<ExecOptions, 'env'>): Promise<number | null> {
+    return this.ssh.has(name) ? this.ssh.attach(name, argv, options) : this.local.attach(name, argv, options);
+  }
+
   /** Stop the SSH master connections. */
   close(): Promise<void> {
     return this.ssh.close();

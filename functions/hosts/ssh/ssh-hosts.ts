@@ -1,13 +1,15 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SshHost } from '../../core/config/ssh-hosts';
 import { type Logger, silentLogger } from '../../log';
 import { HostError } from '../errors';
-import type { ExecOptions, ExecResult } from '../exec';
+import { type ExecOptions, type ExecResult, HOST_PATH } from '../exec';
 import type { HostInfo, Hosts } from '../manager';
 import { run } from '../run';
-import { controlArgv, describeTarget, masterArgv, type SshTarget, targetOf } from './args';
+import { controlArgv, describeTarget, masterArgv, type SshTarget, sessionArgv, targetOf } from './args';
 import { HostKeyChangedError, HostKeyUnknownError, SshUnreachableError } from './errors';
+import { shellQuote } from './remote-job';
 import { execOverSsh } from './session';
 
 export interface SshHostsOptions {
@@ -82,6 +84,22 @@ export class SshHosts implements Hosts {
       argv,
       options,
     );
+  }
+
+  /** `tarmac console`: the command as root (`sudo -n` for another user) on a terminal (`ssh -t`). */
+  async attach(name: string, argv: readonly string[], options: Pick<ExecOptions, 'env'> = {}): Promise<number | null> {
+    const t = this.target(name);
+    await this.connect(t);
+    const vars = Object.entries({ PATH: HOST_PATH, ...options.env }).map(([k, v]) => `${k}=${v}`);
+    const words = [...(t.user === 'root' ? [] : ['sudo', '-n', '--']), '/usr/bin/env', '-i', ...vars, ...argv];
+    const [command, ...args] = sessionArgv(t, words.map(shellQuote).join(' ')).flatMap((w, i) =>
+      i === 1 ? ['-t', w] : [w],
+    );
+    const child = spawn(command as string, args, { stdio: 'inherit' });
+    return new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code) => resolve(code));
+    });
   }
 
   /** Stop every master connection this data dir has. */
