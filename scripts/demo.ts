@@ -1,7 +1,8 @@
 /**
  * The main job, end to end on one box: boot two local systemd hosts, start tarmac in local mode, upload the
  * real OTP release with a signed build event, deploy it to staging, promote the same tarball to production,
- * and show every instance answering. `--keep` leaves the server and hosts running.
+ * and show every instance answering. `--keep` leaves the server and hosts running; `--ssh` runs sshd in the
+ * hosts and makes them the fleet's SSH servers, so tarmac deploys to them over SSH only.
  *
  * Run it with `npm run demo` (scripts/demo.sh installs what it needs and builds the release first).
  */
@@ -25,10 +26,11 @@ import { startServer } from '../functions/local/server';
 import { createLogger } from '../functions/log';
 import { findRelease } from '../functions/state/releases';
 import { initInstanceSecrets } from '../functions/state/secrets';
-import { tailOf, teardown } from './demo-support';
+import { sshDemoConfig, tailOf, teardown } from './demo-support';
 
 const out = stdOutput();
 const keep = process.argv.includes('--keep');
+const overSsh = process.argv.includes('--ssh');
 const dataDir = resolve(process.env.TARMAC_DEMO_DATA ?? '.tarmac/demo');
 // The example with a local PostgreSQL database per instance (examples/tarmac.yml has none).
 const configFile = resolve('examples/databases.yml');
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
   step('Stopping what an earlier demo left running');
   await teardown(dataDir, say, { wipe: true });
 
-  const config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
+  let config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
   const adapters = openLocalAdapters(dataDir);
   const logger = createLogger({ destination: pino.destination({ dest: logFile, mkdir: true, sync: true }) });
   step('Secrets: intake signing secrets, Erlang cookies, secret_key_base');
@@ -74,9 +76,16 @@ async function main(): Promise<void> {
     say(`${instance.secretScope}: ${instance.secrets.join(', ')} (values stay in ${dataDir}/secrets, mode 0600)`);
   }
 
-  step('Booting 2 local test hosts (systemd in namespaces, overlay of / on tmpfs)');
+  step(`Booting 2 local test hosts (systemd in namespaces, overlay of / on tmpfs${overSsh ? ', running sshd' : ''})`);
   const hosts = new HostManager({ dataDir, logger });
-  for (const host of await hosts.up(2)) say(`${host.name} up at ${host.address} (PID 1 = ${host.pid1})`);
+  const records = await hosts.up(2, { ssh: overSsh });
+  for (const host of records) say(`${host.name} up at ${host.address} (PID 1 = ${host.pid1})`);
+  if (overSsh) {
+    step('Pinning the SSH host keys of fleet web (tarmac hosts trust web)');
+    const key = (await hosts.sshKey()).privateKeyFile;
+    const text = await sshDemoConfig(readFileSync(configFile, 'utf8'), records, key, dataDir, say);
+    config = parseConfig(text, `${configFile} (--ssh)`);
+  }
   await startPostgresql(hosts, ['h1', 'h2']);
   say("PostgreSQL runs on h1 and h2 (BeforeInstall creates each instance's role and database there)");
 
@@ -158,7 +167,7 @@ async function main(): Promise<void> {
     await teardown(dataDir, say, { wipe: false });
   }
   out.write(
-    `\ndemo: ok in ${((Date.now() - started) / 1000).toFixed(1)} s — staging and production healthy on h1 and h2, each with its own database\n`,
+    `\ndemo: ok in ${((Date.now() - started) / 1000).toFixed(1)} s — staging and production healthy on h1 and h2${overSsh ? ' (deployed over SSH)' : ''}, each with its own database\n`,
   );
 }
 

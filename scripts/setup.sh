@@ -11,6 +11,7 @@ DEBIAN_PACKAGES=(
   postgresql                                     # local databases: a server inside test hosts (demo, tests)
   wrk                                            # bench/webhook
   chromium                                       # dashboard browser test (driven by playwright-core)
+  sudo                                           # SSH test hosts: the deploy user runs hooks with sudo -n
 )
 # nginx is installed apart (below): test hosts run it, the machine itself never does.
 
@@ -45,6 +46,29 @@ if ! dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q 'install ok instal
   [ -z "${install_failed:-}" ] || { echo "setup: installing nginx failed" >&2; exit 1; }
   $SUDO deb-systemd-helper disable nginx.service >/dev/null 2>&1 || true
   $SUDO rm -f /etc/systemd/system/multi-user.target.wants/nginx.service
+# openssh-server: sshd for the SSH test hosts (tarmac deploys to them over SSH). It must never run, nor be
+# enabled, on this machine itself: installed with services refused (policy-rc.d, exit 101), with Debian's
+# "sshd_not_to_be_run" marker (ssh.service and the init script both honour it), its enable links removed.
+# Test hosts (overlays of /) remove the marker and make their own host keys when they boot with --ssh.
+if ! dpkg-query -W -f='${Status}' openssh-server 2>/dev/null | grep -q 'install ok installed'; then
+  echo "setup: installing openssh-server (for SSH test hosts; not started or enabled on this machine)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO mkdir -p /etc/ssh
+  $SUDO touch /etc/ssh/sshd_not_to_be_run
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 0755 "$policy"
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openssh-server >/dev/null
+  [ -z "$policy" ] || $SUDO rm -f "$policy"
+  # The package enables ssh.service: undo it, so neither this machine nor every test host starts sshd.
+  for link in /etc/systemd/system/*.wants/ssh.service /etc/systemd/system/*.wants/ssh.socket \
+    /etc/systemd/system/sshd.service; do
+    [ ! -L "$link" ] || $SUDO rm -f "$link"
+  done
 fi
 
 # npm: install when node_modules is missing or older than the lockfile.

@@ -62,7 +62,7 @@ export function renderInstanceEnv(input: RenderInput): string {
     ['TARMAC_SECRETS_PATH', secretsSource.path],
     ['TARMAC_SECRETS_REGION', secretsSource.kind === 'ssm' ? (secretsSource.region ?? '') : ''],
     ['TARMAC_LOCK_KIND', migrationLock.kind],
-    ['TARMAC_LOCK_TARGET', migrationLock.kind === 'dir' ? migrationLock.path : migrationLock.table],
+    ['TARMAC_LOCK_TARGET', migrationLock.kind === 'dynamodb' ? migrationLock.table : migrationLock.path],
     ['TARMAC_LOCK_REGION', migrationLock.kind === 'dynamodb' ? (migrationLock.region ?? '') : ''],
     ['TARMAC_MIGRATE', i.appConfig.migrate ?? ''],
     // A database on each host's own server is migrated by each host; any other once across the fleet.

@@ -9,8 +9,24 @@ export interface BundleFile {
   readonly mode: number;
 }
 
-export type SecretsSource = { kind: 'ssm'; path: string; region?: string } | { kind: 'dir'; path: string };
-export type MigrationLock = { kind: 'dynamodb'; table: string; region?: string } | { kind: 'dir'; path: string };
+/**
+ * Where BeforeInstall reads the instance's secrets: SSM (AWS), a root-only directory, or its own stdin, as
+ * the JSON of `aws ssm get-parameters-by-path` under `path` (the local deployer, over nsenter or SSH: the
+ * values travel in the channel and are written nowhere but the credentials directory).
+ */
+export type SecretsSource =
+  | { kind: 'ssm'; path: string; region?: string }
+  | { kind: 'dir'; path: string }
+  | { kind: 'stdin'; path: string };
+/**
+ * How ApplicationStart migrates once per deployment: a directory every host shares, a DynamoDB conditional
+ * write, or `tarmac` — the deployer chooses the one host that migrates (TARMAC_MIGRATION_CLAIM) and the
+ * others wait for its result; that host records the claim in its own directory `path`.
+ */
+export type MigrationLock =
+  | { kind: 'dynamodb'; table: string; region?: string }
+  | { kind: 'dir'; path: string }
+  | { kind: 'tarmac'; path: string };
 
 export interface RenderInput {
   readonly instance: Instance;

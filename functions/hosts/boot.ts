@@ -45,6 +45,8 @@ export interface BootInput {
   readonly logFile: string;
   readonly tmpfsSize?: string;
   readonly logger: Logger;
+  /** Run sshd inside, with host keys of its own and this user allowed in with this key (and sudo). */
+  readonly ssh?: { readonly user: string; readonly authorizedKey: string };
 }
 
 /**
@@ -52,7 +54,9 @@ export interface BootInput {
  * nothing the host does reaches the machine — systemd empties /tmp at boot), hostname and masks written into
  * the upper layer, then systemd-nspawn boots the overlay. See shared/notes/systemd-hosts.md.
  */
-export function bootScript(input: Pick<BootInput, 'name' | 'machine' | 'dir' | 'sharedDir' | 'tmpfsSize'>): string {
+export function bootScript(
+  input: Pick<BootInput, 'name' | 'machine' | 'dir' | 'sharedDir' | 'tmpfsSize'> & { ssh?: unknown },
+): string {
   const masks = MASKED_UNITS.map((unit) => `ln -sf /dev/null "$H/upper/etc/systemd/system/${unit}"`).join('\n');
   return `set -eu
 H=${quote(input.dir)}
@@ -61,10 +65,17 @@ mkdir -p "$H/upper/etc/systemd/system" "$H/work" "$H/root"
 echo ${quote(input.name)} > "$H/upper/etc/hostname"
 ${masks}
 mount -t overlay overlay -o lowerdir=/,upperdir="$H/upper",workdir="$H/work" "$H/root"
-exec systemd-nspawn --quiet --register=no --keep-unit -D "$H/root" -M ${quote(input.machine)} \\
+${input.ssh ? SSH_LAYER : ''}exec systemd-nspawn --quiet --register=no --keep-unit -D "$H/root" -M ${quote(input.machine)} \\
   --network-veth --bind=${quote(input.sharedDir)}:${SHARED_MOUNT} -b
 `;
 }
+
+/**
+ * An SSH host must not share the machine's host keys (every host is an overlay of the same /): they are
+ * removed from its layer and made anew inside after boot; the machine's "never run sshd" marker too.
+ */
+const SSH_LAYER = `rm -f "$H/root/etc/ssh/sshd_not_to_be_run" "$H"/root/etc/ssh/ssh_host_*
+`;
 
 /** Boot one host and wait until its systemd reports `running` (or `degraded`). */
 export async function bootHost(input: BootInput): Promise<HostRecord> {
@@ -106,7 +117,27 @@ export async function bootHost(input: BootInput): Promise<HostRecord> {
   };
   await configureNetwork(record);
   await waitUntilRunning(record, input);
-  return record;
+  if (!input.ssh) return record;
+  await startSshd(record, input.ssh);
+  return { ...record, ssh: { user: input.ssh.user, port: 22 } };
+}
+
+/** Host keys of its own, the user with the key and passwordless sudo, then sshd (Debian's ssh.service). */
+async function startSshd(host: HostRecord, ssh: NonNullable<BootInput['ssh']>): Promise<void> {
+  const script = `set -eu
+ssh-keygen -A -q
+# sudo resolves the host's own name; a server has it in /etc/hosts.
+grep -q "[[:space:]]$(hostname)$" /etc/hosts || printf '127.0.1.1 %s\\n' "$(hostname)" >> /etc/hosts
+id -u "$1" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$1"
+install -d -m 0700 -o "$1" -g "$1" "/home/$1/.ssh"
+printf '%s\\n' "$2" > "/home/$1/.ssh/authorized_keys"
+chown "$1:$1" "/home/$1/.ssh/authorized_keys"; chmod 0600 "/home/$1/.ssh/authorized_keys"
+printf '%s ALL=(root) NOPASSWD: ALL\\n' "$1" > /etc/sudoers.d/tarmac-test; chmod 0440 /etc/sudoers.d/tarmac-test
+systemctl start ssh.service`;
+  const argv = ['nsenter', '-t', String(host.pid1), '-a', 'sh', '-c', script, 'sshd', ssh.user, ssh.authorizedKey];
+  const result = await run(argv, { timeoutMs: 60_000 });
+  if (result.code !== 0)
+    throw new HostError(`sshd did not start in ${host.name}: ${result.stderr.trim()}`, { host: host.name });
 }
 
 async function configureNetwork(host: HostRecord): Promise<void> {

@@ -5,6 +5,8 @@ export interface ExecOptions {
   /** The only environment the command gets (besides PATH). Never put secret values here. */
   readonly env?: Readonly<Record<string, string>>;
   readonly input?: string | Uint8Array;
+  /** A local file streamed to the command's stdin (instead of `input`). */
+  readonly inputFile?: string;
   /** Kill the command's whole process group past this (SIGTERM, then SIGKILL). */
   readonly timeoutMs?: number;
   readonly killGraceMs?: number;
@@ -31,6 +33,7 @@ export function execArgv(
 export function execIn(host: Pick<HostRecord, 'pid1'>, argv: readonly string[], options: ExecOptions = {}) {
   return run(execArgv(host, argv, options.env), {
     ...(options.input !== undefined ? { input: options.input } : {}),
+    ...(options.inputFile !== undefined ? { inputFile: options.inputFile } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
   });

@@ -1,27 +1,40 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Logger, silentLogger } from '../log';
 import { attachIn } from './attach';
-import { bootHost, SHARED_MOUNT } from './boot';
+import { type BootInput, bootHost, SHARED_MOUNT } from './boot';
 import { HostError } from './errors';
 import { type ExecOptions, type ExecResult, execIn } from './exec';
+import { run } from './run';
 import { type HostRecord, isAlive, readHosts, writeHosts } from './state';
 import { stopHost } from './stop';
 
 export type { ExecOptions, ExecResult, HostRecord };
 
-/** What the local deployer needs from hosts: find one by name, run a command in it. */
+/** What every kind of host tells about itself: its name in fleets and where it answers. */
+export interface HostInfo {
+  readonly name: string;
+  /** Where the host's services answer (its IP address or DNS name). */
+  readonly address: string;
+}
+
+/**
+ * What the deployer (and everything else that acts on hosts) needs from hosts: which are up, and running a
+ * command in one as root with stdin, a clean environment and a timeout that kills its process group. Files
+ * travel through `exec` too (stdin, stdout), so local test hosts (nsenter) and servers over SSH are alike.
+ */
 export interface Hosts {
-  list(): Promise<HostRecord[]>;
-  get(name: string): Promise<HostRecord>;
+  /** The hosts that are up (local: PID 1 alive; SSH: reachable, host key verified). */
+  list(): Promise<HostInfo[]>;
+  get(name: string): Promise<HostInfo>;
   exec(host: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /**
    * Run `argv` in a host as root with this process's terminal (stdin, stdout, stderr), for `tarmac console`;
    * resolves with its exit status. Over SSH that is `ssh -t`.
    */
   attach(host: string, argv: readonly string[], options?: Pick<ExecOptions, 'env'>): Promise<number | null>;
-  /** Machine path of the directory every host mounts at {@link SHARED_MOUNT}. */
-  readonly sharedDir: string;
+  /** Local test hosts only: machine path of the directory every host mounts at {@link SHARED_MOUNT}. */
+  readonly sharedDir?: string;
 }
 
 export interface HostManagerOptions {
@@ -35,6 +48,9 @@ export interface HostManagerOptions {
    */
   readonly set?: number;
 }
+
+/** The user SSH test hosts (`tarmac hosts up --ssh`) let in, with passwordless sudo like a deploy user. */
+export const SSH_TEST_USER = 'deploy';
 
 /** The host set from the option or `TARMAC_HOST_SET`, checked. */
 export function hostSet(option?: number): number {
@@ -68,8 +84,12 @@ export class HostManager implements Hosts {
     this.logger = options.logger ?? silentLogger();
   }
 
-  /** Boot hosts h1..h`count` (those not already running), in parallel. Returns every recorded host. */
-  async up(count: number): Promise<HostRecord[]> {
+  /**
+   * Boot hosts h1..h`count` (those not already running), in parallel. Returns every recorded host. With
+   * `ssh`, each runs sshd with host keys of its own and lets {@link SSH_TEST_USER} in with the key of
+   * {@link sshKey} (and passwordless sudo), as a server tarmac deploys to over SSH would.
+   */
+  async up(count: number, options: { ssh?: boolean } = {}): Promise<HostRecord[]> {
     if (!Number.isInteger(count) || count < 1 || count > 200) {
       throw new HostError(`host count must be an integer from 1 to 200 (given ${count})`, { count });
     }
@@ -86,7 +106,10 @@ export class HostManager implements Hosts {
       }
     }
     mkdirSync(this.sharedDir, { recursive: true });
-    const booted = await Promise.allSettled(wanted.map((index) => this.boot(index)));
+    const ssh = options.ssh
+      ? { user: SSH_TEST_USER, authorizedKey: await this.sshKey().then((k) => k.publicKey) }
+      : undefined;
+    const booted = await Promise.allSettled(wanted.map((index) => this.boot(index, ssh)));
     const ok = booted.flatMap((b) => (b.status === 'fulfilled' ? [b.value] : []));
     writeHosts(this.options.dataDir, [...running, ...ok]);
     const failed = booted.find((b) => b.status === 'rejected');
@@ -136,7 +159,18 @@ export class HostManager implements Hosts {
     return attachIn(await this.get(name), argv, options.env);
   }
 
-  private boot(index: number): Promise<HostRecord> {
+  /** The key pair that logs into SSH test hosts (`<data>/hosts/ssh/id_ed25519`), made on first use. */
+  async sshKey(): Promise<{ privateKeyFile: string; publicKey: string }> {
+    const file = join(this.hostsDir, 'ssh', 'id_ed25519');
+    if (!existsSync(file)) {
+      mkdirSync(join(this.hostsDir, 'ssh'), { recursive: true, mode: 0o700 });
+      const made = await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'tarmac-test-hosts', '-f', file]);
+      if (made.code !== 0) throw new HostError(`ssh-keygen failed: ${made.stderr.trim()}`);
+    }
+    return { privateKeyFile: file, publicKey: readFileSync(`${file}.pub`, 'utf8').trim() };
+  }
+
+  private boot(index: number, ssh?: BootInput['ssh']): Promise<HostRecord> {
     const name = `h${index}`;
     this.logger.info({ host: name }, 'booting host');
     return bootHost({
@@ -148,6 +182,7 @@ export class HostManager implements Hosts {
       sharedDir: this.sharedDir,
       logFile: join(this.hostsDir, `${name}.log`),
       logger: this.logger,
+      ...(ssh ? { ssh } : {}),
     });
   }
 }

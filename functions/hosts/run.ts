@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { HostError } from './errors';
 
@@ -7,6 +8,8 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Written to stdin, which is then closed. */
   readonly input?: string | Uint8Array;
+  /** A file streamed to stdin instead of `input` (release tarballs: never held in memory whole). */
+  readonly inputFile?: string;
   /** Kill the whole process group (SIGTERM, then SIGKILL after `killGraceMs`) past this. */
   readonly timeoutMs?: number;
   readonly killGraceMs?: number;
@@ -53,7 +56,13 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
     });
   }
   child.stdin.on('error', () => {}); // a command that does not read its stdin closes it early
-  child.stdin.end(options.input ?? '');
+  if (options.inputFile !== undefined) {
+    const file = createReadStream(options.inputFile);
+    file.on('error', () => child.stdin.destroy());
+    file.pipe(child.stdin);
+  } else {
+    child.stdin.end(options.input ?? '');
+  }
 
   let timedOut = false;
   const timers: NodeJS.Timeout[] = [];

@@ -19,6 +19,8 @@ export interface HostRecord {
   readonly machineAddress: string;
   readonly dir: string;
   readonly bootedAt: string;
+  /** Booted with sshd (`tarmac hosts up --ssh`): who may log in, on which port. */
+  readonly ssh?: { readonly user: string; readonly port: number };
 }
 
 /** `<data>/hosts/hosts.json`: the hosts booted from this data dir. */

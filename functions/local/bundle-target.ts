@@ -1,12 +1,16 @@
-import { instanceSecretsSource, SHARED_MIGRATION_LOCK, sharedReleaseUrl } from '../adapters/local/local-deployer/paths';
+import {
+  DEPLOYER_MIGRATION_LOCK,
+  instanceSecretsSource,
+  releaseUrlOnHost,
+} from '../adapters/local/local-deployer/paths';
 import type { BundleTarget } from '../worker/deps';
 
 /**
- * Local mode: the paths the local deployer fills inside each host before running the hooks (the release in
- * the directory shared by every host, the instance's secrets, the shared migration lock).
+ * Local mode (local test hosts and SSH servers): the release the deployer uploads to each host, the secrets
+ * it writes to BeforeInstall's stdin, and the migration lock it holds itself.
  */
 export const localBundleTarget: BundleTarget = {
-  releaseUrl: (release) => sharedReleaseUrl(release.sha256),
+  releaseUrl: (release) => releaseUrlOnHost(release.sha256),
   secretsSource: (instance) => instanceSecretsSource(instance.app, instance.env),
-  migrationLock: () => SHARED_MIGRATION_LOCK,
+  migrationLock: () => DEPLOYER_MIGRATION_LOCK,
 };

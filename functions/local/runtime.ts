@@ -3,10 +3,12 @@ import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
 import { HostFleetCommands } from '../adapters/local/host-commands';
 import { LocalDeployer } from '../adapters/local/local-deployer';
 import { createNotifier } from '../adapters/notify';
-import { findApp } from '../core/config';
+import { findApp, sshHostsOf } from '../core/config';
 import type { TarmacConfig } from '../core/config/schema';
+import { FleetHosts } from '../hosts/fleet-hosts';
 import { HostManager } from '../hosts/manager';
 import { reportPlatforms } from '../hosts/platform';
+import { SshHosts } from '../hosts/ssh/ssh-hosts';
 import type { Logger } from '../log';
 import type { Clock, DeployerEvent } from '../ports';
 import type { WorkerDeps } from '../worker/deps';
@@ -23,6 +25,8 @@ export interface LocalRuntime {
   readonly deps: WorkerDeps;
   readonly worker: Worker;
   readonly hosts: HostManager;
+  /** What the deployer acts on: the SSH servers of the configuration and the local test hosts. */
+  readonly fleetHosts: FleetHosts;
   readonly deployer: LocalDeployer;
   /** The queue consumer, when this process holds the data dir's worker lease (else another process works the queue). */
   readonly runner: LocalRunner | undefined;
@@ -57,6 +61,8 @@ export async function openLocalRuntime(options: {
   const ownsAdapters = !options.adapters;
   const { queue, state, clock } = adapters;
   const hosts = new HostManager({ dataDir: options.dataDir, logger: options.logger });
+  const ssh = new SshHosts({ dataDir: options.dataDir, hosts: sshHostsOf(options.config), logger: options.logger });
+  const fleetHosts = new FleetHosts(hosts, ssh);
   let runner: LocalRunner | undefined;
   let sequence = 0;
   const onEvent = async (event: DeployerEvent) => {
@@ -65,7 +71,7 @@ export async function openLocalRuntime(options: {
     if (await enqueueDeployerEvent({ queue, state }, event, key)) runner?.nudge();
   };
   const deployer = new LocalDeployer({
-    hosts,
+    hosts: fleetHosts,
     artifacts: adapters.artifacts,
     secrets: adapters.secrets,
     onEvent,
@@ -87,7 +93,7 @@ export async function openLocalRuntime(options: {
     logger: options.logger,
     fleetCommands: new HostFleetCommands(hosts),
     unreachableHosts: async (names) => {
-      const up = new Set((await hosts.list()).map((h) => h.name));
+      const up = new Set((await fleetHosts.list()).map((h) => h.name));
       return names.filter((name) => !up.has(name));
     },
     hostPlatforms: (names) => reportPlatforms(hosts, names, options.logger),
@@ -134,6 +140,7 @@ export async function openLocalRuntime(options: {
     deps,
     worker,
     hosts,
+    fleetHosts,
     deployer,
     get runner() {
       return runner;
@@ -141,6 +148,7 @@ export async function openLocalRuntime(options: {
     leaseHolder: () => role?.holder(),
     async close() {
       await role?.close();
+      await fleetHosts.close();
       if (ownsAdapters) adapters.close();
     },
   };

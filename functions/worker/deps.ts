@@ -18,7 +18,7 @@ import type {
   StateStore,
 } from '../ports';
 
-/** Where hosts find what a bundle refers to; differs by mode (S3/SSM/DynamoDB on AWS, shared dirs locally). */
+/** Where hosts find what a bundle refers to; differs by mode (S3/SSM/DynamoDB on AWS; locally what the deployer uploads, pipes and coordinates). */
 export interface BundleTarget {
   releaseUrl(release: Pick<Release, 'sha256' | 'artifactKey'>): string;
   secretsSource(instance: Instance): SecretsSource;

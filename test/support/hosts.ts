@@ -28,9 +28,10 @@ const LOCK_FILE = join(tmpdir(), SET === 0 ? 'tarmac-test-hosts.lock' : `tarmac-
 
 /**
  * Boot `count` real hosts for one test file (call in `beforeAll`, `teardown` in `afterAll`). Fails — never
- * skips — without root or systemd-nspawn. Hosts left by a test process that died are stopped first.
+ * skips — without root or systemd-nspawn. Hosts left by a test process that died are stopped first. With
+ * `ssh`, each host runs sshd (own host keys; user `deploy` with the manager's `sshKey()` and sudo).
  */
-export async function bootTestHosts(count: number): Promise<TestHosts> {
+export async function bootTestHosts(count: number, options: { ssh?: boolean } = {}): Promise<TestHosts> {
   const lock = await acquireLock();
   try {
     await stopOrphans();
@@ -47,7 +48,7 @@ export async function bootTestHosts(count: number): Promise<TestHosts> {
       }
     };
     try {
-      return { manager, dataDir, hosts: await manager.up(count), teardown };
+      return { manager, dataDir, hosts: await manager.up(count, options), teardown };
     } catch (error) {
       await teardown();
       throw error;

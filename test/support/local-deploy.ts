@@ -8,7 +8,7 @@ import { packBundle } from '../../functions/bundle/write';
 import { instanceOf, parseConfig, type TarmacConfig } from '../../functions/core/config';
 import { planDeployment } from '../../functions/core/plans';
 import { contentKey, releaseId } from '../../functions/core/releases';
-import type { HostManager } from '../../functions/hosts/manager';
+import type { Hosts } from '../../functions/hosts/manager';
 import { createLogger, type Logger } from '../../functions/log';
 import type { DeployerEvent } from '../../functions/ports';
 import { REPO_ROOT } from './fixture';
@@ -46,7 +46,7 @@ export const exampleConfigText = () => readFileSync(join(REPO_ROOT, 'examples/ta
 export const exampleConfig = () => parseConfig(exampleConfigText(), 'examples/tarmac.yml');
 
 export async function deployHarness(
-  manager: HostManager,
+  manager: Hosts,
   workDir: string,
   config: TarmacConfig = exampleConfig(),
 ): Promise<DeployHarness> {

@@ -6,6 +6,7 @@ import type { Clock, Deployer, DeployerEvent, DeploymentProbe, DeployRequest, Se
 import { deployHost, type HostOutcome, type Revision } from './local-deployer/host-deployment';
 import type { PathCapableStore } from './local-deployer/host-files';
 import { clearInterruptedRun } from './local-deployer/interrupted';
+import { MigrationClaim } from './local-deployer/migration-claim';
 import { deploymentGroup } from './local-deployer/paths';
 import { probeLocalDeployment } from './local-deployer/probe';
 import { type GoodRevision, journalTail, readGoodRevision, recordGoodRevision } from './local-deployer/records';
@@ -117,7 +118,7 @@ export class LocalDeployer implements Deployer {
     const log = this.logger.child({ deploymentId: plan.deploymentId, correlationId: plan.correlationId });
     await clearInterruptedRun(this.options.hosts, plan, log);
     await this.emit({ type: 'deployment.started', deploymentId: plan.deploymentId, externalId, at: this.now() });
-    const revision = this.revision(plan, externalId, request.bundle.key, plan.hookEnv);
+    const revision = this.revision(plan, externalId, request.bundle, plan.hookEnv);
     const release = { artifactKey: plan.release.artifactKey, sha256: plan.release.sha256 };
     // A canary's hosts run through the canary group, whose ValidateService bakes (as on CodeDeploy).
     const canary = plan.canary
@@ -136,6 +137,7 @@ export class LocalDeployer implements Deployer {
       const good: GoodRevision = {
         deploymentId: plan.deploymentId,
         bundleKey: request.bundle.key,
+        bundleSha256: request.bundle.sha256,
         release: plan.release,
         hookEnv: plan.hookEnv,
       };
@@ -158,7 +160,7 @@ export class LocalDeployer implements Deployer {
       ? `${abortedBy}${result.failedEvent ? ` during ${result.failedEvent} on ${result.host}` : ''}`
       : up.has(result.host)
         ? `${result.failedEvent ?? 'deployment'} failed on ${result.host}\n${result.tail ?? ''}\n${await journalTail(this.options.hosts, result.host, plan)}`
-        : `host ${result.host} went down during ${result.failedEvent ?? 'the deployment'} (its PID 1 is gone)\n${result.tail ?? ''}`;
+        : `host ${result.host} went down during ${result.failedEvent ?? 'the deployment'} (it is no longer up: a local host's PID 1 is gone, a server does not answer over SSH)\n${result.tail ?? ''}`;
     log.warn({ host: result.host, event: result.failedEvent }, 'deployment failed');
     // One outcome per deployment, sent once the automatic rollback (if any) is over: the fleet stays busy
     // until the hosts serve the previous release again.
@@ -200,7 +202,7 @@ export class LocalDeployer implements Deployer {
     const revision = this.revision(
       { ...plan, deploymentId: id },
       `${externalId}-rollback`,
-      good.bundleKey,
+      { key: good.bundleKey, ...(good.bundleSha256 ? { sha256: good.bundleSha256 } : {}) },
       good.hookEnv,
     );
     const release = { artifactKey: good.release.artifactKey, sha256: good.release.sha256 };
@@ -228,7 +230,8 @@ export class LocalDeployer implements Deployer {
     first,
     aborted,
   }: RolloutOptions): Promise<RolloutResult> {
-    const provideRelease = releaseProvider(this.options.artifacts, this.options.hosts.sharedDir, release);
+    const provideRelease = releaseProvider(this.options.hosts, this.options.artifacts, release);
+    const migration = new MigrationClaim(this.options.hosts, batches.flat(), { app: revision.app, env: revision.env });
     const touched: string[] = [];
     for (const [index, batch] of batches.entries()) {
       const run = index === 0 && first ? first : revision;
@@ -241,6 +244,7 @@ export class LocalDeployer implements Deployer {
               logger: this.logger,
               provideRelease,
               ...(aborted ? { aborted } : {}),
+              migration,
               report: (h, event, status, tail) =>
                 reportAs === undefined ? Promise.resolve() : this.hostEvent(reportAs, h, event, status, tail),
             },
@@ -274,7 +278,7 @@ export class LocalDeployer implements Deployer {
   private revision(
     plan: DeploymentPlan,
     externalId: string,
-    bundleKey: string,
+    bundle: { key: string; sha256?: string },
     hookEnv: Readonly<Record<string, string>>,
   ): Revision {
     const group = deploymentGroup(plan.app, plan.env);
@@ -283,7 +287,8 @@ export class LocalDeployer implements Deployer {
       app: plan.app,
       env: plan.env,
       group,
-      bundleKey,
+      bundleKey: bundle.key,
+      ...(bundle.sha256 ? { bundleSha256: bundle.sha256 } : {}),
       hookEnv: {
         ...hookEnv,
         DEPLOYMENT_ID: externalId,

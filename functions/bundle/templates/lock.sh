@@ -4,6 +4,8 @@
 # never answers for production even when both deployments got the same id. Two backends, one contract:
 #   dir      — mkdir(2) of <dir>/<app>/<env>/<deployment id> is atomic; the directory is shared by local hosts.
 #   dynamodb — a conditional put (attribute_not_exists(pk)) on pk migration#<app>#<env>#<deployment id>.
+#   tarmac   — the deployer picks the one host that migrates (TARMAC_MIGRATION_CLAIM, see ApplicationStart);
+#              that host keeps the claim as the dir lock does, in a directory of its own (nothing shared).
 # Each lock records its status, the host that holds it and when (epoch seconds): "<status> <host> <at>".
 
 lock_key() { printf 'migration#%s#%s#%s' "$TARMAC_APP" "$TARMAC_ENV" "$TARMAC_DEPLOYMENT_ID"; }
@@ -12,7 +14,7 @@ lock_dir() { printf '%s/%s/%s/%s' "$TARMAC_LOCK_TARGET" "$TARMAC_APP" "$TARMAC_E
 # lock_where — the lock, as an operator would find it.
 lock_where() {
   case $TARMAC_LOCK_KIND in
-    dir) lock_dir ;;
+    dir | tarmac) lock_dir ;;
     dynamodb) printf 'DynamoDB table %s, pk %s' "$TARMAC_LOCK_TARGET" "$(lock_key)" ;;
   esac
 }
@@ -28,7 +30,7 @@ dynamodb_key() { printf '{"pk":{"S":"%s"},"sk":{"S":"migration"}}' "$(lock_key)"
 # lock_claim — succeeds on the one host that wins; fails (status 1) on the others.
 lock_claim() {
   case $TARMAC_LOCK_KIND in
-    dir)
+    dir | tarmac)
       mkdir -p -- "$(dirname "$(lock_dir)")"
       mkdir -- "$(lock_dir)" 2>/dev/null || return 1
       lock_mark running
@@ -50,7 +52,7 @@ lock_claim() {
 # lock_mark running|done|failed — also records this host as the holder, and when.
 lock_mark() {
   case $TARMAC_LOCK_KIND in
-    dir)
+    dir | tarmac)
       printf '%s %s %s\n' "$1" "$(hostname)" "$(date +%s)" >"$(lock_dir)/.status.$$"
       mv -fT -- "$(lock_dir)/.status.$$" "$(lock_dir)/status"
       ;;
@@ -65,7 +67,7 @@ lock_mark() {
 # lock_info — "<status> <host> <at>" of the lock; nothing when there is none.
 lock_info() {
   case $TARMAC_LOCK_KIND in
-    dir) if [[ -f $(lock_dir)/status ]]; then cat -- "$(lock_dir)/status"; fi ;;
+    dir | tarmac) if [[ -f $(lock_dir)/status ]]; then cat -- "$(lock_dir)/status"; fi ;;
     dynamodb)
       dynamodb get-item --consistent-read --key "$(dynamodb_key)" \
         --query '[Item.status.S, Item.host.S, Item.at.N]' --output text | sed 's/\bNone\b//g'

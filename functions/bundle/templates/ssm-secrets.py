@@ -16,12 +16,13 @@ def main():
     target, prefix, names = sys.argv[1], sys.argv[2], sys.argv[3:]
     if not prefix.endswith("/"):
         prefix += "/"
+    source = os.environ.get("TARMAC_SECRETS_FROM") or f"SSM {prefix}"
     parameters = json.load(sys.stdin).get("Parameters", [])
     values = {p["Name"][len(prefix):]: p["Value"] for p in parameters if p["Name"].startswith(prefix)}
     missing = [name for name in names if name not in values]
     if missing:
         for name in missing:
-            print(f"secret {name} is missing from SSM {prefix} — tarmac secrets set <app>/<env> {name}", file=sys.stderr)
+            print(f"secret {name} is missing from {source} — tarmac secrets set <app>/<env> {name}", file=sys.stderr)
         return 1
     for name in names:
         fd, tmp = tempfile.mkstemp(dir=target, prefix=f".{name}.")

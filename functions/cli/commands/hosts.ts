@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { HostManager, type HostRecord } from '../../hosts/manager';
+import { HostManager, type HostRecord, SSH_TEST_USER } from '../../hosts/manager';
 import { startPostgresql } from '../../hosts/postgres';
 import { createLogger } from '../../log';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
+import { registerHostsTrust } from './hosts-trust';
 
 /** `tarmac hosts up <n> | down | kill <name> | list`: local test hosts (systemd in namespaces) under `<data>/hosts`. */
 export function registerHosts(program: Command, out: Output): void {
@@ -18,7 +19,10 @@ export function registerHosts(program: Command, out: Output): void {
       return;
     }
     if (records.length === 0) out.write(`no hosts ${verb}\n`);
-    for (const h of records) out.write(`${h.name}  ${h.address}  pid1 ${h.pid1}  ${verb}\n`);
+    for (const h of records) {
+      const ssh = h.ssh ? `  ssh ${h.ssh.user}@${h.address}` : '';
+      out.write(`${h.name}  ${h.address}  pid1 ${h.pid1}  ${verb}${ssh}\n`);
+    }
   };
 
   hosts
@@ -28,9 +32,10 @@ export function registerHosts(program: Command, out: Output): void {
     )
     .argument('<n>', 'number of hosts')
     .option('--postgresql', 'start PostgreSQL in every host (for instances with a local database)')
-    .action(async (n: string, options: { postgresql?: boolean }) => {
+    .option('--ssh', `run sshd in every host; user ${SSH_TEST_USER} logs in with <data>/hosts/ssh/id_ed25519 (sudo)`)
+    .action(async (n: string, options: { postgresql?: boolean; ssh?: boolean }) => {
       const hostManager = manager();
-      const records = await hostManager.up(Number(n));
+      const records = await hostManager.up(Number(n), { ssh: options.ssh ?? false });
       if (options.postgresql)
         await startPostgresql(
           hostManager,
@@ -38,6 +43,8 @@ export function registerHosts(program: Command, out: Output): void {
         );
       print(records, options.postgresql ? 'running, with PostgreSQL' : 'running');
     });
+
+  registerHostsTrust(hosts, program, out);
 
   hosts
     .command('down')

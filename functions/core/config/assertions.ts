@@ -6,6 +6,7 @@ import { allInstances, type Instance } from './instances';
 import { findFleet } from './lookup';
 import { secretVariable } from './reserved';
 import type { TarmacConfig } from './schema';
+import { assertSshHosts } from './ssh-hosts';
 
 /**
  * Where a setting must be unique. `fleet`: among instances that share a fleet, and also among instances of
@@ -37,7 +38,7 @@ const UNIQUE: ReadonlyArray<{
  * hello/production on fleet web — ports must be unique per fleet`.
  */
 export function assertConfig(config: TarmacConfig): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssue[] = [...assertSshHosts(config)];
   for (const [app, appConfig] of Object.entries(config.apps)) {
     if (!findFleet(config, appConfig.fleet)) {
       issues.push({

@@ -13,4 +13,5 @@ export {
 } from './lookup';
 export { parseConfig } from './parse';
 export * from './schema';
+export { type SshHost, sshHostsOf } from './ssh-hosts';
 export type { Nginx, Slot, Slots } from './traffic';

@@ -80,7 +80,7 @@ export function systemUserOf(app: string, env: string): string {
 /** The instance `<app>-<env>`; throws `UnknownNameError` (with the known names) for a name not in the file. */
 export function instanceOf(config: TarmacConfig, app: string, env: string): Instance {
   const { app: appConfig, env: envConfig } = requireEnvironment(config, app, env);
-  const fleetConfig = findFleet(config, appConfig.fleet) ?? { hosts: [] };
+  const fleetConfig = findFleet(config, appConfig.fleet) ?? { hosts: [], ssh: {} };
   const id = `${app}-${env}`;
   const systemUser = systemUserOf(app, env);
   const database = resolveDatabase(envConfig.database, underscored(`${app}_${env}`), systemUser);

@@ -118,9 +118,35 @@ export const platformSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * `user@host` (or `host`, user root) of a server reached over SSH. The host is a DNS name, an IPv4 address
+ * or a bracketed IPv6 one; nothing may start with `-`, so an address can never become an ssh option.
+ */
+const sshAddress = z
+  .string()
+  .regex(
+    /^(?:[a-z_][a-z0-9_-]{0,31}@)?(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])$/,
+    'must be user@host (or host): a user of a-z, 0-9, _ and -, a DNS name, IPv4 or [IPv6] address',
+  );
+
+/** One server of a fleet reached with the system's OpenSSH client. */
+export const sshHostSchema = z.strictObject({
+  /** `deploy@10.0.0.5`; a user other than root runs hooks with `sudo -n`. */
+  address: sshAddress,
+  port: z.int().min(1).max(65535).default(22),
+  /** Private key file (`~/` is the home of the user running tarmac). Omitted: the SSH agent (SSH_AUTH_SOCK). */
+  identity_file: z
+    .string()
+    .min(1)
+    .refine((v) => !v.startsWith('-') && !CONTROL.test(v), 'must be a file path without control characters')
+    .optional(),
+});
+
 export const fleetSchema = z.strictObject({
-  /** Local mode: names of hosts (local test hosts such as `h1`). */
+  /** Host names: local test hosts (`h1`, from `tarmac hosts up`) and the names of the `ssh:` servers. */
   hosts: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a host name')).default([]),
+  /** Servers reached over SSH, by their name in `hosts`. A name not listed here is a local test host. */
+  ssh: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a host name'), sshHostSchema).default({}),
   /** AWS mode: EC2 instances carrying all of these tags form the fleet. */
   ec2_tags: z.record(z.string().min(1), z.string().min(1)).optional(),
   /** What the hosts offer a release (see platformSchema). Local hosts report theirs; declared, it applies to all. */
@@ -183,6 +209,7 @@ export type TarmacConfig = z.infer<typeof configSchema>;
 export type AppConfig = z.infer<typeof appSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type FleetConfig = z.infer<typeof fleetSchema>;
+export type SshHostConfig = z.infer<typeof sshHostSchema>;
 export type StrategyConfig = z.infer<typeof strategySchema>;
 export type BatchedStrategyConfig = z.infer<typeof batchedStrategySchema>;
 export type CanaryStrategyConfig = z.infer<typeof canaryStrategySchema>;

@@ -68,11 +68,11 @@ describe('appspec for the local deployer', () => {
     expect(() => parseAppspec(text)).toThrow('must be a path inside the bundle');
   });
 
-  it('points bundles at the shared release copy, the per-group secrets dir and the shared lock', () => {
+  it('points bundles at the release it uploads to each host, secrets on stdin and the lock it holds', () => {
     expect(localBundleTargets('hello', 'staging', 'ab12')).toEqual({
-      releaseUrl: 'file:///var/lib/tarmac-agent/shared/releases/ab12.tar.gz',
-      secretsSource: { kind: 'dir', path: '/var/lib/tarmac-agent/secrets/hello-staging' },
-      migrationLock: { kind: 'dir', path: '/var/lib/tarmac-agent/shared/locks' },
+      releaseUrl: 'file:///var/lib/tarmac-agent/releases/ab12.tar.gz',
+      secretsSource: { kind: 'stdin', path: '/tarmac/hello/staging/' },
+      migrationLock: { kind: 'tarmac', path: '/var/lib/tarmac-agent/migrations' },
     });
   });
 });

@@ -22,6 +22,8 @@ export async function runHook(
     readonly archive: string;
     readonly scripts: readonly HookScript[];
     readonly env: Readonly<Record<string, string>>;
+    /** The scripts' stdin (BeforeInstall: the instance's secrets); never in argv or the environment. */
+    readonly input?: string;
     readonly killGraceMs?: number;
   },
 ): Promise<HookRun> {
@@ -32,6 +34,7 @@ export async function runHook(
       env: { ...input.env, LIFECYCLE_EVENT: input.event },
       timeoutMs: script.timeoutSec * 1000,
       killGraceMs: input.killGraceMs ?? 5_000,
+      ...(input.input !== undefined ? { input: input.input } : {}),
     });
     output += result.output;
     if (result.timedOut) {

@@ -1,13 +1,15 @@
-import { rm } from 'node:fs/promises';
 import type { HookResult, LifecycleEvent } from '../../../core/deployments';
 import { HostCommandFailedError } from '../../../hosts/errors';
 import type { Hosts } from '../../../hosts/manager';
 import type { Logger } from '../../../log';
 import type { SecretStore } from '../../../ports';
 import { type HookScript, parseAppspec } from './appspec';
+import { type BundleFacts, bundleFacts } from './bundle-facts';
 import { runHook } from './hook-runner';
-import { copyArtifact, inHost, type PathCapableStore, readOptional, readText, writeText } from './host-files';
-import { archiveDir, lastSuccessfulFile, revisionDir, secretsDir } from './paths';
+import { type PathCapableStore, readOptional, readText, uploadArtifact, writeText } from './host-files';
+import { hookInput, removeSecretCopies } from './host-inputs';
+import type { MigrationClaim } from './migration-claim';
+import { archiveDir, lastSuccessfulFile, revisionDir } from './paths';
 
 /** One revision run by the local deployer: a bundle and the environment its hooks get. */
 export interface Revision {
@@ -16,6 +18,8 @@ export interface Revision {
   readonly env: string;
   readonly group: string;
   readonly bundleKey: string;
+  /** Checked on the host after the upload; computed from the artifact when unknown. */
+  readonly bundleSha256?: string;
   /** Everything hooks see besides LIFECYCLE_EVENT: the agent's variables and the plan's hookEnv. */
   readonly hookEnv: Readonly<Record<string, string>>;
 }
@@ -25,11 +29,13 @@ export interface HostDeploymentDeps {
   readonly artifacts: PathCapableStore;
   readonly secrets: SecretStore;
   readonly logger: Logger;
-  /** Put the release the bundle points at (`tarmac/release.json` url) where hosts can fetch it. */
-  readonly provideRelease: (releaseJson: string) => Promise<void>;
+  /** Put the release the bundle points at (`tarmac/release.json`) where this host's AfterInstall fetches it. */
+  readonly provideRelease: (host: string, releaseJson: string) => Promise<void>;
   readonly report: (host: string, event: LifecycleEvent, status: HookResult['status'], tail?: string) => Promise<void>;
   /** Why the run was aborted (`tarmac abort`), once it was: no further hook starts. */
   readonly aborted?: () => string | undefined;
+  /** The deployment's fleet-wide migration lock, for bundles whose lock the deployer holds (kind `tarmac`). */
+  readonly migration?: MigrationClaim;
 }
 
 export interface HostOutcome {
@@ -40,18 +46,16 @@ export interface HostOutcome {
   readonly tail?: string;
 }
 
-const INSTALL_EVENTS: readonly LifecycleEvent[] = ['BeforeInstall', 'AfterInstall'];
-const START_EVENTS: readonly LifecycleEvent[] = ['ApplicationStart', 'ValidateService'];
+const EVENTS: readonly LifecycleEvent[] = ['BeforeInstall', 'AfterInstall', 'ApplicationStart', 'ValidateService'];
 
 /**
- * Deploy a revision on one host with the CodeDeploy agent's semantics: unpack the bundle under the
- * deployment root, ApplicationStop from the last successful revision (none on a first deployment), then
+ * Deploy a revision on one host with the CodeDeploy agent's semantics: the bundle uploaded and unpacked under
+ * the deployment root, ApplicationStop from the last successful revision (none on a first deployment), then
  * BeforeInstall → AfterInstall, record the revision as last successful, ApplicationStart → ValidateService.
- * The instance's secrets are copied into a root-only directory for the hooks and removed afterwards.
+ * The instance's secrets reach BeforeInstall on its stdin (older bundles: a root-only directory, removed after).
  */
 export async function deployHost(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<HostOutcome> {
   if (deps.aborted?.()) return { ok: false, touched: false, tail: 'aborted before it started here' };
-  const record = await deps.hosts.get(host);
   // A resumed deployment (its worker died) leaves alone a host it had already finished: not stopped again.
   if (await finishedHere(deps, host, revision)) {
     deps.logger.info({ host, deploymentId: revision.deploymentId }, 'host already runs this deployment: skipped');
@@ -59,24 +63,24 @@ export async function deployHost(deps: HostDeploymentDeps, host: string, revisio
   }
   const archive = archiveDir(revision.group, revision.deploymentId);
   await unpackBundle(deps, host, revision);
-  const appspec = parseAppspec(await readText(inHost(record, `${archive}/appspec.yml`)));
-  await deps.provideRelease(await readText(inHost(record, `${archive}/tarmac/release.json`)));
+  const appspec = parseAppspec(await readText(deps.hosts, host, `${archive}/appspec.yml`));
+  const facts = bundleFacts(await readText(deps.hosts, host, `${archive}/tarmac/instance.env`));
+  await deps.provideRelease(host, await readText(deps.hosts, host, `${archive}/tarmac/release.json`));
   try {
-    await copySecrets(deps, host, revision);
     const stop = await applicationStop(deps, host, revision);
     if (!stop.ok) return { ...stop, touched: true };
-    for (const event of [...INSTALL_EVENTS, ...START_EVENTS]) {
-      const outcome = await step(deps, host, revision, event, archive, appspec[event] ?? []);
+    for (const event of EVENTS) {
+      const outcome = await step(deps, host, revision, event, archive, appspec[event] ?? [], facts);
       if (!outcome.ok) return { ok: false, touched: true, failedEvent: event, tail: outcome.tail };
-      if (event === 'ValidateService') await writeText(inHost(record, validatedFile(revision)), 'ok\n', 0o644);
+      if (event === 'ValidateService') await writeText(deps.hosts, host, validatedFile(revision), 'ok\n', 0o644);
       // Like the agent: the revision counts as last successful as soon as Install succeeded.
       if (event === 'AfterInstall') {
-        await writeText(inHost(record, lastSuccessfulFile(revision.group)), `${revision.deploymentId}\n`, 0o644);
+        await writeText(deps.hosts, host, lastSuccessfulFile(revision.group), `${revision.deploymentId}\n`, 0o644);
       }
     }
     return { ok: true, touched: true };
   } finally {
-    await rm(inHost(record, secretsDir(revision.group)), { recursive: true, force: true });
+    await removeSecretCopies(deps, host, revision, facts);
   }
 }
 
@@ -84,9 +88,8 @@ const validatedFile = (revision: Revision) => `${revisionDir(revision.group, rev
 
 /** This revision passed ValidateService here, is still the last installed one, and its unit runs. */
 async function finishedHere(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<boolean> {
-  const record = await deps.hosts.get(host);
-  if ((await readOptional(inHost(record, validatedFile(revision)))) === undefined) return false;
-  const last = (await readOptional(inHost(record, lastSuccessfulFile(revision.group))))?.trim();
+  if ((await readOptional(deps.hosts, host, validatedFile(revision))) === undefined) return false;
+  const last = (await readOptional(deps.hosts, host, lastSuccessfulFile(revision.group)))?.trim();
   if (last !== revision.deploymentId) return false;
   // One unit, or (slots) either slot's: `is-active` succeeds when any of them is active.
   const id = `${revision.app}-${revision.env}`;
@@ -96,41 +99,33 @@ async function finishedHere(deps: HostDeploymentDeps, host: string, revision: Re
   );
 }
 
+/** Upload the bundle (once: checked by sha256 on the host) and extract it as the agent does. */
 async function unpackBundle(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<void> {
-  const record = await deps.hosts.get(host);
   const dir = revisionDir(revision.group, revision.deploymentId);
   const archive = archiveDir(revision.group, revision.deploymentId);
   await must(deps, host, ['install', '-d', '-m', '0700', archive]);
-  await copyArtifact(deps.artifacts, revision.bundleKey, inHost(record, `${dir}/bundle.tgz`));
+  await uploadArtifact(
+    deps.hosts,
+    host,
+    deps.artifacts,
+    revision.bundleKey,
+    `${dir}/bundle.tgz`,
+    revision.bundleSha256,
+  );
   // The agent extracts bundles with `tar -zxpsf`.
   await must(deps, host, ['tar', '-zxpsf', `${dir}/bundle.tgz`, '-C', archive]);
 }
 
-async function copySecrets(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<void> {
-  const record = await deps.hosts.get(host);
-  const dir = secretsDir(revision.group);
-  await must(deps, host, ['install', '-d', '-m', '0700', '-o', 'root', '-g', 'root', dir]);
-  const values = await deps.secrets.getAll(`${revision.app}/${revision.env}`);
-  for (const [name, value] of Object.entries(values)) await writeText(inHost(record, `${dir}/${name}`), value, 0o600);
-}
-
 async function applicationStop(deps: HostDeploymentDeps, host: string, revision: Revision) {
-  const record = await deps.hosts.get(host);
-  const last = (await readOptional(inHost(record, lastSuccessfulFile(revision.group))))?.trim();
+  const last = (await readOptional(deps.hosts, host, lastSuccessfulFile(revision.group)))?.trim();
   const archive = last ? archiveDir(revision.group, last) : undefined;
-  const appspecText = archive ? await readOptional(inHost(record, `${archive}/appspec.yml`)) : undefined;
+  const appspecText = archive ? await readOptional(deps.hosts, host, `${archive}/appspec.yml`) : undefined;
   if (!archive || appspecText === undefined) {
     await deps.report(host, 'ApplicationStop', 'skipped');
     return { ok: true as const };
   }
-  const outcome = await step(
-    deps,
-    host,
-    revision,
-    'ApplicationStop',
-    archive,
-    parseAppspec(appspecText).ApplicationStop ?? [],
-  );
+  const scripts = parseAppspec(appspecText).ApplicationStop ?? [];
+  const outcome = await step(deps, host, revision, 'ApplicationStop', archive, scripts);
   return outcome.ok
     ? { ok: true as const }
     : { ok: false as const, failedEvent: 'ApplicationStop' as const, tail: outcome.tail };
@@ -143,6 +138,7 @@ async function step(
   event: LifecycleEvent,
   archive: string,
   scripts: readonly HookScript[],
+  facts?: BundleFacts,
 ) {
   if (deps.aborted?.()) return { ok: false, tail: `aborted before ${event}` };
   if (scripts.length === 0) {
@@ -150,7 +146,16 @@ async function step(
     return { ok: true, tail: '' };
   }
   await deps.report(host, event, 'in_progress');
-  const outcome = await runHook(deps.hosts, host, { event, archive, scripts, env: revision.hookEnv });
+  const prepared = await hookInput(deps, host, revision, event, facts);
+  if ('refused' in prepared) {
+    await deps.report(host, event, 'failed', prepared.refused);
+    return { ok: false, tail: prepared.refused };
+  }
+  const env = { ...revision.hookEnv, ...prepared.env };
+  const outcome = await runHook(deps.hosts, host, { event, archive, scripts, env, ...prepared.stdin }).catch(
+    (error: unknown) => ({ ok: false, tail: error instanceof Error ? error.message : String(error) }),
+  );
+  if (prepared.env.TARMAC_MIGRATION_CLAIM === 'run') await deps.migration?.release(host, outcome.ok);
   deps.logger.info({ host, event, ok: outcome.ok, deploymentId: revision.deploymentId }, 'hook finished');
   await deps.report(host, event, outcome.ok ? 'succeeded' : 'failed', outcome.tail);
   return outcome;

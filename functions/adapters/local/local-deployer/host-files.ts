@@ -1,38 +1,90 @@
-import { createWriteStream } from 'node:fs';
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { HostRecord } from '../../../hosts/manager';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { TarmacError } from '../../../core/errors';
+import type { Hosts } from '../../../hosts/manager';
 import type { ArtifactStore } from '../../../ports';
 
-/** An artifact store that can name the file behind a key (the local FsArtifactStore): copies skip a stream. */
+/** An artifact store that can name the file behind a key (the local FsArtifactStore): copies skip a buffer. */
 export type PathCapableStore = ArtifactStore & { pathOf?(key: string): string };
 
 /**
- * A path inside a host, seen from the machine through its PID 1's root. Only used under directories the
- * deployer created itself (root-only), so no host-made symlink sits on the way.
+ * Files on hosts, through `Hosts.exec` alone (stdin in, stdout out), so local test hosts and SSH servers are
+ * alike. Only used under directories the deployer created itself (root-only), so no host-made link is
+ * followed on the way.
  */
-export const inHost = (host: Pick<HostRecord, 'pid1'>, path: string) => `/proc/${host.pid1}/root${path}`;
+const MISSING = 3;
 
-/** Copy an artifact to a file on the machine (or, through {@link inHost}, into a host). */
-export async function copyArtifact(store: PathCapableStore, key: string, dest: string): Promise<void> {
-  if (store.pathOf) {
-    await copyFile(store.pathOf(key), dest);
-    return;
-  }
-  await pipeline(Readable.from(await store.get(key)), createWriteStream(dest, { mode: 0o600 }));
+/** The text of a file on a host, or undefined when there is none. */
+export async function readOptional(hosts: Hosts, host: string, path: string): Promise<string | undefined> {
+  const script = `if [ -f "$1" ]; then exec cat -- "$1"; else exit ${MISSING}; fi`;
+  const result = await hosts.exec(host, ['sh', '-c', script, 'read', path], { timeoutMs: 60_000 });
+  if (result.code === MISSING) return undefined;
+  if (result.code !== 0) throw hostFileError('read', host, path, result.stderr);
+  return result.stdout;
 }
 
-export const readText = (path: string) => readFile(path, 'utf8');
-
-export async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+export async function readText(hosts: Hosts, host: string, path: string): Promise<string> {
+  const text = await readOptional(hosts, host, path);
+  if (text === undefined) throw hostFileError('read', host, path, 'no such file');
+  return text;
 }
 
-/** Write a file with a mode, replacing it (used for agent records and secret copies). */
-export const writeText = (path: string, content: string, mode = 0o600) => writeFile(path, content, { mode });
+/** Replace a file on a host (written beside it, then renamed), with a mode; used for the agent's records. */
+export async function writeText(hosts: Hosts, host: string, path: string, content: string, mode = 0o600) {
+  const script =
+    'umask 077; t="$1.tmp.$$"; cat >"$t" && chmod "$2" "$t" && mv -f -- "$t" "$1" || { rm -f -- "$t"; exit 1; }';
+  const result = await hosts.exec(host, ['sh', '-c', script, 'write', path, mode.toString(8)], {
+    input: content,
+    timeoutMs: 60_000,
+  });
+  if (result.code !== 0) throw hostFileError('write', host, path, result.stderr);
+}
+
+/**
+ * Put an artifact on a host at `path` unless a file with that sha256 is already there (a release reaches a
+ * host once, whatever the number of deployments). The host checks the sha256 of what arrived before it
+ * renames it into place, so a cut or corrupted transfer never leaves a file under the final name.
+ */
+export async function uploadArtifact(
+  hosts: Hosts,
+  host: string,
+  store: PathCapableStore,
+  key: string,
+  path: string,
+  expectedSha256?: string,
+): Promise<'uploaded' | 'present'> {
+  const file = store.pathOf?.(key);
+  const data = file === undefined ? await readAll(store, key) : undefined;
+  const sha256 = expectedSha256 ?? (data ? createHash('sha256').update(data).digest('hex') : await fileSha256(file));
+  const script = [
+    'set -u; p=$1; want=$2; t="$p.part.$$"',
+    'sum() { sha256sum <"$1" | cut -d" " -f1; }',
+    'if [ -f "$p" ] && [ "$(sum "$p")" = "$want" ]; then cat >/dev/null; echo present; exit 0; fi',
+    'mkdir -p -- "$(dirname -- "$p")" && umask 077 && cat >"$t" || { rm -f -- "$t"; exit 1; }',
+    'got=$(sum "$t")',
+    'if [ "$got" != "$want" ]; then rm -f -- "$t"; echo "sha256 of the upload is $got, expected $want" >&2; exit 1; fi',
+    'mv -f -- "$t" "$p" && echo uploaded',
+  ].join('\n');
+  const result = await hosts.exec(host, ['sh', '-c', script, 'upload', path, sha256], {
+    ...(file === undefined ? { input: data as Uint8Array } : { inputFile: file }),
+    timeoutMs: 30 * 60_000,
+  });
+  if (result.code !== 0) throw hostFileError('upload', host, path, result.stderr);
+  return result.stdout.includes('present') ? 'present' : 'uploaded';
+}
+
+async function readAll(store: ArtifactStore, key: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of await store.get(key)) chunks.push(chunk as Uint8Array);
+  return Buffer.concat(chunks);
+}
+
+async function fileSha256(file: string | undefined): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file as string)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function hostFileError(what: string, host: string, path: string, stderr: string): TarmacError {
+  return new TarmacError(`could not ${what} ${path} on ${host}: ${stderr.trim() || 'failed'}`, { host, path });
+}

@@ -40,6 +40,8 @@ export async function clearInterruptedRun(hosts: Hosts, plan: DeploymentPlan, lo
   if (results.some((r) => r?.stdout.includes('cleared'))) {
     logger.warn({ deploymentId: plan.deploymentId }, 'stopped what an interrupted run of this deployment left running');
   }
+  // Bundles rendered before the deployer held the migration lock used a directory shared by local hosts.
+  if (!hosts.sharedDir) return;
   const claim = join(hosts.sharedDir, 'locks', plan.app, plan.env, plan.deploymentId); // lock.sh's lock_dir
   if (!existsSync(claim)) return;
   const statusFile = join(claim, 'status');

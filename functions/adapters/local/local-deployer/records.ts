@@ -1,25 +1,24 @@
 import type { DeploymentPlan } from '../../../core/plans';
 import type { Hosts } from '../../../hosts/manager';
 import { tail } from '../../../hosts/run';
-import { inHost, readOptional, writeText } from './host-files';
+import { readOptional, writeText } from './host-files';
 import { lastGoodFile } from './paths';
 
 /** The last revision that succeeded on every host of its deployment: what an automatic rollback redeploys. */
 export interface GoodRevision {
   readonly deploymentId: string;
   readonly bundleKey: string;
+  readonly bundleSha256?: string;
   readonly release: DeploymentPlan['release'];
   readonly hookEnv: Readonly<Record<string, string>>;
 }
 
 export async function recordGoodRevision(hosts: Hosts, host: string, group: string, good: GoodRevision): Promise<void> {
-  const record = await hosts.get(host);
-  await writeText(inHost(record, lastGoodFile(group)), `${JSON.stringify(good)}\n`, 0o644);
+  await writeText(hosts, host, lastGoodFile(group), `${JSON.stringify(good)}\n`, 0o644);
 }
 
 export async function readGoodRevision(hosts: Hosts, host: string, group: string): Promise<GoodRevision | undefined> {
-  const record = await hosts.get(host);
-  const text = await readOptional(inHost(record, lastGoodFile(group)));
+  const text = await readOptional(hosts, host, lastGoodFile(group));
   return text ? (JSON.parse(text) as GoodRevision) : undefined;
 }
 

@@ -86,6 +86,18 @@ migrate() {
     log "migration done"
     return 0
   fi
+  if [[ $TARMAC_LOCK_KIND == tarmac ]]; then
+    # The deployer holds the fleet-wide lock: it lets one host migrate, and starts this hook on the others
+    # only once that host marked the migration done.
+    case ${TARMAC_MIGRATION_CLAIM:-} in
+      run) ;;
+      done:*)
+        log "the migration of deployment $TARMAC_DEPLOYMENT_ID was done by ${TARMAC_MIGRATION_CLAIM#done:} — not running it again (lock: tarmac)"
+        return 0
+        ;;
+      *) die "no migration claim from tarmac (TARMAC_MIGRATION_CLAIM is '${TARMAC_MIGRATION_CLAIM:-}'): run this bundle with tarmac's deployer" ;;
+    esac
+  fi
   if lock_claim; then
     log "this host runs the migration of deployment $TARMAC_DEPLOYMENT_ID (lock: $(lock_where))"
     run_claimed

@@ -61,6 +61,15 @@ secrets_from_ssm() {
     die "could not write the secrets of $TARMAC_APP/$TARMAC_ENV from SSM $TARMAC_SECRETS_PATH (see above)"
 }
 
+# The local deployer (over nsenter or SSH): the secrets arrive on this hook's stdin, as the JSON that
+# `aws ssm get-parameters-by-path` prints, so they are never in an argv, an environment or a file but the
+# credentials.
+secrets_from_stdin() {
+  TARMAC_SECRETS_FROM="tarmac's secret store ($TARMAC_SECRETS_PATH)" \
+    python3 "$TARMAC_BUNDLE/tarmac/ssm-secrets.py" "$TARMAC_CREDENTIALS_DIR" "$TARMAC_SECRETS_PATH" "${TARMAC_SECRETS[@]}" ||
+    die "could not write the secrets of $TARMAC_APP/$TARMAC_ENV from stdin (see above)"
+}
+
 # First: a host that cannot run the release fails here, before a user, a directory or a secret is written.
 check_platform
 # The host's record of this app's instances: AfterInstall removes what tarmac.yml no longer has.
@@ -75,6 +84,7 @@ register_instance
 case $TARMAC_SECRETS_KIND in
   dir) secrets_from_dir ;;
   ssm) secrets_from_ssm ;;
+  stdin) secrets_from_stdin ;;
   *) die "unknown secrets source kind '$TARMAC_SECRETS_KIND'" ;;
 esac
 log "credentials ready in $TARMAC_CREDENTIALS_DIR: ${TARMAC_SECRETS[*]}"
