@@ -46,6 +46,8 @@ if ! dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q 'install ok instal
   [ -z "${install_failed:-}" ] || { echo "setup: installing nginx failed" >&2; exit 1; }
   $SUDO deb-systemd-helper disable nginx.service >/dev/null 2>&1 || true
   $SUDO rm -f /etc/systemd/system/multi-user.target.wants/nginx.service
+fi
+
 # openssh-server: sshd for the SSH test hosts (tarmac deploys to them over SSH). It must never run, nor be
 # enabled, on this machine itself: installed with services refused (policy-rc.d, exit 101), with Debian's
 # "sshd_not_to_be_run" marker (ssh.service and the init script both honour it), its enable links removed.
