@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { dashboardRoutes } from './dashboard';
 import type { AppDeps, AppEnv } from './deps';
-import { apiAuth, readToken } from './read-token';
+import { apiAuth, guardWith } from './read-token';
 import { errorText, methodNotAllowed, problem } from './responses';
 import { apiRoutes } from './routes/api';
 import { artifactRoutes } from './routes/artifacts';
@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/webhooks/builds', buildRoutes(deps, secrets));
   app.route('/artifacts', artifactRoutes(deps, secrets));
   app.route('/slack', slackRoutes(deps, secrets));
-  app.use('/api/*', apiAuth(readToken(deps.dashboardToken)));
+  app.use('/api/*', guardWith(deps.dashboardToken, apiAuth));
   app.route('/api', apiRoutes(deps));
   app.route('/', dashboardRoutes(deps));
 

@@ -2,6 +2,7 @@ import { Duration, Fn } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -43,6 +44,8 @@ export class Webhook extends Construct {
     const fn = tarmacFunction(this, 'Function', {
       ...baseOf(props),
       entry: 'functions/handlers/webhook.ts',
+      // No top-level await in the handler: CommonJS, so its SDK clients load on first use (see `format`).
+      format: OutputFormat.CJS,
       description: 'tarmac HTTP edge: webhooks, Slack commands, API',
       timeout,
       memorySize: props.memorySize ?? 256,
