@@ -6,7 +6,7 @@ import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
+import { CONTENT_PREFIX, TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
 import { acknowledgeWildcardResources } from './nag';
 import { kmsViaSsm, readObjects, readSecrets, writeObjects } from './statements';
 import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
@@ -53,10 +53,11 @@ export class Webhook extends Construct {
     props.queue.grantSendMessages(fn);
     props.table.grantReadWriteData(fn);
     const statements = [
-      // Uploads stream to tmp/, are copied to uploads/ (reading the source) and the tmp/ object is deleted;
-      // builds check that an uploaded artifact exists (HEAD needs GetObject, and ListBucket to answer 404).
-      readObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX]),
-      writeObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX]),
+      // Signed uploads go straight to sha256/<hex> (one PutObject that S3 checks against the signed sha256;
+      // HEAD first, so identical bytes are not written twice); unsigned-length ones stream to tmp/ and are
+      // copied; builds check that an uploaded artifact exists (HEAD needs GetObject, ListBucket answers 404).
+      readObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX, CONTENT_PREFIX]),
+      writeObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX, CONTENT_PREFIX]),
       new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
       readSecrets(this, ['_global']),
       kmsViaSsm(this, ['kms:Decrypt']),
