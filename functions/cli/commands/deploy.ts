@@ -11,7 +11,6 @@ import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
 import { planLines } from '../plan-text';
 import { DeploymentProgress } from '../progress';
-import { registerStatus } from './status';
 
 function assertInstance(config: TarmacConfig, app: string, env: string): void {
   requireEnvironment(config, app, env);
@@ -155,6 +154,4 @@ export function registerDeploy(program: Command, out: Output): void {
     .action((app: string, env: string) =>
       run(program, out, (base) => ({ ...base, type: 'unlock', app, env, by: whoami() }), false),
     );
-
-  registerStatus(program, out);
 }
