@@ -1,7 +1,7 @@
 // Compiles the TypeScript CLI to JavaScript once (esbuild: one ESM entry plus a chunk per lazily imported
 // command module), and again whenever a source is newer than the build, so `tarmac` starts by loading plain
 // JavaScript instead of transpiling every module it imports. Used by bin/tarmac.mjs.
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,16 +24,16 @@ function newestSource() {
 }
 
 /**
- * The compiled CLI's entry, built first when missing or older than a source. A build goes to a fresh
- * directory that replaces the old one by rename, so a CLI started meanwhile never sees half a build.
+ * The compiled CLI's entry, built first when no build of the current sources exists. Each build lives in a
+ * directory named after the newest source time and is never changed once renamed into place, so CLIs
+ * started side by side (the test suite does) never see half a build or lose one mid-run; two that build at
+ * once keep whichever rename came first. Builds of older sources are removed after ten minutes.
  */
 export async function compiledCli() {
-  const stamp = join(OUT, 'built-at');
-  const built = statSync(stamp, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  if (built >= newestSource() && existsSync(join(OUT, ENTRY))) return join(OUT, ENTRY);
+  const dir = join(OUT, `build-${Math.floor(newestSource())}`);
+  if (existsSync(join(dir, 'built-at'))) return join(dir, ENTRY);
   const { build } = await import('esbuild');
-  const next = `${OUT}.${process.pid}`;
-  rmSync(next, { recursive: true, force: true });
+  const next = join(OUT, `tmp-${process.pid}-${Date.now()}`);
   await build({
     entryPoints: { tarmac: join(ROOT, 'bin', 'tarmac.ts') },
     outdir: next,
@@ -50,8 +50,21 @@ export async function compiledCli() {
   // The bundle renderer reads its templates beside its code (functions/bundle/templates.ts).
   cpSync(join(ROOT, 'functions', 'bundle', 'templates'), join(next, 'templates'), { recursive: true });
   writeFileSync(join(next, 'built-at'), '');
-  mkdirSync(dirname(OUT), { recursive: true });
-  rmSync(OUT, { recursive: true, force: true });
-  renameSync(next, OUT);
-  return join(OUT, ENTRY);
+  try {
+    renameSync(next, dir);
+  } catch {
+    rmSync(next, { recursive: true, force: true }); // another CLI renamed its identical build first
+  }
+  removeOldBuilds(dir);
+  return join(dir, ENTRY);
+}
+
+function removeOldBuilds(keep) {
+  const cutoff = Date.now() - 10 * 60_000;
+  for (const name of readdirSync(OUT)) {
+    const path = join(OUT, name);
+    if (path !== keep && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? cutoff) < cutoff) {
+      rmSync(path, { recursive: true, force: true });
+    }
+  }
 }
