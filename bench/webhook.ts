@@ -176,50 +176,48 @@ async function main(): Promise<void> {
 }
 
 async function intake(work: string, dataDir: string, script: string, children: ChildProcess[]): Promise<void> {
-  {
-    const tarmac = await startProcess(
-      ['bin/tarmac.ts', '--config', 'examples/tarmac.yml', '--data', dataDir, 'serve', '--port', '0'],
-      {},
-      join(work, 'serve.log'),
-    );
-    children.push(tarmac.child);
-    const bare = await startProcess(['bench/bare-hmac-server.ts'], { BENCH_SECRET: SECRET }, join(work, 'bare.log'));
-    children.push(bare.child);
+  const tarmac = await startProcess(
+    ['bin/tarmac.ts', '--config', 'examples/tarmac.yml', '--data', dataDir, 'serve', '--port', '0'],
+    {},
+    join(work, 'serve.log'),
+  );
+  children.push(tarmac.child);
+  const bare = await startProcess(['bench/bare-hmac-server.ts'], { BENCH_SECRET: SECRET }, join(work, 'bare.log'));
+  children.push(bare.child);
 
-    const results: Record<string, WrkResult> = {};
-    for (const connections of [1, 50]) {
-      results[`tarmac-${connections}`] = wrk(`${tarmac.url}/webhooks/github`, connections, script);
-      results[`bare-${connections}`] = wrk(`${bare.url}/webhooks/github`, connections, script);
-    }
-    await stop(tarmac.child);
-    const queued = durableJobs(dataDir);
-
-    console.log(`\nsigned GitHub push, wrk ${DURATION} per row:`);
-    for (const connections of [1, 50]) {
-      const t = results[`tarmac-${connections}`] as WrkResult;
-      const b = results[`bare-${connections}`] as WrkResult;
-      console.log(`${connections} connection${connections > 1 ? 's' : ''}:`);
-      console.log(line('tarmac serve (durable)', t));
-      console.log(line('bare Hono HMAC route', b));
-      console.log(`  ratio tarmac/bare: ${(t.rps / b.rps).toFixed(2)}×`);
-    }
-    const accepted = Object.entries(results)
-      .filter(([k]) => k.startsWith('tarmac'))
-      .reduce((sum, [, r]) => sum + r.requests - r.non2xx, 0);
-    console.log(
-      `durable jobs after the run (still queued or recorded by the worker): ${queued.jobs} (${queued.queued} still queued; 2xx answers from tarmac: ${accepted}) → ${queued.jobs >= accepted ? 'none lost' : 'LOST SOME'}`,
-    );
-    const t50 = results['tarmac-50'] as WrkResult;
-    const b50 = results['bare-50'] as WrkResult;
-    const p99Ratio = t50.p99ms / b50.p99ms;
-    console.log(
-      `goal p99 ≤ 2× bare's at 50 connections: ${t50.p99} vs ${b50.p99} (${p99Ratio.toFixed(1)}×) → ${p99Ratio <= 2 ? 'met' : 'NOT met'}`,
-    );
-    const ratio = t50.rps / b50.rps;
-    console.log(
-      `goal throughput ≥ 0.5× bare at 50 connections: ${ratio.toFixed(2)}× → ${ratio >= 0.5 ? 'met' : 'NOT met'}`,
-    );
+  const results: Record<string, WrkResult> = {};
+  for (const connections of [1, 50]) {
+    results[`tarmac-${connections}`] = wrk(`${tarmac.url}/webhooks/github`, connections, script);
+    results[`bare-${connections}`] = wrk(`${bare.url}/webhooks/github`, connections, script);
   }
+  await stop(tarmac.child);
+  const queued = durableJobs(dataDir);
+
+  console.log(`\nsigned GitHub push, wrk ${DURATION} per row:`);
+  for (const connections of [1, 50]) {
+    const t = results[`tarmac-${connections}`] as WrkResult;
+    const b = results[`bare-${connections}`] as WrkResult;
+    console.log(`${connections} connection${connections > 1 ? 's' : ''}:`);
+    console.log(line('tarmac serve (durable)', t));
+    console.log(line('bare Hono HMAC route', b));
+    console.log(`  ratio tarmac/bare: ${(t.rps / b.rps).toFixed(2)}×`);
+  }
+  const accepted = Object.entries(results)
+    .filter(([k]) => k.startsWith('tarmac'))
+    .reduce((sum, [, r]) => sum + r.requests - r.non2xx, 0);
+  console.log(
+    `durable jobs after the run (still queued or recorded by the worker): ${queued.jobs} (${queued.queued} still queued; 2xx answers from tarmac: ${accepted}) → ${queued.jobs >= accepted ? 'none lost' : 'LOST SOME'}`,
+  );
+  const t50 = results['tarmac-50'] as WrkResult;
+  const b50 = results['bare-50'] as WrkResult;
+  const p99Ratio = t50.p99ms / b50.p99ms;
+  console.log(
+    `goal p99 ≤ 2× bare's at 50 connections: ${t50.p99} vs ${b50.p99} (${p99Ratio.toFixed(1)}×) → ${p99Ratio <= 2 ? 'met' : 'NOT met'}`,
+  );
+  const ratio = t50.rps / b50.rps;
+  console.log(
+    `goal throughput ≥ 0.5× bare at 50 connections: ${ratio.toFixed(2)}× → ${ratio >= 0.5 ? 'met' : 'NOT met'}`,
+  );
 }
 
 async function lambda(work: string): Promise<void> {
