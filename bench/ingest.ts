@@ -1,8 +1,9 @@
 /**
  * Ingest throughput and memory (issue #5): for release tarballs of ~200 MB and ~1 GB of incompressible data,
  * measured in one run, each measurement in its own child process (peak RSS per run):
- *   tarmac → S3   CI-style keyed put into S3ArtifactStore, then the real `ingest` job (checkRelease over the
- *                 uploaded object, content-addressed put) through createWorker, on s3rver
+ *   tarmac → S3   a signed upload's put into S3ArtifactStore (sha256 and length declared: one PutObject straight
+ *                 to sha256/<hex>), then the real `ingest` job (checkRelease reading it once) through
+ *                 createWorker, on s3rver
  *   tarmac → fs   the same into FsArtifactStore (local mode)
  *   bare Upload   one @aws-sdk/lib-storage Upload of the file to the same s3rver (the baseline)
  *   check         checkRelease alone over the file, against `gzip -dc file > /dev/null`

@@ -22,6 +22,30 @@ export const REDACTED_KEYS = [
   'build_webhook_secret',
 ];
 
+const REDACTED = new Set(REDACTED_KEYS);
+const CENSOR = '[redacted]';
+/** As deep as the redaction reaches: `key`, `*.key`, `*.*.key`. */
+const REDACT_DEPTH = 3;
+
+/**
+ * `value` with every property named in {@link REDACTED_KEYS} (at depth 1 to 3) replaced by `[redacted]`.
+ * Copies only the objects on the way to a hit and returns the very same object when there is none, so the
+ * common line (no secret anywhere) costs one walk over a few keys — pino's own `redact` clones every line.
+ */
+export function redactSecrets<T>(value: T, depth = REDACT_DEPTH): T {
+  if (depth === 0 || value === null || typeof value !== 'object' || value instanceof Error) return value;
+  let copy: Record<string, unknown> | unknown[] | undefined;
+  const source = value as Record<string, unknown>;
+  for (const key of Object.keys(source)) {
+    const inner = source[key];
+    const next = REDACTED.has(key) && !Array.isArray(source) ? CENSOR : redactSecrets(inner, depth - 1);
+    if (next === inner) continue;
+    copy ??= Array.isArray(source) ? [...source] : { ...source };
+    (copy as Record<string, unknown>)[key] = next;
+  }
+  return (copy ?? value) as T;
+}
+
 /**
  * Structured logger: one JSON event per line, secrets redacted. Give every unit of work a child carrying its
  * correlation id: `log.child({ correlationId })` (webhook → queue → worker → host hooks).
@@ -29,18 +53,27 @@ export const REDACTED_KEYS = [
 export function createLogger(
   options: { level?: string; destination?: NodeJS.WritableStream | pino.DestinationStream; name?: string } = {},
 ): Logger {
-  const paths = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
-  return pino(
+  const logger = pino(
     {
       name: options.name ?? 'tarmac',
       level: options.level ?? process.env.TARMAC_LOG_LEVEL ?? 'info',
-      redact: { paths, censor: '[redacted]' },
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        // Redaction on the log object and on child bindings, in microseconds (see redactSecrets).
+        log: (object) => redactSecrets(object),
+      },
     },
     (options.destination as pino.DestinationStream | undefined) ?? pino.destination(2),
   );
+  // pino gives children no bindings formatter: redact their bindings on the way in. Children inherit this
+  // method (a child is `Object.create(parent)`), so grandchildren are covered too.
+  const child = logger.child;
+  logger.child = function redactedChild(this: Logger, bindings, childOptions) {
+    return child.call(this, redactSecrets(bindings), childOptions);
+  } as Logger['child'];
+  return logger;
 }
 
 /** A logger that drops everything (tests that do not look at logs). */

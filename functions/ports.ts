@@ -27,6 +27,14 @@ export interface PutOptions {
   readonly key?: string;
   /** Abort (throwing `ArtifactTooLargeError`) and store nothing once more bytes than this arrive. */
   readonly maxBytes?: number;
+  /**
+   * The hex sha256 the sender declared (signed): the store checks the bytes against it while writing them
+   * (S3: `ChecksumSHA256`), so a content-addressed put goes straight to its final key. Different bytes throw
+   * `ArtifactDigestError`, store nothing and never replace an existing object.
+   */
+  readonly sha256?: string;
+  /** The declared length in bytes (e.g. Content-Length): lets S3 take the body in one verified PutObject. */
+  readonly size?: number;
 }
 
 /** Blob storage for release tarballs and deployment bundles. Writes are atomic: a reader sees all or nothing. */

@@ -1,17 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { TarmacError } from '../core/errors';
-import { registerAccess } from './commands/access';
-import { registerConfig } from './commands/config';
-import { registerDeploy } from './commands/deploy';
-import { registerFleet } from './commands/fleet';
-import { registerHosts } from './commands/hosts';
-import { registerInit } from './commands/init';
-import { registerRelease } from './commands/release';
-import { registerReleases } from './commands/releases';
-import { registerRender } from './commands/render';
-import { registerSecrets } from './commands/secrets';
-import { registerServe } from './commands/serve';
-import { registerTokens } from './commands/tokens';
+import { COMMANDS, invokedCommand } from './commands';
 import { type Output, stdOutput } from './output';
 import { guardServerOption } from './server-mode';
 
@@ -23,7 +12,11 @@ export interface GlobalOptions {
   readonly json?: boolean;
 }
 
-export function buildProgram(out: Output): Command {
+/**
+ * The program for `argv`: the global options, the module of the command it runs (only that one is loaded:
+ * a start-up parses what it uses), and every other command as a name and summary for `tarmac --help`.
+ */
+export async function buildProgram(out: Output, argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('tarmac')
     .description('Deploy release tarballs (Elixir/OTP first) to fleets of systemd hosts.')
     .option('--config <file>', 'configuration file', './tarmac.yml')
@@ -36,21 +29,11 @@ export function buildProgram(out: Output): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => out.error(s) });
-  for (const register of [
-    registerInit,
-    registerConfig,
-    registerSecrets,
-    registerRelease,
-    registerReleases,
-    registerRender,
-    registerDeploy,
-    registerServe,
-    registerHosts,
-    registerFleet,
-    registerAccess,
-    registerTokens,
-  ]) {
-    register(program, out);
+  const invoked = COMMANDS.find((entry) => entry.name === invokedCommand(argv));
+  if (invoked) (await invoked.load())(program, out);
+  const registered = new Set(program.commands.map((command) => command.name()));
+  for (const entry of COMMANDS) {
+    if (!registered.has(entry.name)) program.command(entry.name).description(entry.summary);
   }
   // --server: a command not marked remoteCapable refuses it before it runs (cli/server-mode.ts).
   guardServerOption(program);
@@ -59,8 +42,8 @@ export function buildProgram(out: Output): Command {
 
 /** Run the CLI; returns the exit status. Errors print their message (never a stack trace) and exit 1. */
 export async function main(argv: readonly string[], out: Output = stdOutput()): Promise<number> {
-  const program = buildProgram(out);
   try {
+    const program = await buildProgram(out, argv);
     await program.parseAsync([...argv]);
     return out.exitCode ?? 0;
   } catch (error) {

@@ -88,9 +88,8 @@ export async function pushLocal(options: GlobalOptions, tarball: string, push: P
     requireApp(runtime.deps.config, push.app);
     assertVersion(push.version);
     const id = runtime.adapters.ids.next();
-    const stored = await runtime.adapters.artifacts.put(createReadStream(tarball), {
-      key: `uploads/${push.app}/${push.version}/${id}`,
-    });
+    // Written once, straight into the content-addressed store; the ingest job reads it once to check it.
+    const stored = await runtime.adapters.artifacts.put(createReadStream(tarball));
     const job: Job = {
       v: 1,
       type: 'ingest',

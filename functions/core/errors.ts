@@ -129,6 +129,20 @@ export class ArtifactIntegrityError extends TarmacError {
   }
 }
 
+/** The bytes of a put do not hash to the sha256 the sender declared. Nothing was stored. */
+export class ArtifactDigestError extends TarmacError {
+  constructor(
+    readonly declared: string,
+    readonly actual: string,
+  ) {
+    super(`artifact bytes hash to ${actual}, not the declared sha256 ${declared} — nothing was stored`, {
+      declared,
+      actual,
+    });
+    this.name = 'ArtifactDigestError';
+  }
+}
+
 /** A conditional state write lost a race (or found an item that should not exist). Re-read and retry. */
 export class ConcurrentChangeError extends TarmacError {
   constructor(key: { pk: string; sk: string }, expected: number | null | undefined) {

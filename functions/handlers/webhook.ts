@@ -1,12 +1,14 @@
 /**
- * Lambda entry of the intake (Function URL / HTTP API v2): a composition root. Stores are built once per
- * cold start from the stack's environment ({@link openAwsStores}: no CodeDeploy client, to keep the cold
- * path small) and the bundled tarmac.yml.
+ * Lambda entry of the intake (Function URL / HTTP API v2): a composition root. The config is parsed at cold
+ * start; every store (and its SDK client) is built on the first request that uses it ({@link lazyAwsStores}),
+ * and the dashboard token is read from SSM on the first request to the read side — so the cold start loads
+ * no AWS SDK at all (the stack bundles this handler as CommonJS for that: lib/constructs/webhook.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { handle } from 'hono/aws-lambda';
-import { openAwsStores } from '../adapters/aws/stores';
+import { lazyAwsStores } from '../adapters/aws/lazy-stores';
 import { randomIds } from '../adapters/system';
 import { parseConfig } from '../core/config/parse';
 import { GLOBAL_SCOPE } from '../core/secrets';
@@ -16,18 +18,18 @@ import { planView } from '../state/plan-view';
 import { stateReadApi } from '../state/state-read-api';
 
 const env = process.env;
-const aws = openAwsStores(env);
-const configFile = env.TARMAC_CONFIG ?? new URL('./tarmac.yml', import.meta.url).pathname;
-
-// A Function URL is public: without a configured token (`tarmac secrets set _global dashboard_token --aws`)
-// the dashboard is closed with a random token nobody knows, rather than open to the internet.
-const dashboardToken = (await aws.secrets.get(GLOBAL_SCOPE, 'dashboard_token')) ?? randomBytes(32).toString('hex');
+const aws = lazyAwsStores(env);
+// Bundled as CommonJS (no import.meta): Lambda unpacks the code, and the tarmac.yml beside it, to the task root.
+const configFile = env.TARMAC_CONFIG ?? join(env.LAMBDA_TASK_ROOT ?? '/var/task', 'tarmac.yml');
 
 const config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
 const app = createApp({
   ...aws,
   config,
-  dashboardToken,
+  // A Function URL is public: without a configured token (`tarmac secrets set _global dashboard_token --aws`)
+  // the dashboard is closed with a random token nobody knows, rather than open to the internet.
+  dashboardToken: async () =>
+    (await aws.secrets.get(GLOBAL_SCOPE, 'dashboard_token')) ?? randomBytes(32).toString('hex'),
   ids: randomIds(),
   logger: createLogger({ name: 'tarmac-webhook', destination: process.stdout }),
   // A Lambda request body is at most 6 MB; bigger tarballs go through the presigned URL.

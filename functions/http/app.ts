@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { apiAccess } from './api-auth';
 import { dashboardRoutes } from './dashboard';
 import type { AppDeps, AppEnv } from './deps';
-import { readToken } from './read-token';
+import { guardWith } from './read-token';
 import { errorText, methodNotAllowed, problem } from './responses';
 import { apiRoutes } from './routes/api';
 import { followRoutes } from './routes/api-follow';
@@ -49,7 +49,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/webhooks/builds', buildRoutes(deps, secrets));
   app.route('/artifacts', artifactRoutes(deps, secrets));
   app.route('/slack', slackRoutes(deps, secrets));
-  app.use('/api/*', apiAccess({ globals: () => secrets.all(), legacyRead: readToken(deps.dashboardToken) }));
+  app.use(
+    '/api/*',
+    guardWith(deps.dashboardToken, (token) => apiAccess({ globals: () => secrets.all(), legacyRead: token })),
+  );
   // Writes and follow-up reads first: apiRoutes answers any other method with 405.
   app.route('/api', writeRoutes(deps));
   app.route('/api', followRoutes(deps));

@@ -29,8 +29,12 @@ export interface AppDeps {
   readonly readApi?: ReadApi;
   /** How long intake secrets are cached per process. @default 60_000 */
   readonly secretTtlMs?: number;
-  /** Token guarding the dashboard (`GET /`). @default process.env.TARMAC_DASHBOARD_TOKEN; unset: open */
-  readonly dashboardToken?: string;
+  /**
+   * Token guarding the dashboard (`GET /`) and `/api`. A function is called on the first request that needs
+   * it (the webhook Lambda reads it from SSM then, not at cold start). @default
+   * process.env.TARMAC_DASHBOARD_TOKEN; unset: open
+   */
+  readonly dashboardToken?: string | (() => Promise<string>);
 }
 
 /** Per-request values set by the app's middleware. */

@@ -2,8 +2,9 @@
  * Where things live in the artifacts bucket, as the S3 adapters write them (functions/adapters/aws). The IAM
  * policies and lifecycle rules in this folder are scoped to these prefixes:
  *
- * - `tmp/<uuid>`                 every upload streams here first, then is copied to its key and deleted
- * - `uploads/<app>/<version>/…`  tarballs received by the intake (direct or presigned PUT), before ingest
+ * - `tmp/<uuid>`                 a put of unknown sha256 or length streams here first, then is copied and deleted
+ * - `uploads/<app>/<version>/…`  tarballs CI PUTs with a presigned URL, before ingest
+ * (a signed `PUT /artifacts/…` upload goes straight to `sha256/<hex>`, checked by S3 against the signed sha256)
  * - `sha256/<hex>`               content-addressed release tarballs and deployment bundles (hosts read these)
  */
 export const TMP_PREFIX = 'tmp/';

@@ -7,6 +7,10 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { acknowledge, managedPolicyFinding } from './nag';
 
+/** Defines `require` in an ESM bundle, for dependencies that still call it (bench/webhook.ts uses the same). */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __tarmacRequire } from 'node:module'; const require = __tarmacRequire(import.meta.url);";
+
 /** Where the bundled tarmac.yml sits inside every function (Lambda unpacks code to /var/task). */
 export const BUNDLED_CONFIG_PATH = '/var/task/tarmac.yml';
 
@@ -33,6 +37,13 @@ export interface TarmacFunctionProps {
    * @default none
    */
   readonly copyDirectories?: readonly { readonly from: string; readonly to: string }[];
+  /**
+   * Module format of the bundle. CommonJS keeps the AWS SDK (external: Lambda's runtime provides it) lazy: a
+   * `require` inside a module reached through `import()` runs only when that module does, where an ESM bundle
+   * hoists every SDK import to its top and loads them all at cold start. ESM is needed for top-level `await`.
+   * @default OutputFormat.ESM
+   */
+  readonly format?: OutputFormat;
 }
 
 /** What every tarmac function shares: where the code and config are, and the stack's environment. */
@@ -77,12 +88,11 @@ export function tarmacFunction(scope: Construct, id: string, props: TarmacFuncti
     bundling: {
       minify: true,
       sourceMap: true,
-      format: OutputFormat.ESM,
+      format: props.format ?? OutputFormat.ESM,
       target: 'node22',
       mainFields: ['module', 'main'],
       // Some dependencies still call require(); ESM bundles need one defined.
-      banner:
-        "import { createRequire as __tarmacRequire } from 'node:module'; const require = __tarmacRequire(import.meta.url);",
+      ...((props.format ?? OutputFormat.ESM) === OutputFormat.ESM ? { banner: ESM_REQUIRE_BANNER } : {}),
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],

@@ -2,12 +2,13 @@ import { Duration, Fn } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { GLOBAL_SCOPE } from '../../functions/core/secrets';
 import { ValidationError } from '../errors';
-import { secretPath, TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
+import { CONTENT_PREFIX, secretPath, TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
 import { acknowledgeWildcardResources } from './nag';
 import { kmsViaSsm, readObjects, readSecrets, writeObjects } from './statements';
 import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
@@ -46,6 +47,8 @@ export class Webhook extends Construct {
     const fn = tarmacFunction(this, 'Function', {
       ...baseOf(props),
       entry: 'functions/handlers/webhook.ts',
+      // No top-level await in the handler: CommonJS, so its SDK clients load on first use (see `format`).
+      format: OutputFormat.CJS,
       description: 'tarmac HTTP edge: webhooks, Slack commands, API',
       timeout,
       memorySize: props.memorySize ?? 256,
@@ -53,10 +56,11 @@ export class Webhook extends Construct {
     props.queue.grantSendMessages(fn);
     props.table.grantReadWriteData(fn);
     const statements = [
-      // Uploads stream to tmp/, are copied to uploads/ (reading the source) and the tmp/ object is deleted;
-      // builds check that an uploaded artifact exists (HEAD needs GetObject, and ListBucket to answer 404).
-      readObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX]),
-      writeObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX]),
+      // Signed uploads go straight to sha256/<hex> (one PutObject that S3 checks against the signed sha256;
+      // HEAD first, so identical bytes are not written twice); unsigned-length ones stream to tmp/ and are
+      // copied; builds check that an uploaded artifact exists (HEAD needs GetObject, ListBucket answers 404).
+      readObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX, CONTENT_PREFIX]),
+      writeObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX, CONTENT_PREFIX]),
       new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
       readSecrets(this, [GLOBAL_SCOPE]),
       kmsViaSsm(this, ['kms:Decrypt']),

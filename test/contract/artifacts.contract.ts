@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ArtifactNotFoundError, ArtifactTooLargeError } from '../../functions/core/errors';
+import { ArtifactDigestError, ArtifactNotFoundError, ArtifactTooLargeError } from '../../functions/core/errors';
 import type { ArtifactStore, ByteStream } from '../../functions/ports';
 
 export interface ArtifactsUnderTest {
@@ -112,6 +112,41 @@ export function artifactsContract<U extends ArtifactsUnderTest>(
         expect(await artifacts.head('uploads/huge')).toBeUndefined();
         expect(await artifacts.head(`sha256/${sha256((await collect(bytes(1025))).data)}`)).toBeUndefined();
         if (options.listEverything) expect(await options.listEverything(under)).toEqual(before);
+      }));
+
+    it('stores a body with a declared sha256 (and size) straight under sha256/<hex>', () =>
+      withStore(async (under) => {
+        const body = (await collect(bytes(300 * 1024))).data;
+        for (const declared of [{ sha256: sha256(body) }, { sha256: sha256(body), size: body.length }]) {
+          const stored = await under.artifacts.put(chunks(body), declared);
+          expect(stored).toEqual({ key: `sha256/${sha256(body)}`, sha256: sha256(body), size: body.length });
+          expect(await under.artifacts.head(stored.key)).toEqual(stored);
+          expect((await collect(await under.artifacts.get(stored.key))).data.equals(body)).toBe(true);
+        }
+        if (options.listEverything) expect(await options.listEverything(under)).toContain(`sha256/${sha256(body)}`);
+      }));
+
+    it('fails with ArtifactDigestError on bytes that differ from the declared sha256, storing and replacing nothing', () =>
+      withStore(async (under) => {
+        const { artifacts } = under;
+        const good = Buffer.from('the real release');
+        const bad = Buffer.from('something else!');
+        const before = options.listEverything ? await options.listEverything(under) : [];
+        for (const size of [{}, { size: bad.length }]) {
+          await expect(artifacts.put(chunks(bad), { sha256: sha256(good), ...size })).rejects.toBeInstanceOf(
+            ArtifactDigestError,
+          );
+        }
+        expect(await artifacts.head(`sha256/${sha256(good)}`)).toBeUndefined();
+        if (options.listEverything) expect(await options.listEverything(under)).toEqual(before);
+        // A forged upload claiming an existing object's digest leaves that object as it was.
+        const stored = await artifacts.put(chunks(good));
+        for (const size of [{}, { size: bad.length }]) {
+          await expect(artifacts.put(chunks(bad), { sha256: sha256(good), ...size })).rejects.toBeInstanceOf(
+            ArtifactDigestError,
+          );
+        }
+        expect((await collect(await artifacts.get(stored.key))).data.equals(good)).toBe(true);
       }));
 
     it('accepts a body of exactly maxBytes', () =>

@@ -5,13 +5,15 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   S3Client,
   type S3ClientConfig,
   type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { ArtifactNotFoundError, ArtifactTooLargeError, TarmacError } from '../../core/errors';
+import { ArtifactDigestError, ArtifactNotFoundError, ArtifactTooLargeError, TarmacError } from '../../core/errors';
 import type { ArtifactStore, ByteStream, PutOptions, StoredObject } from '../../ports';
+import { countAndHash } from './declared-body';
 
 export interface S3ArtifactStoreOptions {
   readonly bucket: string;
@@ -29,10 +31,15 @@ export interface S3ArtifactStoreOptions {
 /** Metadata key holding the hex sha256 (S3 sends it as `x-amz-meta-sha256`). */
 const SHA256_META = 'sha256';
 
+/** The largest single PutObject S3 takes. */
+const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+
 /**
- * Artifacts in S3. Every put streams to a temporary key (multipart, sha256 and size computed on the fly),
- * then copies to its final key with the sha256 as metadata — the digest is only known at the end of the
- * stream, and S3 metadata cannot be changed after upload. The copy is what makes the write atomic for readers.
+ * Artifacts in S3. A put whose sha256 and size were declared (a signed upload) is one PutObject straight to
+ * its final key, carrying `ChecksumSHA256` so that S3 itself refuses bytes that do not match. Any other put
+ * streams to a temporary key (multipart, sha256 and size computed on the fly), then copies to its final key
+ * with the sha256 as metadata — the digest is only known at the end of the stream, and S3 metadata cannot be
+ * changed after upload. Either way a reader sees the whole object or nothing.
  */
 export class S3ArtifactStore implements ArtifactStore {
   private readonly client: S3Client;
@@ -45,9 +52,15 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async put(body: ByteStream, options: PutOptions = {}): Promise<StoredObject> {
     if (options.key !== undefined) validateKey(options.key);
+    const { sha256: declared, size: declaredSize } = options;
+    if (declared !== undefined && declaredSize !== undefined && declaredSize <= MAX_SINGLE_PUT_BYTES) {
+      const key = options.key ?? `sha256/${declared}`;
+      return this.putDeclared(body, { key, sha256: declared, size: declaredSize, maxBytes: options.maxBytes });
+    }
     const tmpKey = `${this.options.tmpPrefix ?? 'tmp/'}${randomUUID()}`;
     const { sha256, size } = await this.upload(tmpKey, body, options.maxBytes);
     try {
+      if (declared !== undefined && sha256 !== declared) throw new ArtifactDigestError(declared, sha256);
       const key = options.key ?? `sha256/${sha256}`;
       // Content-addressed: identical bytes are already there, with the same metadata.
       const exists = options.key === undefined && (await this.head(key)) !== undefined;
@@ -94,6 +107,51 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /**
+   * One PutObject of a body whose sha256 and size are known up front. Identical bytes already under a
+   * content-addressed key are not written again (the body is still read, to verify it); S3 checks
+   * `ChecksumSHA256`, and the digest computed here catches a store that does not (an emulator), deleting what
+   * it wrote.
+   */
+  private async putDeclared(
+    body: ByteStream,
+    target: { key: string; sha256: string; size: number; maxBytes?: number | undefined },
+  ): Promise<StoredObject> {
+    const { key, sha256, size, maxBytes } = target;
+    if (maxBytes !== undefined && size > maxBytes) throw new ArtifactTooLargeError(maxBytes);
+    const counted = countAndHash(body, size);
+    const existing = key.startsWith('sha256/') ? await this.head(key) : undefined;
+    if (existing?.sha256 === sha256) {
+      for await (const _ of counted.chunks);
+      counted.verify(sha256);
+      return existing;
+    }
+    await this.client
+      .send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: Readable.from(counted.chunks),
+          ContentLength: size,
+          ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+          Metadata: { [SHA256_META]: sha256 },
+          ContentType: 'application/octet-stream',
+          ...this.encryption(),
+        }),
+      )
+      .catch((error: unknown) => {
+        if ((error as { name?: string }).name === 'BadDigest') throw new ArtifactDigestError(sha256, 'something else');
+        throw error;
+      });
+    try {
+      counted.verify(sha256);
+    } catch (error) {
+      await this.delete(key);
+      throw error;
+    }
+    return { key, sha256, size };
   }
 
   /** Stream `body` to `key`, hashing and counting on the way; past `maxBytes` the upload is aborted. */

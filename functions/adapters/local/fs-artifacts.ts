@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ArtifactNotFoundError, TarmacError } from '../../core/errors';
+import { ArtifactDigestError, ArtifactNotFoundError, TarmacError } from '../../core/errors';
 import type { ArtifactStore, ByteStream, PutOptions, StoredObject } from '../../ports';
 import { hashFile, type Meta, syncDir, writeHashed } from './fs-hashing';
 
@@ -12,7 +12,8 @@ const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._+=@,-]*$/;
 /**
  * Artifacts as files under one directory: `<dir>/<key>`, plus `<dir>/.meta/<key>.json` (sha256, size) and
  * `<dir>/.tmp/` for uploads in progress. A put streams into a temporary file on the same filesystem while
- * hashing, fsyncs, then renames into place, so a reader sees the whole object or nothing.
+ * hashing, fsyncs, then renames into place, so a reader sees the whole object or nothing — one write of the
+ * bytes, straight into the content-addressed store when no key is given.
  */
 export class FsArtifactStore implements ArtifactStore {
   constructor(private readonly dir: string) {
@@ -27,6 +28,9 @@ export class FsArtifactStore implements ArtifactStore {
     const tmp = join(this.dir, '.tmp', randomBytes(12).toString('hex'));
     try {
       const { sha256, size, ino } = await writeHashed(tmp, body, options.maxBytes);
+      // Checked before the rename: different bytes never reach (or replace) the declared key.
+      if (options.sha256 !== undefined && sha256 !== options.sha256)
+        throw new ArtifactDigestError(options.sha256, sha256);
       const key = options.key ?? `sha256/${sha256}`;
       const path = this.pathOf(key);
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });

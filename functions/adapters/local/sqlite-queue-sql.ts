@@ -64,10 +64,17 @@ export function queueStatements(db: SqliteDatabase) {
     insert: db.prepare(
       'INSERT INTO messages (id, grp, dedup_key, body, sent_at, visible_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
+    // Each group's head by a skip-scan of messages_by_group: O(groups × log n), not a scan of every message,
+    // so a worker polling a deep backlog costs the intake (same process, same thread) next to nothing.
     visibleHeads: db.prepare(
-      `SELECT ${COLUMNS} FROM messages m
-       JOIN (SELECT MIN(seq) AS seq FROM messages GROUP BY grp) head ON head.seq = m.seq
-       WHERE m.visible_at <= ? ORDER BY m.seq LIMIT ?`,
+      `WITH RECURSIVE groups(grp) AS (
+         SELECT MIN(grp) FROM messages
+         UNION ALL
+         SELECT (SELECT MIN(grp) FROM messages WHERE grp > groups.grp) FROM groups WHERE groups.grp IS NOT NULL
+       )
+       SELECT ${COLUMNS} FROM groups g
+       JOIN messages m ON m.seq = (SELECT MIN(seq) FROM messages WHERE grp = g.grp)
+       WHERE g.grp IS NOT NULL AND m.visible_at <= ? ORDER BY m.seq LIMIT ?`,
     ),
     markReceived: db.prepare(
       'UPDATE messages SET receive_count = receive_count + 1, visible_at = ?, receipt = ? WHERE seq = ?',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TarmacError } from '../../core/errors';
 import type { Clock, DeadLetter, Ids, JobQueue, OutgoingMessage, ReceivedMessage } from '../../ports';
 import { randomIds, systemClock } from '../system';
+import { GroupCommit } from './group-commit';
 import { checkMessage, checkReceive, checkSeconds } from './queue-checks';
 import { openSqlite, type SqliteDatabase, type SqliteOptions } from './sqlite';
 import { QUEUE_SCHEMA, type QueueStatements, queueStatements, type Row } from './sqlite-queue-sql';
@@ -26,6 +27,7 @@ export class SqliteQueue implements JobQueue {
   private readonly db: SqliteDatabase;
   private readonly sql: QueueStatements;
   private readonly tx;
+  private readonly commits: GroupCommit;
   private readonly clock: Clock;
   private readonly ids: Ids;
   private readonly maxReceives: number;
@@ -42,10 +44,11 @@ export class SqliteQueue implements JobQueue {
     this.db = openSqlite(file, options);
     this.db.exec(QUEUE_SCHEMA);
     this.sql = queueStatements(this.db);
+    // Sends of one event-loop turn (concurrent webhooks) share one commit.
+    this.commits = new GroupCommit(this.db);
     // Transactions are wrapped once; `.immediate()` takes the write lock before the first read, so two
     // processes can never both see the same head as visible.
     this.tx = {
-      send: this.db.transaction((message: OutgoingMessage, body: string) => this.sendOne(message, body)),
       receive: this.db.transaction((max: number, visibilityMs: number) => this.receiveHeads(max, visibilityMs)),
       fail: this.db.transaction((receipt: string, error: string, ms: number) => this.failOne(receipt, error, ms)),
     };
@@ -54,10 +57,10 @@ export class SqliteQueue implements JobQueue {
   async send(message: OutgoingMessage): Promise<{ id: string }> {
     const body = JSON.stringify(message.body);
     checkMessage(message, body);
-    return this.tx.send.immediate(message, body);
+    return this.commits.run(() => this.sendOne(message, body));
   }
 
-  /** Dedup lookup, insert and dedup record in one short write transaction. */
+  /** Dedup lookup, insert and dedup record, inside the group's write transaction. */
   private sendOne(message: OutgoingMessage, body: string): { id: string } {
     const now = this.clock.now().getTime();
     if (now >= this.nextPurgeMs) {
@@ -153,6 +156,7 @@ export class SqliteQueue implements JobQueue {
   }
 
   close(): void {
+    this.commits.flush();
     this.db.close();
   }
 

@@ -1,6 +1,7 @@
 import { ConcurrentChangeError } from '../../core/errors';
 import type { Clock, PutStateOptions, QueryOptions, StateItem, StateKey, StateStore } from '../../ports';
 import { systemClock } from '../system';
+import { GroupCommit } from './group-commit';
 import { openSqlite, type SqliteDatabase, type SqliteOptions } from './sqlite';
 
 export interface SqliteStateStoreOptions extends SqliteOptions {
@@ -40,6 +41,7 @@ export class SqliteStateStore implements StateStore {
   private readonly db: SqliteDatabase;
   private readonly clock: Clock;
   private readonly sql;
+  private readonly commits: GroupCommit;
   private nextPurgeMs = 0;
 
   constructor(file: string, options: SqliteStateStoreOptions = {}) {
@@ -47,6 +49,8 @@ export class SqliteStateStore implements StateStore {
     this.db = openSqlite(file, options);
     this.db.exec(SCHEMA);
     const db = this.db;
+    // Writes of one event-loop turn (concurrent webhooks' claims, the worker's records) share one commit.
+    this.commits = new GroupCommit(db);
     const fields = '(pk, sk, value, version, expires_at) VALUES (:pk, :sk, :value, 1, :expires)';
     this.sql = {
       get: db.prepare(`SELECT pk, sk, value, version FROM items WHERE pk = :pk AND sk = :sk AND ${LIVE}`),
@@ -77,11 +81,16 @@ export class SqliteStateStore implements StateStore {
   }
 
   async put<T>(key: StateKey, value: T, options: PutStateOptions = {}): Promise<number> {
+    const json = JSON.stringify(value);
+    return this.commits.run(() => this.putNow(key, json, options));
+  }
+
+  private putNow(key: StateKey, value: string, options: PutStateOptions): number {
     const now = this.now();
     const params = {
       ...pick(key),
       now,
-      value: JSON.stringify(value),
+      value,
       expires: options.ttlSec === undefined ? null : now + options.ttlSec * 1000,
     };
     if (now >= this.nextPurgeMs) this.purgeExpired();
@@ -98,6 +107,10 @@ export class SqliteStateStore implements StateStore {
   }
 
   async delete(key: StateKey, options: { expectedVersion?: number } = {}): Promise<void> {
+    return this.commits.run(() => this.deleteNow(key, options));
+  }
+
+  private deleteNow(key: StateKey, options: { expectedVersion?: number }): void {
     if (options.expectedVersion === undefined) {
       this.sql.delete.run(pick(key));
       return;
@@ -120,6 +133,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   close(): void {
+    this.commits.flush();
     this.db.close();
   }
 

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { estimateDuration } from '../../core/estimate';
 import { deploymentHistory, getDeployment } from '../../state/deployments';
 import type { AppDeps, AppEnv } from '../deps';
-import { readToken } from '../read-token';
+import { guardWith } from '../read-token';
 import { dashboardAuth } from './auth';
 import { loadDashboard } from './data';
 import { DashboardPage, DeploymentPage, MessagePage } from './pages';
@@ -15,12 +15,12 @@ const IDLE_REFRESH_SEC = 30;
 /**
  * The read-only dashboard: `GET /` (every app and environment) and `GET /deployments/:id` (one deployment,
  * output expanded). Token-protected when `deps.dashboardToken` or `TARMAC_DASHBOARD_TOKEN` is set (read once,
- * here). Mount with `app.route('/', dashboardRoutes(deps))`: the guard is per route, so it never touches the
+ * on the first request that needs it). Mount with `app.route('/', dashboardRoutes(deps))`: the guard is per route, so it never touches the
  * app's other routes.
  */
 export function dashboardRoutes(deps: AppDeps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
-  const auth = dashboardAuth(readToken(deps.dashboardToken));
+  const auth = guardWith(deps.dashboardToken, dashboardAuth);
 
   routes.get('/', auth, async (c) => {
     const view = await loadDashboard(deps, deps.clock.now());

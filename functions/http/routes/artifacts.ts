@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
 import { unknownNameMessage } from '../../core/config';
-import { ArtifactTooLargeError } from '../../core/errors';
+import { ArtifactDigestError, ArtifactTooLargeError } from '../../core/errors';
 import type { ByteStream } from '../../ports';
 import { claimOnce, releaseClaim } from '../../state/dedup';
 import { type AppDeps, type AppEnv, DEFAULT_LIMITS } from '../deps';
@@ -37,7 +37,7 @@ async function* chunksOf(stream: ReadableStream<Uint8Array>): ByteStream {
 
 /**
  * Release uploads. `PUT /artifacts/<app>/<version>` streams the tarball into the artifact store (never
- * buffered whole) under a fresh `uploads/…` key; `POST /artifacts/<app>/<version>/upload-url` (AWS mode)
+ * buffered whole) under its content-addressed key `sha256/<signed sha256>`; `POST /artifacts/<app>/<version>/upload-url` (AWS mode)
  * hands out a presigned S3 PUT instead, because Lambda cannot take bodies over 6 MB.
  */
 export function artifactRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppEnv> {
@@ -68,17 +68,19 @@ export function artifactRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppE
       }
       let stored: Awaited<ReturnType<typeof deps.artifacts.put>>;
       try {
-        stored = await deps.artifacts.put(chunksOf(body), { key: newKey(app, version), maxBytes });
+        // Straight to its content-addressed key: the store checks the bytes against the signed sha256 as it
+        // writes them (no temporary object, no copy); the ingest job then only reads it once to check it.
+        const sha256 = c.req.header('x-tarmac-content-sha256') as string; // checked by uploadSignature
+        const size = Number.isSafeInteger(declared) && declared >= 0 ? { size: declared } : {};
+        stored = await deps.artifacts.put(chunksOf(body), { sha256, maxBytes, ...size });
       } catch (error) {
         // Nothing was stored: the same signed request may be retried.
         await releaseClaim(deps.state, 'upload', signature);
         if (error instanceof ArtifactTooLargeError) return tooLarge(maxBytes)(c);
+        if (error instanceof ArtifactDigestError) {
+          return problem(c, 400, 'body does not match X-Tarmac-Content-Sha256 — nothing was stored');
+        }
         throw error;
-      }
-      if (stored.sha256 !== c.req.header('x-tarmac-content-sha256')) {
-        await deps.artifacts.delete(stored.key);
-        await releaseClaim(deps.state, 'upload', signature);
-        return problem(c, 400, 'body does not match X-Tarmac-Content-Sha256 — nothing was stored');
       }
       c.get('log').info({ app, version, key: stored.key, size: stored.size }, 'artifact uploaded');
       return c.json({ key: stored.key, sha256: stored.sha256, size: stored.size }, 201);

@@ -42,6 +42,7 @@ export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: Job
       ...(check.entry ? { rejectedEntry: check.entry } : {}),
     };
     await deps.state.put(keys.release(job.app, `rejected-${job.idempotencyKey}`), rejected);
+    await dropRejectedContent(deps, job.artifactKey);
     const message = `${job.app} ${job.version} rejected: ${reason}`;
     await tell(deps, job, 'rejected', message);
     return { outcome: 'rejected', message };
@@ -66,4 +67,19 @@ export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: Job
   await tell(deps, job, 'info', message);
   if (release.gitSha) await deployPushedRelease(deps, release, job.correlationId, record.deploymentId);
   return { outcome: 'done', message };
+}
+
+/**
+ * A signed upload is stored under its content-addressed key before the check: when the check refuses it, drop
+ * it — unless an app accepted the very same bytes (another app's release may have passed where this app's
+ * release name did not).
+ */
+async function dropRejectedContent(deps: WorkerDeps, artifactKey: string): Promise<void> {
+  if (!artifactKey.startsWith('sha256/')) return;
+  const sha256 = artifactKey.slice('sha256/'.length);
+  for (const app of Object.keys(deps.config.apps)) {
+    const release = await deps.state.get<Release>(keys.release(app, sha256));
+    if (release?.value.status === 'accepted') return;
+  }
+  await deps.artifacts.delete(artifactKey);
 }

@@ -42,15 +42,38 @@ describe('npx cdk synth', () => {
     ).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions).toHaveLength(3);
     const withTemplates: string[] = [];
+    const commonJs: string[] = [];
     for (const fn of functions) {
       const asset = join(out, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
-      expect(readFileSync(join(asset, 'index.mjs'), 'utf8')).toMatch(/handler/);
+      const entry = ['index.mjs', 'index.js'].find((name) => existsSync(join(asset, name)));
+      expect(readFileSync(join(asset, entry ?? 'index.mjs'), 'utf8')).toMatch(/handler/);
+      if (entry === 'index.js') commonJs.push(join(asset, entry));
       expect(readFileSync(join(asset, 'tarmac.yml'), 'utf8')).toBe(EXAMPLE_CONFIG);
       const shipped = readdirSync(asset, { recursive: true, encoding: 'utf8' });
       expect(shipped.filter((path) => /__pycache__|\.py[co]$/.test(path))).toEqual([]);
       const hook = join(asset, 'templates', 'hooks', 'after-install.sh');
       if (existsSync(hook)) withTemplates.push(readFileSync(hook, 'utf8'));
     }
+    // The webhook is CommonJS, so its cold start loads no AWS SDK module (each loads on first use).
+    expect(commonJs).toHaveLength(1);
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        `const m = require(${JSON.stringify(commonJs[0])}); console.log(typeof m.handler, Object.keys(require.cache).filter((k) => k.includes('@aws-sdk')).length)`,
+      ],
+      {
+        env: {
+          ...process.env,
+          AWS_REGION: 'eu-west-1',
+          TARMAC_BUCKET: 'b',
+          TARMAC_TABLE: 't',
+          TARMAC_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q.fifo',
+          TARMAC_CONFIG: join(ROOT, 'examples/tarmac.yml'),
+        },
+      },
+    );
+    expect(stdout.trim()).toBe('function 0');
     // The worker renders deployment bundles at run time from templates copied beside its code.
     expect(withTemplates).toEqual([
       readFileSync(new URL('../../../functions/bundle/templates/hooks/after-install.sh', import.meta.url), 'utf8'),

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { httpApiV2Event } from '../../fixtures/events/http-api-v2';
 
 describe('functions/handlers/webhook.ts (the Lambda composition root)', () => {
-  // No dashboard token in SSM: the only call the cold start makes.
+  // No dashboard token in SSM: read on the first request to the read side (the cold start makes no call).
   const ssm = mockClient(SSMClient);
   ssm
     .on(GetParameterCommand, { Name: '/tarmac/_global/dashboard_token' })

@@ -1,0 +1,45 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, redactSecrets } from '../../functions/log';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).trim().split('\n')) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ destination }) };
+}
+
+describe('log redaction', () => {
+  it('replaces secret-named values at depth 1 to 3, in log objects and child bindings', () => {
+    const { lines, logger } = capture();
+    const child = logger.child({ correlationId: 'c-1', token: 'bound-secret' });
+    child.info({ password: 'p1', deploy: { secret: 's2', app: 'hello', env: { cookie: 'c3' } } }, 'hello');
+    const [line] = lines;
+    expect(line).toMatchObject({
+      correlationId: 'c-1',
+      token: '[redacted]',
+      password: '[redacted]',
+      deploy: { secret: '[redacted]', app: 'hello', env: { cookie: '[redacted]' } },
+      msg: 'hello',
+    });
+    expect(JSON.stringify(lines)).not.toMatch(/bound-secret|p1|s2|c3/);
+  });
+
+  it('leaves the caller’s object untouched and returns it as is when nothing is secret', () => {
+    const plain = { app: 'hello', nested: { list: [{ port: 4000 }] } };
+    expect(redactSecrets(plain)).toBe(plain);
+    const withSecret = { nested: { value: 'v' } };
+    expect(redactSecrets(withSecret)).toEqual({ nested: { value: '[redacted]' } });
+    expect(withSecret.nested.value).toBe('v');
+  });
+
+  it('redacts inside arrays as pino’s wildcards did (list.0.secret)', () => {
+    expect(redactSecrets({ list: [{ secret: 'x', name: 'a' }] })).toEqual({
+      list: [{ secret: '[redacted]', name: 'a' }],
+    });
+  });
+});
