@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import { HostError } from './errors';
 import { run } from './run';
 import { type HostRecord, processStartTime } from './state';
+import { stopHost } from './stop';
 
 /** Units the machine has enabled that a test host does not need (they slow the boot or fail inside). */
 export const MASKED_UNITS = [
@@ -115,11 +116,17 @@ export async function bootHost(input: BootInput): Promise<HostRecord> {
     dir: input.dir,
     bootedAt: new Date().toISOString(),
   };
-  await configureNetwork(record);
-  await waitUntilRunning(record, input);
-  if (!input.ssh) return record;
-  await startSshd(record, input.ssh);
-  return { ...record, ssh: { user: input.ssh.user, port: 22 } };
+  try {
+    await configureNetwork(record);
+    await waitUntilRunning(record, input);
+    if (!input.ssh) return record;
+    await startSshd(record, input.ssh);
+    return { ...record, ssh: { user: input.ssh.user, port: 22 } };
+  } catch (error) {
+    // Not recorded yet, so nobody else could stop it: a host that did not come up is stopped here.
+    await stopHost(record).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Host keys of its own, the user with the key and passwordless sudo, then sshd (Debian's ssh.service). */

@@ -1,3 +1,6 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from './deps';
+
 /** The shared token guarding the read side (dashboard and `/api`), when configured. */
 export function readToken(configured: string | undefined): string | undefined {
   return configured ?? (process.env.TARMAC_DASHBOARD_TOKEN || undefined);
@@ -25,4 +28,3 @@ export function guardWith(
     return (await guard)(c, next);
   };
 }
-
