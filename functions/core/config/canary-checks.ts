@@ -8,7 +8,8 @@ const VALIDATE_MARGIN = 60;
 /**
  * A canary's bake runs inside ValidateService, after the health check: per environment, health timeout +
  * bake + 60 s must fit CodeDeploy's 3600 s per lifecycle event. A fleet with listed hosts must have more of
- * them than the canary takes, or there is nothing to deploy after the bake.
+ * them than the canary takes, or there is nothing to deploy after the bake. An environment in slots is
+ * refused: its ValidateService switches nginx and ends before the bake, so the canary would not bake.
  */
 export function canaryIssues(config: TarmacConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -16,6 +17,12 @@ export function canaryIssues(config: TarmacConfig): ConfigIssue[] {
     const strategy = appConfig.strategy;
     if (typeof strategy === 'string' || strategy.type !== 'canary') continue;
     for (const [env, environment] of Object.entries(appConfig.environments)) {
+      if (environment.slots) {
+        issues.push({
+          path: `apps.${app}.environments.${env}.slots`,
+          message: `a canary does not bake an environment in slots yet (its ValidateService switches nginx and ends before the bake) — use a batched strategy for ${app}, or drop slots from ${env}`,
+        });
+      }
       const total = environment.health.timeout + strategy.bake + VALIDATE_MARGIN;
       if (total <= EVENT_LIMIT) continue;
       issues.push({

@@ -119,6 +119,17 @@ describe('canary config', () => {
     ]);
   });
 
+  it('fails for an environment in slots, whose ValidateService would end before the bake', () => {
+    const text = withStrategy('{ type: canary, bake: 60 }')
+      .replace('  web:\n', '  web:\n    nginx: true\n')
+      .replace('        port: 4002\n', '        port: 4002\n        slots: { green_port: 4012 }\n');
+    expect(errorsOf(text)).toEqual([
+      expect.stringMatching(
+        /apps\.hello\.environments\.production\.slots.*a canary does not bake an environment in slots yet/,
+      ),
+    ]);
+  });
+
   it('fails when the fleet has no host left after the canary', () => {
     expect(errorsOf(withStrategy('{ type: canary, hosts: 2, bake: 60 }')).join('\n')).toMatch(
       /apps\.hello\.strategy\.hosts.*canary of 2 host\(s\) on fleet web, which has 2 \(h1, h2\)/,
