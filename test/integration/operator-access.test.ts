@@ -137,7 +137,7 @@ describe('tarmac logs on real hosts', { timeout: 120_000 }, () => {
   it('refuses --server (until the server reaches hosts) instead of running locally', async () => {
     const remote = await tarmac('--server', 'http://127.0.0.1:9', 'logs', 'hello', 'staging');
     expect(remote.code).toBe(1);
-    expect(remote.stderr).toContain('tarmac logs does not work with --server yet');
+    expect(remote.stderr).toContain('"tarmac logs" does not work with --server (http://127.0.0.1:9) yet');
   });
 });
 
