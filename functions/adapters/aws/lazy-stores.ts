@@ -1,7 +1,7 @@
 import type { ArtifactStore, JobQueue, SecretStore, StateStore, UploadUrls } from '../../ports';
 import { systemClock } from '../system';
+import { type AwsEnv, assertAwsEnv } from './env';
 import { lazyPort } from './lazy-port';
-import { type AwsEnv, assertAwsEnv } from './stores';
 
 /**
  * The same stores as {@link openAwsStores}, each built — with its SDK client — on its first call. For the

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,14 +24,23 @@ beforeAll(() => {
 }, 300_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** readelf's view of the ERTS binaries: machine names and the highest GLIBC_ version needed. */
+/** readelf's view of the ERTS binaries and the apps' native code: machine names and the highest GLIBC_ version needed. */
 function readelfFacts(): { machines: Set<string>; glibc: string; elfCount: number } {
   const ertsBin = readdirSync(tree).find((d) => d.startsWith('erts-')) as string;
   const machines = new Set<string>();
   const versions: string[] = [];
   let elfCount = 0;
-  for (const name of readdirSync(join(tree, ertsBin, 'bin'))) {
-    const file = join(tree, ertsBin, 'bin', name);
+  // The checker reads ERTS's binaries and every app's priv/ (NIFs such as crypto's): the same files here.
+  const privFiles = readdirSync(join(tree, 'lib')).flatMap((app) => {
+    const priv = join(tree, 'lib', app, 'priv');
+    return existsSync(priv) ? (readdirSync(priv, { recursive: true }) as string[]).map((f) => join(priv, f)) : [];
+  });
+  const files = [
+    ...readdirSync(join(tree, ertsBin, 'bin')).map((name) => join(tree, ertsBin, 'bin', name)),
+    ...privFiles,
+  ];
+  for (const file of files) {
+    if (!statSync(file).isFile()) continue;
     let header: string;
     try {
       header = execFileSync('readelf', ['-h', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
