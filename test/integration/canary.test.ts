@@ -86,10 +86,14 @@ describe('canary strategy on real hosts', () => {
     const before = await fingerprint('h2');
     const release = await h.pushRelease(tarballs['1.0.0'], '1.0.0');
     const deployment = h.deploy('staging', release, { config: canaryConfig(30), autoRollback: true });
-    // Once h1 answers with the new release, its ValidateService is baking: freeze its VM (a hung node).
+    // Once h1 answers with the new release and ValidateService has seen it healthy, it is baking: freeze its
+    // VM (a hung node).
     let frozen = false;
     for (let i = 0; i < 600 && !frozen; i++) {
       if ((await health('h1'))?.version === '1.0.0') {
+        // The new release answers as soon as ApplicationStart restarted it; give ValidateService time for its
+        // own first health check (it polls every second), so the freeze lands in the 30 s bake.
+        await new Promise((resolve) => setTimeout(resolve, 4_000));
         await on('h1', ['systemctl', 'kill', '--signal=SIGSTOP', UNIT]);
         frozen = true;
       } else await new Promise((resolve) => setTimeout(resolve, 200));
