@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { parseConfig } from '../functions/core/config';
 import type { DeployerEvent } from '../functions/ports';
+import { helloConfigText } from '../test/support/config-text';
 import { buildFixture } from '../test/support/fixture';
 import { bootTestHosts } from '../test/support/hosts';
 import { deployHarness, workDirIn } from '../test/support/local-deploy';
@@ -20,18 +21,14 @@ import { deployHarness, workDirIn } from '../test/support/local-deploy';
 const DEPLOYS = Number(process.argv[2] ?? 5);
 const KEEP_ALIVE_CLIENTS = 4;
 const NEW_CONNECTION_CLIENTS = 4;
-const config = parseConfig(`
-fleets:
-  web: { hosts: [h1], nginx: true }
-apps:
-  hello:
-    repo: acme/hello
-    release: hello
-    fleet: web
-    environments:
+const config = parseConfig(
+  helloConfigText(
+    '{ hosts: [h1], nginx: true }',
+    `
       restart: { port: 4101, domain: restart.test, health: { timeout: 30 } }
-      slots: { port: 4102, domain: slots.test, health: { timeout: 30 }, slots: { green_port: 4112, drain: 2 } }
-`);
+      slots: { port: 4102, domain: slots.test, health: { timeout: 30 }, slots: { green_port: 4112, drain: 2 } }`,
+  ),
+);
 
 interface Load {
   requests: number;

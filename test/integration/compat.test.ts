@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { buildFixture, REPO_ROOT } from '../support/fixture';
 import { foreignArchCopy } from '../support/foreign-release';
 import { bootTestHosts, type TestHosts } from '../support/hosts';
 import { exampleConfig } from '../support/local-deploy';
+import { runTarmac, servingVersion } from '../support/tarmac-cli';
 
 // A release the hosts cannot run (issue #14 item 8), on real hosts: the fixture release serves 1.0.0 on h1 and
 // h2; a copy whose ERTS binaries claim AArch64 (rewritten in a temp dir, as if built on another machine) is
@@ -52,21 +52,12 @@ async function unitState(host: string): Promise<string> {
   return r.stdout.trim();
 }
 
-async function serving(host: string): Promise<string> {
-  const record = await hosts.manager.get(host);
-  const response = await fetch(`http://${record.address}:4001/health`, { signal: AbortSignal.timeout(5_000) });
-  return String(((await response.json()) as { version?: unknown }).version);
+function serving(host: string): Promise<string> {
+  return servingVersion(hosts.manager, host, 4001);
 }
 
-function cli(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/tarmac.mjs'), '--data', hosts.dataDir, ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c));
-  child.stderr.on('data', (c: Buffer) => (output += c));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
+function cli(args: string[]): ReturnType<typeof runTarmac> {
+  return runTarmac(hosts.dataDir, args);
 }
 
 beforeAll(async () => {

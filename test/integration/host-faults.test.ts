@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import { buildFixture, REPO_ROOT } from '../support/fixture';
 import { fillDisk, killHost, processesOf, strayHookProcess } from '../support/host-faults';
 import { bootTestHosts, type TestHosts } from '../support/hosts';
 import { exampleConfig } from '../support/local-deploy';
+import { runTarmac, servingVersion } from '../support/tarmac-cli';
 
 // Host faults on real hosts (issue #11), one boot of h1, h2 for the file; the cases build on each other:
 // 1.0.0 serves on both hosts, a hook hangs, h1's disk is full, stray hooks of an interrupted rollback are
@@ -44,21 +44,12 @@ async function deploy(ref: string, onUpdate: (d: Deployment) => void = () => {})
   return watchDeployment(runtime, id as string, onUpdate, 120_000);
 }
 
-async function serving(host: string): Promise<string> {
-  const record = await hosts.manager.get(host);
-  const response = await fetch(`http://${record.address}:4001/health`, { signal: AbortSignal.timeout(5_000) });
-  return String(((await response.json()) as { version?: unknown }).version);
+function serving(host: string): Promise<string> {
+  return servingVersion(hosts.manager, host, 4001);
 }
 
-function cli(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/tarmac.mjs'), '--data', hosts.dataDir, ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c));
-  child.stderr.on('data', (c: Buffer) => (output += c));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
+function cli(args: string[]): ReturnType<typeof runTarmac> {
+  return runTarmac(hosts.dataDir, args);
 }
 
 beforeAll(async () => {

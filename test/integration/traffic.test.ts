@@ -6,6 +6,7 @@ import { parseConfig, type TarmacConfig } from '../../functions/core/config';
 import type { DeployerEvent } from '../../functions/ports';
 import { getMaintenance, maintenanceHistory } from '../../functions/state/maintenance';
 import { setMaintenance } from '../../functions/worker/maintenance';
+import { helloConfigText } from '../support/config-text';
 import { buildFixture } from '../support/fixture';
 import { bootTestHosts, type TestHosts } from '../support/hosts';
 import { type DeployHarness, deployHarness, workDirIn } from '../support/local-deploy';
@@ -15,23 +16,17 @@ import { fixtureJson, getVia, openSocket } from '../support/nginx';
 // unit, restarted on deploy) and production (blue/green slots). The cases build on each other.
 const STAGING = 'staging.hello.test';
 const PRODUCTION = 'hello.test';
-const configText = (staging: string) => `
-fleets:
-  web: { hosts: [h1], nginx: true }
-apps:
-  hello:
-    repo: acme/hello
-    release: hello
-    fleet: web
-    environments:
-${staging}
+const configText = (staging: string) =>
+  helloConfigText(
+    '{ hosts: [h1], nginx: true }',
+    `${staging}
       production:
         port: 4002
         domain: ${PRODUCTION}
         health: { timeout: 10 }
         slots: { green_port: 4012, drain: 8 }
-        nginx: { maintenance_page: "<h1>hello is resting</h1>" }
-`;
+        nginx: { maintenance_page: "<h1>hello is resting</h1>" }`,
+  );
 const STAGING_ENV = `      staging:
         port: 4001
         domain: ${STAGING}

@@ -1,24 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { renderBundle } from '../../../functions/bundle/render';
 import { maintenanceScript } from '../../../functions/core/maintenance';
+import { helloConfigText } from '../../support/config-text';
 import { renderInput } from './fixture';
 
-const trafficConfig = `
-fleets:
-  web: { hosts: [h1, h2], nginx: true }
-apps:
-  hello:
-    repo: acme/hello
-    release: hello
-    fleet: web
-    environments:
+const trafficConfig = helloConfigText(
+  '{ hosts: [h1, h2], nginx: true }',
+  `
       staging:
         port: 4001
         domain: staging.hello.test
         slots: { green_port: 4011, drain: 7 }
         nginx: { tls: { certificate: /etc/ssl/s.pem, key: /etc/ssl/s.key }, maintenance_page: "<p>soon</p>" }
-      production: { port: 4002, domain: hello.test }
-`;
+      production: { port: 4002, domain: hello.test }`,
+);
 const files = renderBundle(renderInput({}, trafficConfig));
 const file = (path: string) => files.find((f) => f.path === path)?.content ?? '';
 

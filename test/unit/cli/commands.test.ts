@@ -1,24 +1,9 @@
-import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../../functions/cli/main';
-import { memoryOutput } from '../../../functions/cli/output';
+import { describe, expect, it } from 'vitest';
+import { cliInTempDir } from './cli-harness';
 
-let dir: string;
-let config: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tarmac-cli-'));
-  config = join(dir, 'tarmac.yml');
-  copyFileSync(new URL('../../../examples/tarmac.yml', import.meta.url), config);
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-async function tarmac(...args: string[]) {
-  const out = memoryOutput();
-  const code = await main(['node', 'tarmac', '--config', config, '--data', join(dir, 'data'), ...args], out);
-  return { code, stdout: out.out.join(''), stderr: out.err.join('') };
-}
+const { paths, tarmac } = cliInTempDir('tarmac-cli-');
 
 describe('tarmac CLI', () => {
   it('config check accepts the example and lists instances', async () => {
@@ -28,9 +13,9 @@ describe('tarmac CLI', () => {
   });
 
   it('config check fails with exit 1 listing every clash with both instance names', async () => {
-    const text = (await import('node:fs')).readFileSync(config, 'utf8');
+    const text = (await import('node:fs')).readFileSync(paths.config, 'utf8');
     writeFileSync(
-      config,
+      paths.config,
       text
         .replace('port: 4001', 'port: 4001\n        database: hello_staging')
         .replace('port: 4002', 'port: 4001\n        database: hello_staging'),
@@ -42,7 +27,7 @@ describe('tarmac CLI', () => {
   });
 
   it('config check --json reports errors as data', async () => {
-    writeFileSync(config, 'fleets: {}\napps: { x: 1 }\n');
+    writeFileSync(paths.config, 'fleets: {}\napps: { x: 1 }\n');
     const { code, stdout } = await tarmac('--json', 'config', 'check');
     expect(code).toBe(1);
     expect(JSON.parse(stdout)).toMatchObject({ ok: false, errors: [{ path: 'apps.x' }] });
@@ -54,7 +39,7 @@ describe('tarmac CLI', () => {
     expect(first.stdout).toContain('still missing: database_password');
     const again = await tarmac('secrets', 'init', 'hello', 'staging');
     expect(again.stdout).toContain('nothing to generate');
-    const cookie = join(dir, 'data', 'secrets', 'hello', 'staging', 'erlang_cookie');
+    const cookie = join(paths.data, 'secrets', 'hello', 'staging', 'erlang_cookie');
     expect(statSync(cookie).mode & 0o777).toBe(0o600);
     const value = (await import('node:fs')).readFileSync(cookie, 'utf8');
     expect(value.length).toBeGreaterThanOrEqual(43);

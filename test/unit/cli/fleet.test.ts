@@ -1,31 +1,14 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openLocalAdapters } from '../../../functions/adapters/local';
-import { main } from '../../../functions/cli/main';
-import { memoryOutput } from '../../../functions/cli/output';
 import { recordFailedJob } from '../../../functions/state/failed-jobs';
 import { acquireFleet } from '../../../functions/state/fleets';
+import { cliInTempDir } from './cli-harness';
 
-let dir: string;
-let config: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'tarmac-cli-fleet-'));
-  config = join(dir, 'tarmac.yml');
-  copyFileSync(new URL('../../../examples/tarmac.yml', import.meta.url), config);
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-async function tarmac(...args: string[]) {
-  const out = memoryOutput();
-  const code = await main(['node', 'tarmac', '--config', config, '--data', join(dir, 'data'), ...args], out);
-  return { code, stdout: out.out.join(''), stderr: out.err.join('') };
-}
+const { paths, tarmac } = cliInTempDir('tarmac-cli-fleet-');
 
 /** A fleet held by a deployment whose record is gone (a crash between the two writes), and a failed job. */
 async function seed(): Promise<void> {
-  const adapters = openLocalAdapters(join(dir, 'data'));
+  const adapters = openLocalAdapters(paths.data);
   const since = new Date(Date.now() - 3 * 60_000).toISOString();
   await acquireFleet(adapters.state, 'web', { deploymentId: 'd-gone', app: 'hello', env: 'staging', since });
   await recordFailedJob(adapters.state, {

@@ -1,20 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { instanceOf, parseConfig } from '../../../functions/core/config';
+import { helloConfigText } from '../../support/config-text';
 import { errorsOf } from './config-errors';
 
-const config = (web: string, staging: string, production = '') => `
-fleets:
-  web: { hosts: [h1]${web} }
-apps:
-  hello:
-    repo: acme/hello
-    release: hello
-    fleet: web
-    environments:
-      staging: { port: 4001, domain: staging.hello.test${staging} }
-      production: { port: 4002, domain: hello.test${production} }
-`;
+const config = (web: string, staging: string, production = '') =>
+  helloConfigText(
+    `{ hosts: [h1]${web} }`,
+    `      staging: { port: 4001, domain: staging.hello.test${staging} }
+      production: { port: 4002, domain: hello.test${production} }`,
+  );
 
 describe('nginx and slots in tarmac.yml', () => {
   it('enables nginx for a whole fleet, lets an environment turn it off or tune it, and resolves slots', () => {
@@ -40,18 +35,13 @@ describe('nginx and slots in tarmac.yml', () => {
   });
 
   it('fails slots without nginx, nginx without a domain, and a green port another instance uses', () => {
-    const errors = errorsOf(`
-fleets:
-  web: { hosts: [h1] }
-apps:
-  hello:
-    repo: acme/hello
-    release: hello
-    fleet: web
-    environments:
-      staging: { port: 4001, nginx: true }
-      production: { port: 4002, domain: hello.test, slots: { green_port: 4001 } }
-`);
+    const errors = errorsOf(
+      helloConfigText(
+        '{ hosts: [h1] }',
+        `      staging: { port: 4001, nginx: true }
+      production: { port: 4002, domain: hello.test, slots: { green_port: 4001 } }`,
+      ),
+    );
     expect(errors).toEqual(
       expect.arrayContaining([
         expect.stringContaining('nginx is enabled for hello/staging but it has no domain'),
