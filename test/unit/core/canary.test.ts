@@ -1,36 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { planLines } from '../../../functions/cli/plan-text';
 import { CanaryTooLargeError, canaryGroupName, isCanaryGroup } from '../../../functions/core/canary';
-import { instanceOf, parseConfig } from '../../../functions/core/config';
-import { HostsUnreachableError, planDeployment } from '../../../functions/core/plans';
-import { errorsOf, example } from './config-errors';
-
-const SHA = 'cd'.repeat(32);
-const withStrategy = (strategy: string, hosts = '[h1, h2]') =>
-  example.replace('strategy: one-at-a-time', `strategy: ${strategy}`).replace('hosts: [h1, h2]', `hosts: ${hosts}`);
-
-function plan(strategy: string, hosts: string[], unreachable: string[] = []) {
-  const config = parseConfig(withStrategy(strategy, `[${hosts.filter((h) => !h.startsWith('ec2:')).join(', ')}]`));
-  return planDeployment({
-    instance: instanceOf(config, 'hello', 'staging'),
-    hosts,
-    release: { id: `2.0.0-${SHA.slice(0, 12)}`, version: '2.0.0', sha256: SHA, artifactKey: `sha256/${SHA}` },
-    deploymentId: 'dep-1',
-    correlationId: 'corr-1',
-    unreachable,
-  });
-}
+import { parseConfig } from '../../../functions/core/config';
+import { HostsUnreachableError } from '../../../functions/core/plans';
+import { errorsOf } from './config-errors';
+import { planOf, withStrategy } from './plan-fixture';
 
 describe('canary plans', () => {
   it('puts the canary hosts first, then batches the rest with the fallback strategy', () => {
-    const p = plan('{ type: canary, hosts: 1, bake: 60 }', ['h1', 'h2', 'h3']);
+    const p = planOf('{ type: canary, hosts: 1, bake: 60 }', ['h1', 'h2', 'h3']);
     expect(p.batches).toEqual([['h1'], ['h2'], ['h3']]);
     expect(p.canary).toEqual({ hosts: ['h1'], bakeSeconds: 60, alarms: [], group: 'hello-staging.canary' });
     expect(p.strategy).toMatchObject({ type: 'one-at-a-time', batchSize: 1, minHealthyHosts: 2 });
   });
 
   it('deploys the rest all at once with rest: all, and takes several canary hosts', () => {
-    const p = plan('{ type: canary, hosts: 2, bake: 30, rest: all }', ['h1', 'h2', 'h3', 'h4']);
+    const p = planOf('{ type: canary, hosts: 2, bake: 30, rest: all }', ['h1', 'h2', 'h3', 'h4']);
     expect(p.batches).toEqual([
       ['h1', 'h2'],
       ['h3', 'h4'],
@@ -39,32 +24,32 @@ describe('canary plans', () => {
   });
 
   it('picks the canary among reachable hosts and skips an unreachable one of the rest', () => {
-    const p = plan('{ type: canary, hosts: 1, bake: 30, rest: all }', ['h1', 'h2', 'h3'], ['h1']);
+    const p = planOf('{ type: canary, hosts: 1, bake: 30, rest: all }', ['h1', 'h2', 'h3'], ['h1']);
     expect(p.batches).toEqual([['h2'], ['h3']]);
     expect(p.skipped).toEqual(['h1']);
   });
 
   it('fails when the unreachable hosts leave too few healthy for the rest strategy', () => {
-    expect(() => plan('{ type: canary, hosts: 1, bake: 30 }', ['h1', 'h2', 'h3'], ['h3'])).toThrow(
+    expect(() => planOf('{ type: canary, hosts: 1, bake: 30 }', ['h1', 'h2', 'h3'], ['h3'])).toThrow(
       HostsUnreachableError,
     );
   });
 
   it('fails when nothing would be left after the canary, naming the fleet and what to do', () => {
-    expect(() => plan('{ type: canary, hosts: 1, bake: 30 }', ['h1', 'h2'], ['h2'])).toThrow(CanaryTooLargeError);
-    expect(() => plan('{ type: canary, hosts: 1, bake: 30 }', ['h1', 'h2'], ['h2'])).toThrow(
+    expect(() => planOf('{ type: canary, hosts: 1, bake: 30 }', ['h1', 'h2'], ['h2'])).toThrow(CanaryTooLargeError);
+    expect(() => planOf('{ type: canary, hosts: 1, bake: 30 }', ['h1', 'h2'], ['h2'])).toThrow(
       /deploys 1 host\(s\) first .* fleet web has only 1 reachable host\(s\)/,
     );
   });
 
   it('on AWS (hosts by EC2 tag) the canary is the tagged instances of the fleet, the rest the whole fleet', () => {
-    const p = plan('{ type: canary, hosts: 1, bake: 30, alarms: [hello-5xx] }', ['ec2:tarmac-fleet=web']);
+    const p = planOf('{ type: canary, hosts: 1, bake: 30, alarms: [hello-5xx] }', ['ec2:tarmac-fleet=web']);
     expect(p.batches).toEqual([['ec2:tarmac-fleet=web,tarmac-canary=true'], ['ec2:tarmac-fleet=web']]);
     expect(p.canary?.alarms).toEqual(['hello-5xx']);
   });
 
   it('leaves batched strategies without a canary', () => {
-    expect(plan('half', ['h1', 'h2']).canary).toBeUndefined();
+    expect(planOf('half', ['h1', 'h2']).canary).toBeUndefined();
   });
 
   it('names canary groups so that no environment group can take the name', () => {
@@ -76,7 +61,7 @@ describe('canary plans', () => {
 
 describe('tarmac plan shows the canary', () => {
   it('prints the canary, its bake and the fallback strategy, host by host', () => {
-    const lines = planLines(plan('{ type: canary, hosts: 1, bake: 90, alarms: [hello-5xx] }', ['h1', 'h2', 'h3']));
+    const lines = planLines(planOf('{ type: canary, hosts: 1, bake: 90, alarms: [hello-5xx] }', ['h1', 'h2', 'h3']));
     expect(lines[0]).toBe(
       'strategy canary: h1 first, bake 90 s (health checked throughout, alarms hello-5xx), then one-at-a-time: batches of 1, 2 host(s) kept healthy',
     );
@@ -86,7 +71,7 @@ describe('tarmac plan shows the canary', () => {
   });
 
   it('prints a batched plan as before', () => {
-    expect(planLines(plan('one-at-a-time', ['h1', 'h2']))[0]).toBe(
+    expect(planLines(planOf('one-at-a-time', ['h1', 'h2']))[0]).toBe(
       'strategy one-at-a-time: batches of 1, 1 host(s) kept healthy',
     );
   });
