@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsAdapters } from '../../functions/adapters/aws';
-import { type Deployment, isFinished } from '../../functions/core/deployments';
+import type { Deployment } from '../../functions/core/deployments';
 import { signedJsonHeaders } from '../../functions/http/signing';
-import { deploymentHistory } from '../../functions/state/deployments';
 import { httpApiV2Event } from '../fixtures/events/http-api-v2';
 import { githubHeaders, pushEvent, SECRETS, slackForm, slackHeaders } from './http-harness';
+import { settledDeployment } from './pipeline';
 
 type LambdaResult = { statusCode: number; body: string; isBase64Encoded?: boolean };
 type WebhookHandler = (event: ReturnType<typeof httpApiV2Event>) => Promise<unknown>;
@@ -82,17 +81,6 @@ export function slackStandIn() {
 }
 
 /** Wait until an environment has `count` deployments and the newest has ended; returns it. */
-export async function settled(aws: AwsAdapters, env: string, count: number, timeoutMs = 150_000): Promise<Deployment> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const history = await deploymentHistory(aws.state, 'hello', env, 50);
-    const newest = history[0];
-    if (history.length >= count && newest && isFinished(newest.status)) return newest;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `hello/${env}: ${history.length} deployment(s), newest ${newest?.status ?? 'none'} after ${timeoutMs} ms`,
-      );
-    }
-    await sleep(250);
-  }
+export function settled(aws: AwsAdapters, env: string, count: number, timeoutMs = 150_000): Promise<Deployment> {
+  return settledDeployment(aws, env, count, timeoutMs);
 }

@@ -5,6 +5,7 @@ import { allInstances } from '../../functions/core/config';
 import type { TarmacConfig } from '../../functions/core/config/schema';
 import { type Deployment, isFinished } from '../../functions/core/deployments';
 import { hmacHex } from '../../functions/http/signatures';
+import type { StateStore } from '../../functions/ports';
 import { deploymentHistory } from '../../functions/state/deployments';
 import { initInstanceSecrets } from '../../functions/state/secrets';
 import { SECRETS } from './http-harness';
@@ -56,7 +57,7 @@ export async function githubPush(
 
 /** Wait until an environment has `count` deployments and the newest has ended; returns it. */
 export async function settledDeployment(
-  adapters: LocalAdapters,
+  adapters: { readonly state: StateStore },
   env: string,
   count: number,
   timeoutMs = 120_000,
