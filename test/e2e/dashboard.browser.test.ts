@@ -8,7 +8,7 @@ import { type LocalRuntime, openLocalRuntime } from '../../functions/local/runti
 import { type RunningServer, startServer } from '../../functions/local/server';
 import { silentLogger } from '../../functions/log';
 import { assertChromium, CHROMIUM, CHROMIUM_ARGS, RESULTS } from '../support/chromium';
-import { seedDeployment } from '../support/dashboard-seed';
+import { seedDashboardStory } from '../support/dashboard-seed';
 import { FakeClock } from '../support/fake-clock';
 import { EXAMPLE_CONFIG, SECRETS } from '../support/http-harness';
 
@@ -35,15 +35,7 @@ describe('dashboard in a real Chromium', () => {
     for (const [name, value] of Object.entries(SECRETS)) await runtime.adapters.secrets.set('_global', name, value);
     server = await startServer({ config, adapters: runtime.adapters, port: 0, logger: silentLogger() });
     const { state } = runtime.adapters;
-    await seedDeployment(state, clock, {
-      env: 'staging',
-      version: '1.4.0',
-      gitSha: 'abcdef1234567890',
-      trigger: 'push',
-    });
-    await seedDeployment(state, clock, { env: 'production', version: '1.3.0', by: 'carol', trigger: 'slack' });
-    await seedDeployment(state, clock, { env: 'production', version: '1.4.0', failValidateOn: 'h2' });
-    await seedDeployment(state, clock, { env: 'staging', version: '1.5.0', pending: true, by: 'dave' });
+    await seedDashboardStory(state, clock);
     clock.advance(2 * 3600_000);
     browser = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,

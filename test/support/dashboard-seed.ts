@@ -97,3 +97,14 @@ export async function seedDeployment(state: StateStore, clock: FakeClock, option
   }
   return done;
 }
+
+/**
+ * The dashboard tests' story: staging ran 1.4.0 (a push) and has 1.5.0 queued by dave; production ran 1.3.0
+ * (carol, from Slack), then 1.4.0 failed ValidateService on h2.
+ */
+export async function seedDashboardStory(state: StateStore, clock: FakeClock): Promise<void> {
+  await seedDeployment(state, clock, { env: 'staging', version: '1.4.0', gitSha: 'abcdef1234567890', trigger: 'push' });
+  await seedDeployment(state, clock, { env: 'production', version: '1.3.0', by: 'carol', trigger: 'slack' });
+  await seedDeployment(state, clock, { env: 'production', version: '1.4.0', failValidateOn: 'h2' });
+  await seedDeployment(state, clock, { env: 'staging', version: '1.5.0', pending: true, by: 'dave' });
+}

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { recordHook } from '../../../functions/core/deployments';
 import { updateDeployment } from '../../../functions/state/deployments';
 import { putLock } from '../../../functions/state/locks';
-import { seedDeployment } from '../../support/dashboard-seed';
+import { seedDashboardStory, seedDeployment } from '../../support/dashboard-seed';
 import { type HttpHarness, httpHarness } from '../../support/http-harness';
 
 let harness: HttpHarness | undefined;
@@ -32,15 +32,7 @@ describe('dashboard GET /', () => {
     // Prepare: staging runs 1.4.0 with 1.5.0 queued; production runs 1.3.0, 1.4.0 failed on h2, and is locked.
     const { app, adapters, clock } = await open();
     const { state } = adapters;
-    await seedDeployment(state, clock, {
-      env: 'staging',
-      version: '1.4.0',
-      gitSha: 'abcdef1234567890',
-      trigger: 'push',
-    });
-    await seedDeployment(state, clock, { env: 'production', version: '1.3.0', by: 'carol', trigger: 'slack' });
-    await seedDeployment(state, clock, { env: 'production', version: '1.4.0', failValidateOn: 'h2' });
-    await seedDeployment(state, clock, { env: 'staging', version: '1.5.0', pending: true, by: 'dave' });
+    await seedDashboardStory(state, clock);
     await putLock(state, {
       app: 'hello',
       env: 'production',
