@@ -36,9 +36,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const log = deps.logger.child({ correlationId });
     c.set('correlationId', correlationId);
     c.set('log', log);
+    // Before the handler: set afterwards, the header would make @hono/node-server rebuild the finished
+    // response as a web Response and stream it, instead of writing the handler's string in one go.
+    c.header(CORRELATION_HEADER, correlationId);
     const started = performance.now();
     await next();
-    c.header(CORRELATION_HEADER, correlationId);
     const ms = Math.round((performance.now() - started) * 10) / 10;
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
   });

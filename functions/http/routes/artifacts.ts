@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
 import { unknownNameMessage } from '../../core/config';
 import { ArtifactDigestError, ArtifactTooLargeError } from '../../core/errors';
 import type { ByteStream } from '../../ports';
 import { claimOnce, releaseClaim } from '../../state/dedup';
+import { limitBody } from '../body-limit';
 import { type AppDeps, type AppEnv, DEFAULT_LIMITS } from '../deps';
 import { methodNotAllowed, parseJsonBody, problem, requireContentType, tooLarge } from '../responses';
 import type { IntakeSecrets } from '../secrets';
@@ -92,7 +92,7 @@ export function artifactRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppE
   routes.post(
     '/:app/:version/upload-url',
     requireContentType(['application/json'], 'send {"app","version"} as JSON'),
-    bodyLimit({ maxSize: 4096, onError: tooLarge(4096) }),
+    limitBody(4096, tooLarge(4096)),
     buildSignature({ secret, clock: deps.clock }),
     async (c) => {
       const { app, version } = c.req.param();

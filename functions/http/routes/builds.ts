@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
 import { unknownNameMessage } from '../../core/config';
 import type { Job } from '../../core/jobs';
+import { limitBody } from '../body-limit';
 import type { AppDeps, AppEnv } from '../deps';
 import { enqueueOnce } from '../enqueue';
 import { methodNotAllowed, parseJsonBody, problem, requireContentType, tooLarge } from '../responses';
@@ -40,7 +40,7 @@ export function buildRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppEnv>
   routes.post(
     '/',
     requireContentType(['application/json'], 'send the build event as JSON'),
-    bodyLimit({ maxSize: MAX_BYTES, onError: tooLarge(MAX_BYTES) }),
+    limitBody(MAX_BYTES, tooLarge(MAX_BYTES)),
     buildSignature({ secret: () => secrets.require('build_webhook_secret'), clock: deps.clock }),
     async (c) => {
       const parsed = parseJsonBody(c, buildEventSchema, 'build event');

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
 import type { TarmacConfig } from '../../core/config/schema';
 import type { Job } from '../../core/jobs';
+import { limitBody } from '../body-limit';
 import type { AppDeps, AppEnv } from '../deps';
 import { enqueueOnce } from '../enqueue';
 import { methodNotAllowed, parseJsonBody, problem, requireContentType, tooLarge } from '../responses';
@@ -48,7 +48,7 @@ export function githubRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppEnv
   routes.post(
     '/',
     requireContentType(['application/json'], 'set the webhook\'s content type to "application/json" in GitHub'),
-    bodyLimit({ maxSize: GITHUB_MAX_BYTES, onError: tooLarge(GITHUB_MAX_BYTES) }),
+    limitBody(GITHUB_MAX_BYTES, tooLarge(GITHUB_MAX_BYTES)),
     githubSignature({ secret: () => secrets.require('github_webhook_secret') }),
     async (c) => {
       const event = c.req.header('x-github-event');

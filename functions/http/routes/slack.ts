@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
 import { escapeSlack, unescapeSlack } from '../../core/chat';
 import { historyBlocks, statusBlocks } from '../../core/chat-blocks';
 import { formatAge } from '../../core/clock';
 import { findApp } from '../../core/config';
 import type { EnvironmentSummary } from '../../core/summaries';
+import { limitBody } from '../body-limit';
 import type { AppDeps, AppEnv } from '../deps';
 import { enqueueOnce } from '../enqueue';
 import { methodNotAllowed, problem, requireContentType, tooLarge } from '../responses';
@@ -37,7 +37,7 @@ export function slackRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppEnv>
   routes.post(
     '/commands',
     requireContentType(['application/x-www-form-urlencoded'], 'Slack sends slash commands form-encoded'),
-    bodyLimit({ maxSize: MAX_BYTES, onError: tooLarge(MAX_BYTES) }),
+    limitBody(MAX_BYTES, tooLarge(MAX_BYTES)),
     async (c, next) => {
       // Slack's certificate check: acknowledge, do nothing (it may arrive unsigned, and changes nothing).
       const form = new URLSearchParams(new TextDecoder().decode(await rawBody(c)));
