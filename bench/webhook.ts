@@ -11,7 +11,7 @@
  * Goals (issue #15): throughput ≥ 0.5× the bare route, p99 ≤ 2× bare's; cold import ≤ 120 ms.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -61,6 +61,8 @@ end
 
 interface WrkResult {
   rps: number;
+  /** CPU (user + system, all threads) the server process spent per request answered during the run. */
+  cpuUsPerRequest: number;
   p50: string;
   p99: string;
   p99ms: number;
@@ -76,8 +78,15 @@ function toMs(value: string): number {
   return match[2] === 'us' ? n / 1000 : match[2] === 's' ? n * 1000 : n;
 }
 
-function wrk(url: string, connections: number, script: string): WrkResult {
+/** User + system CPU seconds of a process so far, all its threads (Linux /proc; 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function wrk(url: string, connections: number, script: string, pid: number): WrkResult {
   const threads = Math.min(connections, 2);
+  const cpuBefore = cpuSeconds(pid);
   const out = execFileSync(
     'wrk',
     [`-t${threads}`, `-c${connections}`, `-d${DURATION}`, '--latency', '-s', script, url],
@@ -85,14 +94,17 @@ function wrk(url: string, connections: number, script: string): WrkResult {
       encoding: 'utf8',
     },
   );
+  const cpu = cpuSeconds(pid) - cpuBefore;
   const p50 = /^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '?';
   const p99 = /^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '?';
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   return {
+    cpuUsPerRequest: requests > 0 ? (cpu * 1e6) / requests : Number.NaN,
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN),
     p50,
     p99,
     p99ms: toMs(p99),
-    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
+    requests,
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
     errors: /Socket errors:.*$/m.exec(out)?.[0] ?? '',
   };
@@ -122,6 +134,11 @@ function startProcess(
   });
 }
 
+function pidOf(child: ChildProcess): number {
+  if (child.pid === undefined) throw new Error('server process has no pid');
+  return child.pid;
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const done = new Promise((resolve) => child.once('exit', resolve));
@@ -148,7 +165,8 @@ function durableJobs(dataDir: string): { jobs: number; queued: number } {
 
 function line(name: string, r: WrkResult): string {
   const bad = r.non2xx ? `  ${r.non2xx} non-2xx!` : '';
-  return `  ${name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.padStart(8)}   p99 ${r.p99.padStart(8)}${bad} ${r.errors}`;
+  const cpu = `${r.cpuUsPerRequest.toFixed(0).padStart(5)} µs CPU/req`;
+  return `  ${name.padEnd(28)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.padStart(8)}   p99 ${r.p99.padStart(8)}   ${cpu}${bad} ${r.errors}`;
 }
 
 async function main(): Promise<void> {
@@ -187,8 +205,8 @@ async function intake(work: string, dataDir: string, script: string, children: C
 
   const results: Record<string, WrkResult> = {};
   for (const connections of [1, 50]) {
-    results[`tarmac-${connections}`] = wrk(`${tarmac.url}/webhooks/github`, connections, script);
-    results[`bare-${connections}`] = wrk(`${bare.url}/webhooks/github`, connections, script);
+    results[`tarmac-${connections}`] = wrk(`${tarmac.url}/webhooks/github`, connections, script, pidOf(tarmac.child));
+    results[`bare-${connections}`] = wrk(`${bare.url}/webhooks/github`, connections, script, pidOf(bare.child));
   }
   await stop(tarmac.child);
   const queued = durableJobs(dataDir);
@@ -200,7 +218,9 @@ async function intake(work: string, dataDir: string, script: string, children: C
     console.log(`${connections} connection${connections > 1 ? 's' : ''}:`);
     console.log(line('tarmac serve (durable)', t));
     console.log(line('bare Hono HMAC route', b));
-    console.log(`  ratio tarmac/bare: ${(t.rps / b.rps).toFixed(2)}×`);
+    console.log(
+      `  ratio tarmac/bare: ${(t.rps / b.rps).toFixed(2)}×   (CPU per request ${(t.cpuUsPerRequest / b.cpuUsPerRequest).toFixed(1)}× bare's; load average ${loadavg()[0]?.toFixed(1)})`,
+    );
   }
   const accepted = Object.entries(results)
     .filter(([k]) => k.startsWith('tarmac'))
