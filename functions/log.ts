@@ -51,7 +51,18 @@ export function redactSecrets<T>(value: T, depth = REDACT_DEPTH): T {
  * correlation id: `log.child({ correlationId })` (webhook → queue → worker → host hooks).
  */
 export function createLogger(
-  options: { level?: string; destination?: NodeJS.WritableStream | pino.DestinationStream; name?: string } = {},
+  options: {
+    level?: string;
+    destination?: NodeJS.WritableStream | pino.DestinationStream;
+    name?: string;
+    /**
+     * Without a `destination`: write stderr synchronously (every line is out before the call returns) or, for
+     * a server, hand lines to a background write so a slow disk or a full pipe never stalls a request. Lines
+     * not yet written are flushed on exit, even after an uncaught error; only a SIGKILL can lose the last
+     * few. @default true
+     */
+    sync?: boolean;
+  } = {},
 ): Logger {
   const logger = pino(
     {
@@ -65,7 +76,7 @@ export function createLogger(
         log: (object) => redactSecrets(object),
       },
     },
-    (options.destination as pino.DestinationStream | undefined) ?? pino.destination(2),
+    (options.destination as pino.DestinationStream | undefined) ?? stderr(options.sync ?? true),
   );
   // pino gives children no bindings formatter: redact their bindings on the way in. Children inherit this
   // method (a child is `Object.create(parent)`), so grandchildren are covered too.
@@ -74,6 +85,14 @@ export function createLogger(
     return child.call(this, redactSecrets(bindings), childOptions);
   } as Logger['child'];
   return logger;
+}
+
+/**
+ * Standard error as pino's destination. Asynchronous: a line is handed to a background write, and lines
+ * logged meanwhile go out together in the next one (sonic-boom), so the event loop never waits for the disk.
+ */
+function stderr(sync: boolean): pino.DestinationStream {
+  return pino.destination({ dest: 2, sync });
 }
 
 /** A logger that drops everything (tests that do not look at logs). */

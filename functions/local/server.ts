@@ -32,7 +32,7 @@ export interface ServeOptions {
    * who asked, locks) are then open to the network. Refused unless set. @default false
    */
   readonly insecureOpen?: boolean;
-  /** @default createLogger() (JSON lines on stderr) */
+  /** @default createLogger({ sync: false }) (JSON lines on stderr, written in the background) */
   readonly logger?: Logger;
   readonly limits?: Partial<IntakeLimits>;
   /** Which hosts are down, for `GET /api/…/plan`. @default the local test hosts of `dataDir` */
@@ -66,9 +66,16 @@ export interface RunningServer {
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   if (!options.adapters && !options.dataDir) throw new TarmacError('startServer needs dataDir or adapters');
-  const adapters = options.adapters ?? openLocalAdapters(options.dataDir as string);
+  const logger = options.logger ?? createLogger({ sync: false });
+  // A server: checkpoints on their own thread, so no request waits for one (adapters/local/checkpointer.ts).
+  const adapters =
+    options.adapters ??
+    openLocalAdapters(options.dataDir as string, {
+      backgroundCheckpoints: true,
+      onCheckpointerStopped: (reason) =>
+        logger.warn({ event: 'sqlite.checkpointer', reason }, 'WAL checkpoints are inline again'),
+    });
   const ownsAdapters = !options.adapters;
-  const logger = options.logger ?? createLogger();
   try {
     await assertIntakeSecrets(adapters);
     const host = options.host ?? '127.0.0.1';

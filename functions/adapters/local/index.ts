@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, Ids } from '../../ports';
 import { randomIds, systemClock } from '../system';
+import { Checkpointer } from './checkpointer';
 import { FileSecretStore } from './file-secrets';
 import { FsArtifactStore } from './fs-artifacts';
 import { SqliteQueue } from './sqlite-queue';
@@ -35,6 +36,14 @@ export interface LocalAdaptersOptions {
    * @default 'NORMAL'
    */
   readonly synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Checkpoint the write-ahead logs on a thread of their own instead of inside a commit (see
+   * {@link Checkpointer}): for a long-lived server whose requests must not wait for an fsync. Short-lived
+   * commands keep SQLite's inline checkpoints (no thread to start). When the thread fails, inline checkpoints
+   * come back on and `onCheckpointerStopped` hears why. @default false
+   */
+  readonly backgroundCheckpoints?: boolean;
+  readonly onCheckpointerStopped?: (reason: string) => void;
 }
 
 /**
@@ -61,6 +70,9 @@ export function openLocalAdapters(dataDir: string, options: LocalAdaptersOptions
     queue.close();
     throw error;
   }
+  const checkpointer = options.backgroundCheckpoints
+    ? backgroundCheckpoints(dataDir, queue, state, options)
+    : undefined;
   return {
     queue,
     state,
@@ -69,8 +81,27 @@ export function openLocalAdapters(dataDir: string, options: LocalAdaptersOptions
     clock,
     ids,
     close() {
+      checkpointer?.stop();
       queue.close();
       state.close();
     },
   };
+}
+
+function backgroundCheckpoints(
+  dataDir: string,
+  queue: SqliteQueue,
+  state: SqliteStateStore,
+  options: LocalAdaptersOptions,
+): Checkpointer {
+  queue.autoCheckpoint(0);
+  state.autoCheckpoint(0);
+  return new Checkpointer({
+    files: [join(dataDir, 'queue.db'), join(dataDir, 'state.db')],
+    onStopped: (reason) => {
+      queue.autoCheckpoint(1000);
+      state.autoCheckpoint(1000);
+      options.onCheckpointerStopped?.(reason);
+    },
+  });
 }

@@ -155,6 +155,14 @@ export class SqliteQueue implements JobQueue {
     return (this.sql.depth.get() as { n: number }).n;
   }
 
+  /**
+   * Log pages after which a commit checkpoints inline (SQLite's default 1000); 0 leaves checkpoints to a
+   * checkpointer thread (`checkpointer.ts`), so no request waits for one.
+   */
+  autoCheckpoint(pages: number): void {
+    this.db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(pages))}`);
+  }
+
   close(): void {
     this.commits.flush();
     this.db.close();
