@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, redactSecrets } from '../../functions/log';
@@ -41,5 +42,24 @@ describe('log redaction', () => {
     expect(redactSecrets({ list: [{ secret: 'x', name: 'a' }] })).toEqual({
       list: [{ secret: '[redacted]', name: 'a' }],
     });
+  });
+});
+
+describe('the background stderr logger (tarmac serve)', () => {
+  it('writes every line, one JSON event each, even when the process exits right after logging', () => {
+    const script = `
+      import { createLogger } from './functions/log.ts';
+      const log = createLogger({ sync: false }).child({ correlationId: 'c-9' });
+      for (let i = 0; i < 2000; i++) log.info({ i, token: 'never-logged' }, 'line');
+      process.exit(3);
+    `;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(3);
+    const lines = run.stderr.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.i)).toEqual([...Array(2000).keys()]);
+    expect(lines[1999]).toMatchObject({ correlationId: 'c-9', token: '[redacted]', msg: 'line' });
   });
 });
