@@ -58,7 +58,10 @@ describe('the background stderr logger (tarmac serve)', () => {
       encoding: 'utf8',
     });
     expect(run.status).toBe(3);
-    const lines = run.stderr.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = run.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.i)).toEqual([...Array(2000).keys()]);
     expect(lines[1999]).toMatchObject({ correlationId: 'c-9', token: '[redacted]', msg: 'line' });
   });
