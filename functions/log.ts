@@ -88,11 +88,20 @@ export function createLogger(
 }
 
 /**
- * Standard error as pino's destination. Asynchronous: a line is handed to a background write, and lines
- * logged meanwhile go out together in the next one (sonic-boom), so the event loop never waits for the disk.
+ * Standard error as pino's destination. Asynchronous: lines gather into background writes of 4 KiB (a write
+ * per line cost a thread hand-off per request), and what has gathered goes out within 100 ms anyway.
  */
 function stderr(sync: boolean): pino.DestinationStream {
-  return pino.destination({ dest: 2, sync });
+  if (sync) return pino.destination({ dest: 2, sync: true });
+  const stream = pino.destination({ dest: 2, sync: false, minLength: 4096 });
+  setInterval(() => {
+    try {
+      stream.flush();
+    } catch {
+      // Only a destroyed stream refuses (the process is exiting; its exit handler wrote the rest).
+    }
+  }, 100).unref();
+  return stream;
 }
 
 /** A logger that drops everything (tests that do not look at logs). */
