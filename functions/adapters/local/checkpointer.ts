@@ -53,7 +53,8 @@ export interface CheckpointerOptions {
  * WAL checkpoints on a thread of their own. Inline, SQLite checkpoints inside the commit that crosses
  * `wal_autocheckpoint` (1000 pages): that commit copies the log into the database and fsyncs twice on the
  * event loop, which stalls every request in flight — at one connection, 4–60 ms pauses were the intake's
- * p99. The caller sets `wal_autocheckpoint = 0` on its connections and starts this. Durability is untouched:
+ * p99. The caller raises `wal_autocheckpoint` far above that (a backstop that keeps the log bounded, see
+ * `index.ts`) on its connections and starts this. Durability is untouched:
  * a commit is as safe in the log as in the database file, and only checkpoints move it.
  */
 export class Checkpointer {

@@ -133,8 +133,8 @@ export class SqliteStateStore implements StateStore {
   }
 
   /**
-   * Log pages after which a commit checkpoints inline (SQLite's default 1000); 0 leaves checkpoints to a
-   * checkpointer thread (`checkpointer.ts`), so no request waits for one.
+   * Log pages after which a commit checkpoints inline (SQLite's default 1000; 0: never). Raised when a
+   * checkpointer thread (`checkpointer.ts`) does the work, so almost no request waits for one.
    */
   autoCheckpoint(pages: number): void {
     this.db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(pages))}`);
