@@ -51,7 +51,11 @@ export function startLocalRunner(options: LocalRunnerOptions) {
         free > 0 ? await queue.receive({ max: free, visibilityTimeoutSec: options.visibilityTimeoutSec ?? 300 }) : [];
       if (messages.length > 0) crashPoint('after-receive');
       for (const message of messages) {
-        const task = handle(message).finally(() => inFlight.delete(task));
+        // A finished job may free its group's next message (or a slot): poll again at once, not after idleMs.
+        const task = handle(message).finally(() => {
+          inFlight.delete(task);
+          wake?.();
+        });
         inFlight.add(task);
       }
       if (messages.length === 0) {
