@@ -8,6 +8,11 @@ export interface Output {
 }
 
 export function stdOutput(): Output {
+  // `tarmac history … | head`: the reader went away; stop quietly as other CLIs do, not with an EPIPE trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   return {
     write: (text) => process.stdout.write(text),
     error: (text) => process.stderr.write(text),
