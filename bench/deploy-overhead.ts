@@ -6,6 +6,8 @@
  * it also prints the median time of each hook, to show where tarmac's time goes.
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { releaseFile } from '../functions/adapters/local/local-deployer/paths';
 import { buildFixture } from '../test/support/fixture';
 import { bootTestHosts } from '../test/support/hosts';
 import { deployHarness, workDirIn } from '../test/support/local-deploy';
@@ -35,6 +37,7 @@ try {
     baseline.push(await time(() => handDeploy(release.sha256, `bench-${i}`)));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  console.log(`${rounds} rounds, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`tarmac deploy (1 host):   ${tarmac.map(ms).join(', ')}  median ${ms(median(tarmac))}`);
   console.log(`hand-written (1 host):    ${baseline.map(ms).join(', ')}  median ${ms(median(baseline))}`);
   console.log(`ratio tarmac / hand-written: ${(median(tarmac) / median(baseline)).toFixed(2)} (goal ≤ 1.2)`);
@@ -60,7 +63,7 @@ try {
   async function handDeploy(sha256: string, id: string): Promise<void> {
     const script = `set -e
 mkdir -p ${ROOT}/releases/${id}
-tar -xzf /var/lib/tarmac-agent/shared/releases/${sha256}.tar.gz -C ${ROOT}/releases/${id}
+tar -xzf ${releaseFile(sha256)} -C ${ROOT}/releases/${id}
 ln -sfn ${ROOT}/releases/${id} ${ROOT}/current
 systemctl restart tarmac-hello-staging.service
 until curl -fs -o /dev/null http://127.0.0.1:4001/health; do sleep 0.1; done`;

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { parseConfig } from '../functions/core/config';
+import { releaseFile } from '../functions/adapters/local/local-deployer/paths';
 import { buildFixture } from '../test/support/fixture';
 import { bootTestHosts } from '../test/support/hosts';
 import { deployHarness, exampleConfigText, workDirIn } from '../test/support/local-deploy';
@@ -77,7 +78,7 @@ try {
   async function handDeployAll(sha256: string, id: string): Promise<void> {
     const script = `set -e
 mkdir -p ${ROOT}/releases/${id}
-tar -xzf /var/lib/tarmac-agent/shared/releases/${sha256}.tar.gz -C ${ROOT}/releases/${id}
+tar -xzf ${releaseFile(sha256)} -C ${ROOT}/releases/${id}
 ln -sfn ${ROOT}/releases/${id} ${ROOT}/current
 systemctl restart tarmac-hello-staging.service
 until curl -fs -o /dev/null http://127.0.0.1:4001/health; do sleep 0.1; done`;
