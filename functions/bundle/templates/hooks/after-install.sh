@@ -56,27 +56,10 @@ unpack() {
   log "unpacked into $target"
 }
 
-# install_file SOURCE DEST MODE — replace DEST atomically (rename), root-owned, unless it already holds the same
-# bytes; sets REPLACED=1 when it did replace it (a changed unit file needs a daemon-reload, an unchanged one
-# not: a reload makes the service manager reparse every unit).
-REPLACED=""
+# install_file SOURCE DEST MODE — replace DEST atomically (rename), root-owned.
 install_file() {
-  if [[ -f $2 && ! -L $2 ]] && cmp -s -- "$1" "$2"; then
-    chown root:root -- "$2"
-    chmod "$3" -- "$2"
-    return 0
-  fi
   install -m "$3" -o root -g root -- "$1" "$2.tmp.$$"
   mv -fT -- "$2.tmp.$$" "$2"
-  REPLACED=1
-}
-
-# reload_for UNIT — daemon-reload when a unit file was replaced, or when the manager still runs an older one
-# (an earlier run replaced it and was cut off before its reload).
-reload_for() {
-  if [[ -n $REPLACED || $(systemctl show -P NeedDaemonReload -- "$1" 2>/dev/null) == yes ]]; then
-    run systemctl daemon-reload
-  fi
 }
 
 install_service() {
@@ -88,18 +71,18 @@ install_service() {
       install_file "$TARMAC_BUNDLE/tarmac/slot-$slot.env" "$(dirname "$TARMAC_CREDENTIALS_DIR")/slot-$slot.env" 0644
     done
     install -d -m 0755 -o root -g root "$TARMAC_ROOT/slots"
-    REPLACED=""
     install_file "$TARMAC_BUNDLE/tarmac/$TARMAC_SLOT_TEMPLATE" "/etc/systemd/system/$TARMAC_SLOT_TEMPLATE" 0644
-    reload_for "$(slot_unit blue)"
-    log "installed $TARMAC_SLOT_TEMPLATE (slots blue, green)${REPLACED:+, changed,} and $TARMAC_START_WRAPPER"
+    run systemctl daemon-reload
+    log "installed $TARMAC_SLOT_TEMPLATE (slots blue, green) and $TARMAC_START_WRAPPER"
     return 0
   fi
-  REPLACED=""
   install_file "$TARMAC_BUNDLE/tarmac/$TARMAC_UNIT" "/etc/systemd/system/$TARMAC_UNIT" 0644
-  reload_for "$TARMAC_UNIT"
-  # The link `enable` makes (the unit's WantedBy=multi-user.target); enable reloads the manager again.
+  # Even for an unchanged unit file: on test hosts a unit whose last stop could not kill its whole cgroup
+  # ("Failed to kill control group … Input/output error") then failed to start (219/CGROUP) without one.
+  run systemctl daemon-reload
+  # The link `enable` makes (the unit's WantedBy=multi-user.target); enable would reload the manager again.
   [[ -L /etc/systemd/system/multi-user.target.wants/$TARMAC_UNIT ]] || run systemctl enable "$TARMAC_UNIT"
-  log "installed $TARMAC_UNIT${REPLACED:+, changed,} and $TARMAC_START_WRAPPER"
+  log "installed $TARMAC_UNIT and $TARMAC_START_WRAPPER"
 }
 
 # The vhost goes in before any switch; until then its upstream keeps pointing where traffic goes now.

@@ -1,7 +1,6 @@
 #!/bin/bash
 # ApplicationStart — run the migration exactly once per deployment across the fleet (before this host
-# switches) while the release ApplicationStop stopped finishes shutting down, then switch `current` to the
-# new release atomically and restart the unit.
+# switches), then switch `current` to the new release atomically and restart the unit.
 set -euo pipefail
 TARMAC_EVENT=ApplicationStart
 # shellcheck source=SCRIPTDIR/../tarmac/lib.sh
@@ -132,22 +131,8 @@ stop_slots() {
   rm -f -- "$TARMAC_ROOT/active-slot" "$TARMAC_ROOT/pending-slot"
 }
 
-# ApplicationStop queues the stop of the running release without waiting for it. By now the VM got its SIGTERM
-# and its applications are stopped (they stop first; what remains is the VM shutting down): the migration
-# runs meanwhile, and nothing switches before the unit is down (a second stop job merges with the running one).
-stopping=""
-if [[ $TARMAC_SLOTS != on && $(systemctl show -P ActiveState -- "$TARMAC_UNIT" 2>/dev/null) == deactivating ]]; then
-  log "$TARMAC_UNIT is still stopping: migrating meanwhile"
-  systemctl stop -- "$TARMAC_UNIT" >/dev/null 2>&1 &
-  stopping=$!
-fi
-
 [[ -f $target/.tarmac-sha256 ]] || die "release $TARMAC_RELEASE_ID is not unpacked in $target — did AfterInstall run?"
 migrate
-if [[ -n $stopping ]]; then
-  wait "$stopping" || die "$TARMAC_UNIT did not stop (systemctl stop failed) — current still points at the previous release"
-  log "stopped $TARMAC_UNIT"
-fi
 if [[ $TARMAC_SLOTS == on ]]; then
   # No restart: the new release starts beside the serving one; ValidateService switches nginx.
   start_idle_slot "$target"
