@@ -1,11 +1,14 @@
 /**
  * How much a tarmac deploy costs over the simplest thing that could work, on one real local host and the real
  * hello release: tarmac (render → bundle → every hook → healthy) against a hand-written
- * `tar; ln -sfn; systemctl restart; curl` on the same host, measured alternately in the same run.
+ * `tar; ln -sfn; systemctl restart; curl` on the same host, measured alternately in the same run. Both unpack
+ * every round (the release tarmac deploys is removed from the host before, untimed).
  * Run: `TARMAC_HOST_SET=<S> npx tsx bench/deploy-overhead.ts [rounds]` (root, systemd-nspawn). Goal: ratio ≤ 1.2;
  * it also prints the median time of each hook, to show where tarmac's time goes.
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { releaseFile } from '../functions/adapters/local/local-deployer/paths';
 import { buildFixture } from '../test/support/fixture';
 import { bootTestHosts } from '../test/support/hosts';
 import { deployHarness, workDirIn } from '../test/support/local-deploy';
@@ -31,10 +34,16 @@ try {
   const baseline: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const release = releases[i % 2] as (typeof releases)[number];
+    await forgetUnpacked(release.id);
     tarmac.push(await time(() => tarmacDeploy(release)));
     baseline.push(await time(() => handDeploy(release.sha256, `bench-${i}`)));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  console.log(
+    `${rounds} rounds, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`tarmac deploy (1 host):   ${tarmac.map(ms).join(', ')}  median ${ms(median(tarmac))}`);
   console.log(`hand-written (1 host):    ${baseline.map(ms).join(', ')}  median ${ms(median(baseline))}`);
   console.log(`ratio tarmac / hand-written: ${(median(tarmac) / median(baseline)).toFixed(2)} (goal ≤ 1.2)`);
@@ -57,10 +66,16 @@ try {
     if (end?.type !== 'deployment.finished' || end.status !== 'succeeded') throw new Error(JSON.stringify(end));
   }
 
+  /** The hand-written script unpacks every time: so does tarmac (AfterInstall would skip an unpacked release). */
+  async function forgetUnpacked(id: string): Promise<void> {
+    const result = await hosts.manager.exec('h1', ['rm', '-rf', '--', `${ROOT}/releases/${id}`]);
+    if (result.code !== 0) throw new Error(`could not remove release ${id}: ${result.output}`);
+  }
+
   async function handDeploy(sha256: string, id: string): Promise<void> {
     const script = `set -e
 mkdir -p ${ROOT}/releases/${id}
-tar -xzf /var/lib/tarmac-agent/shared/releases/${sha256}.tar.gz -C ${ROOT}/releases/${id}
+tar -xzf ${releaseFile(sha256)} -C ${ROOT}/releases/${id}
 ln -sfn ${ROOT}/releases/${id} ${ROOT}/current
 systemctl restart tarmac-hello-staging.service
 until curl -fs -o /dev/null http://127.0.0.1:4001/health; do sleep 0.1; done`;

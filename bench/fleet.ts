@@ -2,13 +2,15 @@
  * A fleet deploy against the simplest thing that could work, on the same real local hosts in the same run:
  * tarmac deploys the hello release to N hosts with strategy `all` and `half` (render → bundle → every hook on
  * every host → healthy), and a hand-written parallel `tar; ln -sfn; systemctl restart; curl` runs on the same
- * N hosts at once. Prints each wall time, the ratios, and tarmac's own CPU time per host-deployment (this
+ * N hosts at once (both unpack every round: the release tarmac deploys is removed from the hosts before,
+ * untimed). Prints each wall time, the ratios, and tarmac's own CPU time per host-deployment (this
  * process: planning, bundling, the deployer's orchestration — the hooks run in the hosts, not here).
  * Run: `TARMAC_HOST_SET=<S> npx tsx bench/fleet.ts [hosts, default 20] [rounds, default 2]` (root,
  * systemd-nspawn; the hosts lock of the set is held). Goal (issue #15): tarmac ≤ 1.3× the script.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
+import { releaseFile } from '../functions/adapters/local/local-deployer/paths';
 import { parseConfig } from '../functions/core/config';
 import { buildFixture } from '../test/support/fixture';
 import { bootTestHosts } from '../test/support/hosts';
@@ -44,6 +46,7 @@ try {
   for (let i = 0; i < rounds; i++) {
     for (const strategy of ['all', 'half'] as const) {
       const release = releases[(2 * i + (strategy === 'all' ? 0 : 1)) % 2] as (typeof releases)[number];
+      await forgetUnpacked(release.id);
       const cpu = process.cpuUsage();
       runs[strategy].push(await time(() => tarmacDeploy(release, strategy)));
       const used = process.cpuUsage(cpu);
@@ -73,11 +76,21 @@ try {
     if (end?.type !== 'deployment.finished' || end.status !== 'succeeded') throw new Error(JSON.stringify(end));
   }
 
+  /** The hand-written script unpacks every time: so does tarmac (AfterInstall would skip an unpacked release). */
+  async function forgetUnpacked(id: string): Promise<void> {
+    await Promise.all(
+      names.map(async (name) => {
+        const result = await hosts.manager.exec(name, ['rm', '-rf', '--', `${ROOT}/releases/${id}`]);
+        if (result.code !== 0) throw new Error(`could not remove release ${id} on ${name}: ${result.output}`);
+      }),
+    );
+  }
+
   /** The same unpack, switch, restart and health wait, on every host at once. */
   async function handDeployAll(sha256: string, id: string): Promise<void> {
     const script = `set -e
 mkdir -p ${ROOT}/releases/${id}
-tar -xzf /var/lib/tarmac-agent/shared/releases/${sha256}.tar.gz -C ${ROOT}/releases/${id}
+tar -xzf ${releaseFile(sha256)} -C ${ROOT}/releases/${id}
 ln -sfn ${ROOT}/releases/${id} ${ROOT}/current
 systemctl restart tarmac-hello-staging.service
 until curl -fs -o /dev/null http://127.0.0.1:4001/health; do sleep 0.1; done`;

@@ -243,6 +243,7 @@ export class LocalDeployer implements Deployer {
               ...this.options,
               logger: this.logger,
               provideRelease,
+              releaseSha256: release.sha256,
               ...(aborted ? { aborted } : {}),
               migration,
               report: (h, event, status, tail) =>

@@ -129,7 +129,7 @@ point_upstream() { nginx_locked point_upstream_locked "$@"; }
 # remove_gone_environments — environments of this app no longer in tarmac.yml lose their units and vhost
 # (their releases, state directory, user and database stay). Known instances are registered by BeforeInstall.
 remove_gone_environments_locked() {
-  local registry="/etc/tarmac/apps/$TARMAC_APP" file env known changed=""
+  local registry="/etc/tarmac/apps/$TARMAC_APP" file env known changed="" units=""
   [[ -d $registry ]] || return 0
   for file in "$registry"/*; do
     [[ -f $file ]] || continue
@@ -141,13 +141,15 @@ remove_gone_environments_locked() {
     systemctl disable --now "tarmac-$TARMAC_APP-$env.service" "tarmac-$TARMAC_APP-$env@blue.service" \
       "tarmac-$TARMAC_APP-$env@green.service" >/dev/null 2>&1 || true
     rm -f -- "/etc/systemd/system/tarmac-$TARMAC_APP-$env.service" "/etc/systemd/system/tarmac-$TARMAC_APP-$env@.service"
+    units=1
     if [[ -d /etc/nginx/tarmac/$TARMAC_APP-$env ]]; then
       rm -rf -- "/etc/nginx/tarmac/$TARMAC_APP-$env"
       changed=1
     fi
     rm -f -- "$file"
   done
-  run systemctl daemon-reload
+  # Nothing removed, nothing to reload (a reload costs the service manager a full reparse).
+  [[ -z $units ]] || run systemctl daemon-reload
   if [[ -n $changed ]] && command -v nginx >/dev/null; then
     nginx_apply || log "nginx -t fails after removing a vhost (see above) — nginx keeps its running configuration"
   fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Validate a release tarball entry by entry, and unpack it only when every entry is safe.
+"""Validate a release tarball entry by entry, and unpack only entries found safe — in one pass over the file.
 
 Used by the AfterInstall hook. It holds on its own (it does not trust the ingest checker) and applies the same
 rule set as `tarmac release check` (functions/release/*); test/unit/release/cases.ts runs one corpus of hostile
@@ -16,20 +16,29 @@ record GNU tar could read differently is refused instead of interpreted:
     setuid/setgid/sticky bits, no duplicates or case/Unicode collisions (NFC, then upper, then lower case:
     ß and ss collide), bounded depth, count, uncompressed size and compression ratio; symlinks with a target,
     inside the tree, and nothing through them; shaped like a release (bin/<name>, releases/<vsn>/).
-After GNU tar unpacked the tree, it is compared with what was validated, link targets included, and every
-symlink must resolve inside the release on disk.
+The file is read once, from one open descriptor: hashed (--sha256: it must be the release ingest accepted),
+inflated once, and each entry is passed to GNU tar (reading a pipe, into the fresh DEST) only after its header
+passed every check against the entries before it — nothing through a symlink, no duplicate or colliding
+name — so tar never writes anything a check refused. What can only be judged on the whole archive (links
+resolving inside the tree, the release shape, trailing data, the sha256) is judged at the end, and DEST is
+removed again when it fails. After GNU tar unpacked the tree, it is compared with what was validated, link
+targets included, and every symlink must resolve inside the release on disk.
 
-  tarball.py check   FILE [limits]
-  tarball.py extract FILE DEST [limits]   DEST must not exist; GNU tar unpacks without owners or special bits.
+  tarball.py check   FILE [limits] [--sha256 HEX]
+  tarball.py extract FILE DEST [limits] [--sha256 HEX]   DEST must not exist; GNU tar unpacks without owners
+                                                          or special bits; refused: DEST is gone again.
 Exit 0 when safe; exit 1 printing `refused: <entry>: <reason>` (never a traceback).
 """
 import argparse
 import gzip
+import hashlib
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import unicodedata
 
 BLOCK = 512
@@ -52,12 +61,32 @@ def shown(name):
     return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
 
 
-class Counting:
-    """The decompressed stream, refusing past the size or ratio bound (gzip bombs)."""
+class Hashing:
+    """The compressed file as read (once, from one open descriptor), hashed on the way."""
 
-    def __init__(self, path, limits):
-        self.gz, self.limits, self.count = gzip.open(path, "rb"), limits, 0
+    def __init__(self, path):
+        self.file, self.hash = open(path, "rb"), hashlib.sha256()
+
+    def read(self, size=-1):
+        data = self.file.read(size)
+        self.hash.update(data)
+        return data
+
+    def hexdigest(self):
+        while chunk := self.read(1 << 20):  # whatever follows the gzip stream counts too
+            pass
+        return self.hash.hexdigest()
+
+
+class Counting:
+    """The decompressed stream, refusing past the size or ratio bound (gzip bombs). With a sink, the bytes of
+    every entry go there once the entry is accepted (`commit`), and its body as it is read."""
+
+    def __init__(self, path, limits, sink=None):
+        self.raw = Hashing(path)
+        self.gz, self.limits, self.count = gzip.GzipFile(fileobj=self.raw, mode="rb"), limits, 0
         self.compressed = max(1, os.path.getsize(path))
+        self.sink, self.pending = sink, []
 
     def read(self, size):
         try:
@@ -71,14 +100,43 @@ class Counting:
             raise Refused("(archive)", f"compression ratio exceeds {self.limits.max_ratio}:1 (gzip bomb?)")
         return data
 
-    def block(self):
-        data = self.read(BLOCK)
-        while 0 < len(data) < BLOCK:
-            more = self.read(BLOCK - len(data))
+    def exactly(self, size):
+        data = self.read(size)
+        while 0 < len(data) < size:
+            more = self.read(size - len(data))
             if not more:
                 break
             data += more
         return data
+
+    def block(self):
+        """One header block, held back until its entry is accepted."""
+        data = self.exactly(BLOCK)
+        if self.sink is not None:
+            self.pending.append(data)
+        return data
+
+    def commit(self):
+        """The held-back blocks belong to an accepted entry (or the end marker): pass them on."""
+        if self.sink is not None and self.pending:
+            self.sink.write(b"".join(self.pending))
+        self.pending = []
+
+    def body(self, size, keep):
+        """An entry's body rounded up to whole blocks; returned when `keep`, else passed on as it is read."""
+        left, kept = (size + BLOCK - 1) // BLOCK * BLOCK, []
+        while left:
+            data = self.read(min(left, 1 << 20))
+            if not data:
+                raise Refused("(archive)", "truncated inside an entry's data")
+            left -= len(data)
+            if keep:
+                kept.append(data)
+                if self.sink is not None:
+                    self.pending.append(data)
+            elif self.sink is not None:
+                self.sink.write(data)
+        return b"".join(kept)[:size]
 
 
 def text(raw, entry, what):
@@ -158,21 +216,10 @@ class Reader:
             if member is not None:
                 meta = {}
                 self.count += 1
-                yield member
+                yield member  # the caller refuses it (an exception) or accepts it: then it is passed on
+                self.stream.commit()
+                self.stream.body(member.size, keep=False)
 
-    def body(self, size):
-        data = b""
-        for _ in range((size + BLOCK - 1) // BLOCK):
-            block = self.stream.block()
-            if len(block) < BLOCK:
-                raise Refused("(archive)", "truncated inside an entry's data")
-            data += block
-        return data[:size]
-
-    def skip(self, size):
-        for _ in range((size + BLOCK - 1) // BLOCK):
-            if len(self.stream.block()) < BLOCK:
-                raise Refused("(archive)", "truncated inside an entry's data")
 
     def header(self, b, meta):
         if sum(b[:148]) + 8 * 32 + sum(b[156:]) != number(b[148:156]):
@@ -187,7 +234,7 @@ class Reader:
                 raise Refused("(archive)", "oversized PAX / long-name header")
             if kind in meta:
                 raise Refused("(archive)", f"two '{kind}' records before one entry (tar readers disagree there)")
-            data = self.body(size)
+            data = self.stream.body(size, keep=True)
             if kind == "g":
                 parse_pax(data, True)
             else:
@@ -208,7 +255,6 @@ class Reader:
             raise Refused(name, "GNU sparse file entry")
         if kind == "2" and linkname == "":
             raise Refused(name, "symlink with an empty target")
-        self.skip(size)
         return Member(name, kind, size, number(b[100:108]), linkname)
 
     @staticmethod
@@ -232,6 +278,7 @@ class Reader:
         while chunk := self.stream.read(1 << 20):
             if chunk.count(0) != len(chunk):
                 raise Refused("(archive)", "data after the end-of-archive marker")
+        self.stream.commit()  # the end-of-archive marker
 
 
 def fold(path):
@@ -338,12 +385,48 @@ class Tree:
             raise Refused("releases/<vsn>/", "missing: not shaped like a release")
 
 
-def validate(path, limits, release_name):
-    tree = Tree(limits)
-    for member in Reader(Counting(path, limits)).members():
+def validate(path, limits, release_name, sink=None, sha256=None):
+    """Every entry checked in one pass over the file; with a sink, each accepted entry is passed on."""
+    tree, stream = Tree(limits), Counting(path, limits, sink)
+    for member in Reader(stream).members():
         tree.add(member)
     tree.finish(release_name)
+    actual = stream.raw.hexdigest()
+    if sha256 is not None and actual != sha256:
+        raise Refused("(archive)", f"sha256 is {actual}, expected {sha256} (not the release that was accepted)")
     return tree
+
+
+def extract(path, dest, limits, release_name, sha256):
+    """Validate and unpack in the same single pass: GNU tar reads the accepted entries from a pipe, into a
+    fresh DEST; whatever is refused, tar is stopped and DEST removed again (nothing under it was ever used)."""
+    os.mkdir(dest, 0o755)
+    # tar's own complaints are shown only when tar failed by itself, not when it was stopped on a refusal.
+    errors = tempfile.TemporaryFile()
+    tar = subprocess.Popen(["tar", "-xf", "-", "-C", dest, "--no-same-owner", "--no-same-permissions",
+                            "--no-overwrite-dir", "--no-acls", "--no-xattrs", "--no-selinux"],
+                           stdin=subprocess.PIPE, stderr=errors)
+    try:
+        tree = validate(path, limits, release_name, tar.stdin, sha256)
+        tar.stdin.close()
+        if tar.wait() != 0:
+            errors.seek(0)
+            sys.stderr.write(errors.read().decode("utf-8", "replace"))
+            raise subprocess.CalledProcessError(tar.returncode, "tar")
+        verify_on_disk(dest, tree)
+        return tree
+    except BaseException as error:
+        tar.kill()
+        tar.wait()
+        if isinstance(error, BrokenPipeError):  # tar stopped reading by itself: say why
+            errors.seek(0)
+            sys.stderr.write(errors.read().decode("utf-8", "replace"))
+        try:
+            tar.stdin.close()
+        except BrokenPipeError:
+            pass
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
 
 
 def verify_on_disk(dest, tree):
@@ -380,15 +463,16 @@ def main():
     parser.add_argument("--max-entries", type=int, default=100_000)
     parser.add_argument("--max-depth", type=int, default=32)
     parser.add_argument("--max-ratio", type=float, default=100)
+    parser.add_argument("--sha256", help="refuse unless the file's sha256 is this (the release that was accepted)")
     args = parser.parse_args()
     try:
-        tree = validate(args.file, args, args.release_name)
         if args.command == "extract":
-            os.mkdir(args.dest, 0o755)
-            subprocess.run(["tar", "-xzf", args.file, "-C", args.dest, "--no-same-owner", "--no-same-permissions",
-                            "--no-overwrite-dir", "--no-acls", "--no-xattrs", "--no-selinux"],
-                           check=True, stdin=subprocess.DEVNULL)
-            verify_on_disk(args.dest, tree)
+            tree = extract(args.file, args.dest, args, args.release_name, args.sha256)
+        else:
+            tree = validate(args.file, args, args.release_name, sha256=args.sha256)
+    except BrokenPipeError:  # tar stopped reading: it failed, and says why on stderr
+        print("refused: (archive): tar stopped reading the archive", file=sys.stderr)
+        return 1
     except Refused as refusal:
         print(f"refused: {refusal}", file=sys.stderr)
         return 1

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,12 +12,13 @@ const scratch = mkdtempSync(join(tmpdir(), 'tarmac-validator-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Run AfterInstall's validator/extractor on an archive inside a fresh directory; report what it left there. */
-async function extract(name: string, archive: Buffer) {
+async function extract(name: string, archive: Buffer, ...extra: string[]) {
   const dir = join(scratch, name.replace(/[^a-z0-9]+/gi, '-'));
   mkdirSync(dir);
   const file = join(dir, 'release.tar.gz');
   writeFileSync(file, archive);
-  const child = spawn('python3', [validator, 'extract', file, join(dir, 'release'), '--release-name', 'hello']);
+  const args = [validator, 'extract', file, join(dir, 'release'), '--release-name', 'hello', ...extra];
+  const child = spawn('python3', args);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -35,6 +37,22 @@ describe('the host-side validator (tarball.py) used by AfterInstall', () => {
     expect(readdirSync(release).sort()).toEqual(['bin', 'lib', 'releases']);
     expect(lstatSync(join(release, 'bin/hello')).mode & 0o7777).toBe(0o755);
     expect(readlinkSync(join(release, 'lib/hello-1.4.2/priv/static'))).toBe('../../hello-1.4.2/ebin');
+  });
+
+  it('unpacks only the release ingest accepted: another sha256 is refused, and nothing is left', async () => {
+    const archive = tgz(RELEASE);
+    const sha256 = createHash('sha256').update(archive).digest('hex');
+    const good = await extract('sha-good', archive, '--sha256', sha256);
+    expect(good.stderr).toBe('');
+    expect(good.status).toBe(0);
+    expect(readdirSync(join(good.dir, 'release')).sort()).toEqual(['bin', 'lib', 'releases']);
+    const other = '0'.repeat(64);
+    const bad = await extract('sha-bad', archive, '--sha256', other);
+    expect(bad.stderr).toBe(
+      `refused: (archive): sha256 is ${sha256}, expected ${other} (not the release that was accepted)\n`,
+    );
+    expect(bad.status).toBe(1);
+    expect(readdirSync(bad.dir)).toEqual(['release.tar.gz']);
   });
 
   it('checks the unpacked tree on disk: link targets as validated, and every link resolving inside', () => {
@@ -78,14 +96,15 @@ attempt(tree, dest)
 
   for (const hostile of HOSTILE) {
     // Each case is its own python3 process; run them side by side.
-    it.concurrent(`refuses ${hostile.name} before writing anything`, async ({ expect }) => {
+    it.concurrent(`refuses ${hostile.name} and leaves nothing behind`, async ({ expect }) => {
       const { status, stderr, dir } = await extract(hostile.name, hostile.archive());
       expect(stderr).toMatch(/^refused: /);
       const entry = hostile.entry;
       if (entry !== '(archive)' && entry !== 'bin/') expect(stderr).toContain(`refused: ${entry}:`);
       expect(stderr).toMatch(hostile.reason);
       expect(status).toBe(1);
-      // Refusal happens before extraction: the release dir was never created, nothing else appeared.
+      // tar only ever got the entries before the refused one (each checked against those before it), into
+      // the fresh release dir, which is gone again: nothing else appeared.
       expect(readdirSync(dir)).toEqual(['release.tar.gz']);
     });
   }

@@ -1,13 +1,13 @@
 import type { HookResult, LifecycleEvent } from '../../../core/deployments';
-import { HostCommandFailedError } from '../../../hosts/errors';
 import type { Hosts } from '../../../hosts/manager';
 import type { Logger } from '../../../log';
 import type { SecretStore } from '../../../ports';
 import { type HookScript, parseAppspec } from './appspec';
 import { type BundleFacts, bundleFacts } from './bundle-facts';
 import { runHook } from './hook-runner';
-import { type PathCapableStore, readOptional, readText, uploadArtifact, writeText } from './host-files';
+import { type PathCapableStore, writeText } from './host-files';
 import { hookInput, removeSecretCopies } from './host-inputs';
+import { prepareHost } from './host-prepare';
 import type { MigrationClaim } from './migration-claim';
 import { archiveDir, lastSuccessfulFile, revisionDir } from './paths';
 
@@ -29,8 +29,13 @@ export interface HostDeploymentDeps {
   readonly artifacts: PathCapableStore;
   readonly secrets: SecretStore;
   readonly logger: Logger;
-  /** Put the release the bundle points at (`tarmac/release.json`) where this host's AfterInstall fetches it. */
-  readonly provideRelease: (host: string, releaseJson: string) => Promise<void>;
+  /**
+   * Put the release the bundle points at (`tarmac/release.json`) where this host's AfterInstall fetches it;
+   * `present`: the host already holds the plan's release where the deployer puts releases.
+   */
+  readonly provideRelease: (host: string, releaseJson: string, present?: boolean) => Promise<void>;
+  /** The release the plan deploys: the host says while preparing whether it already holds it. */
+  readonly releaseSha256?: string;
   readonly report: (host: string, event: LifecycleEvent, status: HookResult['status'], tail?: string) => Promise<void>;
   /** Why the run was aborted (`tarmac abort`), once it was: no further hook starts. */
   readonly aborted?: () => string | undefined;
@@ -50,24 +55,32 @@ const EVENTS: readonly LifecycleEvent[] = ['BeforeInstall', 'AfterInstall', 'App
 
 /**
  * Deploy a revision on one host with the CodeDeploy agent's semantics: the bundle uploaded and unpacked under
- * the deployment root, ApplicationStop from the last successful revision (none on a first deployment), then
- * BeforeInstall → AfterInstall, record the revision as last successful, ApplicationStart → ValidateService.
- * The instance's secrets reach BeforeInstall on its stdin (older bundles: a root-only directory, removed after).
+ * the deployment root (one host command, {@link prepareHost}), ApplicationStop from the last successful
+ * revision (none on a first deployment), then BeforeInstall → AfterInstall, record the revision as last
+ * successful, ApplicationStart → ValidateService. The instance's secrets reach BeforeInstall on its stdin
+ * (older bundles: a root-only directory, removed after).
  */
 export async function deployHost(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<HostOutcome> {
   if (deps.aborted?.()) return { ok: false, touched: false, tail: 'aborted before it started here' };
+  const prepared = await prepareHost(deps.hosts, host, deps.artifacts, {
+    group: revision.group,
+    deploymentId: revision.deploymentId,
+    bundleKey: revision.bundleKey,
+    ...(revision.bundleSha256 ? { bundleSha256: revision.bundleSha256 } : {}),
+    ...(deps.releaseSha256 ? { releaseSha256: deps.releaseSha256 } : {}),
+    units: instanceUnits(revision),
+  });
   // A resumed deployment (its worker died) leaves alone a host it had already finished: not stopped again.
-  if (await finishedHere(deps, host, revision)) {
+  if (prepared.finished) {
     deps.logger.info({ host, deploymentId: revision.deploymentId }, 'host already runs this deployment: skipped');
     return { ok: true, touched: true };
   }
   const archive = archiveDir(revision.group, revision.deploymentId);
-  await unpackBundle(deps, host, revision);
-  const appspec = parseAppspec(await readText(deps.hosts, host, `${archive}/appspec.yml`));
-  const facts = bundleFacts(await readText(deps.hosts, host, `${archive}/tarmac/instance.env`));
-  await deps.provideRelease(host, await readText(deps.hosts, host, `${archive}/tarmac/release.json`));
+  const appspec = parseAppspec(prepared.appspec);
+  const facts = bundleFacts(prepared.instanceEnv);
+  await deps.provideRelease(host, prepared.releaseJson, prepared.releasePresent);
   try {
-    const stop = await applicationStop(deps, host, revision);
+    const stop = await applicationStop(deps, host, revision, prepared.previous);
     if (!stop.ok) return { ...stop, touched: true };
     for (const event of EVENTS) {
       const outcome = await step(deps, host, revision, event, archive, appspec[event] ?? [], facts);
@@ -86,45 +99,25 @@ export async function deployHost(deps: HostDeploymentDeps, host: string, revisio
 
 const validatedFile = (revision: Revision) => `${revisionDir(revision.group, revision.deploymentId)}/validated`;
 
-/** This revision passed ValidateService here, is still the last installed one, and its unit runs. */
-async function finishedHere(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<boolean> {
-  if ((await readOptional(deps.hosts, host, validatedFile(revision))) === undefined) return false;
-  const last = (await readOptional(deps.hosts, host, lastSuccessfulFile(revision.group)))?.trim();
-  if (last !== revision.deploymentId) return false;
-  // One unit, or (slots) either slot's: `is-active` succeeds when any of them is active.
+/** The instance's one unit, or (slots) either slot's: `is-active` succeeds when any of them is active. */
+function instanceUnits(revision: Revision): string[] {
   const id = `${revision.app}-${revision.env}`;
-  const units = [`tarmac-${id}.service`, `tarmac-${id}@blue.service`, `tarmac-${id}@green.service`];
-  return (
-    (await deps.hosts.exec(host, ['systemctl', 'is-active', '--quiet', ...units], { timeoutMs: 15_000 })).code === 0
-  );
+  return [`tarmac-${id}.service`, `tarmac-${id}@blue.service`, `tarmac-${id}@green.service`];
 }
 
-/** Upload the bundle (once: checked by sha256 on the host) and extract it as the agent does. */
-async function unpackBundle(deps: HostDeploymentDeps, host: string, revision: Revision): Promise<void> {
-  const dir = revisionDir(revision.group, revision.deploymentId);
-  const archive = archiveDir(revision.group, revision.deploymentId);
-  await must(deps, host, ['install', '-d', '-m', '0700', archive]);
-  await uploadArtifact(
-    deps.hosts,
-    host,
-    deps.artifacts,
-    revision.bundleKey,
-    `${dir}/bundle.tgz`,
-    revision.bundleSha256,
-  );
-  // The agent extracts bundles with `tar -zxpsf`.
-  await must(deps, host, ['tar', '-zxpsf', `${dir}/bundle.tgz`, '-C', archive]);
-}
-
-async function applicationStop(deps: HostDeploymentDeps, host: string, revision: Revision) {
-  const last = (await readOptional(deps.hosts, host, lastSuccessfulFile(revision.group)))?.trim();
-  const archive = last ? archiveDir(revision.group, last) : undefined;
-  const appspecText = archive ? await readOptional(deps.hosts, host, `${archive}/appspec.yml`) : undefined;
-  if (!archive || appspecText === undefined) {
+/** ApplicationStop from the last successful revision (none on a first deployment, or when its archive is gone). */
+async function applicationStop(
+  deps: HostDeploymentDeps,
+  host: string,
+  revision: Revision,
+  previous: { deploymentId: string; appspec: string } | undefined,
+) {
+  if (!previous) {
     await deps.report(host, 'ApplicationStop', 'skipped');
     return { ok: true as const };
   }
-  const scripts = parseAppspec(appspecText).ApplicationStop ?? [];
+  const scripts = parseAppspec(previous.appspec).ApplicationStop ?? [];
+  const archive = archiveDir(revision.group, previous.deploymentId);
   const outcome = await step(deps, host, revision, 'ApplicationStop', archive, scripts);
   return outcome.ok
     ? { ok: true as const }
@@ -159,9 +152,4 @@ async function step(
   deps.logger.info({ host, event, ok: outcome.ok, deploymentId: revision.deploymentId }, 'hook finished');
   await deps.report(host, event, outcome.ok ? 'succeeded' : 'failed', outcome.tail);
   return outcome;
-}
-
-async function must(deps: HostDeploymentDeps, host: string, argv: string[]): Promise<void> {
-  const result = await deps.hosts.exec(host, argv, { timeoutMs: 120_000 });
-  if (result.code !== 0) throw new HostCommandFailedError(host, argv, result.code, result.stderr);
 }

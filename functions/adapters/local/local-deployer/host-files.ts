@@ -53,9 +53,7 @@ export async function uploadArtifact(
   path: string,
   expectedSha256?: string,
 ): Promise<'uploaded' | 'present'> {
-  const file = store.pathOf?.(key);
-  const data = file === undefined ? await readAll(store, key) : undefined;
-  const sha256 = expectedSha256 ?? (data ? createHash('sha256').update(data).digest('hex') : await fileSha256(file));
+  const { sha256, stdin } = await artifactInput(store, key, expectedSha256);
   const script = [
     'set -u; p=$1; want=$2; t="$p.part.$$"',
     'sum() { sha256sum <"$1" | cut -d" " -f1; }',
@@ -66,11 +64,23 @@ export async function uploadArtifact(
     'mv -f -- "$t" "$p" && echo uploaded',
   ].join('\n');
   const result = await hosts.exec(host, ['sh', '-c', script, 'upload', path, sha256], {
-    ...(file === undefined ? { input: data as Uint8Array } : { inputFile: file }),
+    ...stdin,
     timeoutMs: 30 * 60_000,
   });
   if (result.code !== 0) throw hostFileError('upload', host, path, result.stderr);
   return result.stdout.includes('present') ? 'present' : 'uploaded';
+}
+
+/** An artifact as a command's stdin (streamed from its file when the store has one) and its sha256. */
+export async function artifactInput(
+  store: PathCapableStore,
+  key: string,
+  expectedSha256?: string,
+): Promise<{ sha256: string; stdin: { input: Uint8Array } | { inputFile: string } }> {
+  const file = store.pathOf?.(key);
+  if (file !== undefined) return { sha256: expectedSha256 ?? (await fileSha256(file)), stdin: { inputFile: file } };
+  const data = await readAll(store, key);
+  return { sha256: expectedSha256 ?? createHash('sha256').update(data).digest('hex'), stdin: { input: data } };
 }
 
 async function readAll(store: ArtifactStore, key: string): Promise<Uint8Array> {
@@ -79,12 +89,12 @@ async function readAll(store: ArtifactStore, key: string): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-async function fileSha256(file: string | undefined): Promise<string> {
+async function fileSha256(file: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file as string)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
-function hostFileError(what: string, host: string, path: string, stderr: string): TarmacError {
+export function hostFileError(what: string, host: string, path: string, stderr: string): TarmacError {
   return new TarmacError(`could not ${what} ${path} on ${host}: ${stderr.trim() || 'failed'}`, { host, path });
 }

@@ -21,9 +21,9 @@ export async function clearInterruptedRun(hosts: Hosts, plan: DeploymentPlan, lo
   // inherit it), including ApplicationStop, which runs from an older revision's archive.
   const script = [
     'id=$1; unit=$2; found=',
-    'for p in /proc/[0-9]*; do',
-    '  tr "\\000" "\\n" < "$p/environ" 2>/dev/null | grep -qxE "DEPLOYMENT_ID=local-$id(-rollback)?" || continue',
-    '  kill -KILL "$(basename "$p")" 2>/dev/null && found=1',
+    // One grep over every environment (NUL-separated lines), not a pipeline per process.
+    'for f in $(grep -lszxE "DEPLOYMENT_ID=local-$id(-rollback)?" /proc/[0-9]*/environ); do',
+    '  kill -KILL "$(basename "$(dirname "$f")")" 2>/dev/null && found=1',
     'done',
     'systemctl stop "$unit" 2>/dev/null || true',
     '[ -z "$found" ] || echo cleared',

@@ -1,7 +1,7 @@
 #!/bin/bash
-# AfterInstall — fetch the release tarball, verify its sha256, validate every entry BEFORE extracting
-# (tarball.py: the same rules as `tarmac release check`), unpack into releases/<id> through a temporary
-# directory and a rename, then install the start wrapper and the unit. Running it twice is harmless.
+# AfterInstall — fetch the release tarball; in one pass verify its sha256 and validate every entry before tar
+# unpacks it (tarball.py: the same rules as `tarmac release check`) into a temporary directory, renamed to
+# releases/<id> only when all passed; then install the start wrapper and the unit. Running it twice is harmless.
 set -euo pipefail
 TARMAC_EVENT=AfterInstall
 # shellcheck source=SCRIPTDIR/../tarmac/lib.sh
@@ -16,16 +16,17 @@ work=""
 cleanup() { [[ -z $work ]] || rm -rf -- "$work"; }
 trap cleanup EXIT
 
+# fetch — set $file to the release tarball on this host: downloaded into the work dir (S3), or the file the
+# deployer uploaded (file://, root-only; tarball.py reads it once, from one open descriptor).
 fetch() {
   case $TARMAC_RELEASE_URL in
-    s3://*) run aws s3 cp --only-show-errors "$TARMAC_RELEASE_URL" "$1" ;;
-    file://*) cp -- "${TARMAC_RELEASE_URL#file://}" "$1" ;;
+    s3://*)
+      file=$work/release.tar.gz
+      run aws s3 cp --only-show-errors "$TARMAC_RELEASE_URL" "$file"
+      ;;
+    file://*) file=${TARMAC_RELEASE_URL#file://} ;;
     *) die "release URL $TARMAC_RELEASE_URL is neither s3:// nor file://" ;;
   esac
-  local actual
-  actual=$(sha256sum -- "$1" | cut -d' ' -f1)
-  [[ $actual == "$TARMAC_RELEASE_SHA256" ]] ||
-    die "sha256 of $TARMAC_RELEASE_URL is $actual, expected $TARMAC_RELEASE_SHA256 — refusing to install"
 }
 
 unpack() {
@@ -37,9 +38,11 @@ unpack() {
   # Temporary work lives under releases/ (same filesystem, so the final rename is atomic).
   work=$(mktemp -d "$TARMAC_ROOT/releases/.incoming.XXXXXX")
   log "fetching $TARMAC_RELEASE_URL"
-  fetch "$work/release.tar.gz"
+  local file
+  fetch
+  # One pass: its sha256 must be the accepted release's, every entry is validated before tar unpacks it.
   log "validating and unpacking release $TARMAC_RELEASE_ID"
-  run python3 "$TARMAC_BUNDLE/tarmac/tarball.py" extract "$work/release.tar.gz" "$work/root" \
+  run python3 "$TARMAC_BUNDLE/tarmac/tarball.py" extract "$file" "$work/root" --sha256 "$TARMAC_RELEASE_SHA256" \
     --release-name "$TARMAC_RELEASE_NAME" --max-bytes "$TARMAC_MAX_BYTES" --max-entries "$TARMAC_MAX_ENTRIES" \
     --max-depth "$TARMAC_MAX_DEPTH" --max-ratio "$TARMAC_MAX_RATIO" ||
     die "release $TARMAC_RELEASE_ID was refused (see above); nothing was installed"
@@ -74,8 +77,11 @@ install_service() {
     return 0
   fi
   install_file "$TARMAC_BUNDLE/tarmac/$TARMAC_UNIT" "/etc/systemd/system/$TARMAC_UNIT" 0644
+  # Even for an unchanged unit file: on test hosts a unit whose last stop could not kill its whole cgroup
+  # ("Failed to kill control group … Input/output error") then failed to start (219/CGROUP) without one.
   run systemctl daemon-reload
-  run systemctl enable "$TARMAC_UNIT"
+  # The link `enable` makes (the unit's WantedBy=multi-user.target); enable would reload the manager again.
+  [[ -L /etc/systemd/system/multi-user.target.wants/$TARMAC_UNIT ]] || run systemctl enable "$TARMAC_UNIT"
   log "installed $TARMAC_UNIT and $TARMAC_START_WRAPPER"
 }
 

@@ -24,7 +24,7 @@ healthy() {
       log "last answer from $url: ${code:-none}"
       return 1
     }
-    sleep 0.2
+    sleep 0.1
   done
 }
 
