@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { HostError } from './errors';
 
 export interface RunOptions {
@@ -38,11 +38,14 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
   const [command, ...args] = argv;
   if (!command) throw new HostError('run: empty argv — pass the command and its arguments', { argv });
   const max = options.maxOutputBytes ?? 1 << 20;
+  const feeds = options.input !== undefined || options.inputFile !== undefined;
   const child = spawn(command, args, {
     detached: true,
     env: options.env ?? { PATH: DEFAULT_PATH },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+    // Without input, stdin is /dev/null: a pipe from Node is a socket, and bash with a socket on stdin takes
+    // itself for a remote shell and sources ~/.bashrc (the machine's own, in a test host) before every hook.
+    stdio: [feeds ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
   const streams = { stdout: '', stderr: '', output: '' };
   const keep = (key: keyof typeof streams, chunk: string) => {
     const next = streams[key] + chunk;
@@ -55,13 +58,14 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
       keep('output', chunk);
     });
   }
-  child.stdin.on('error', () => {}); // a command that does not read its stdin closes it early
-  if (options.inputFile !== undefined) {
+  const stdin = child.stdin;
+  stdin?.on('error', () => {}); // a command that does not read its stdin closes it early
+  if (stdin && options.inputFile !== undefined) {
     const file = createReadStream(options.inputFile);
-    file.on('error', () => child.stdin.destroy());
-    file.pipe(child.stdin);
+    file.on('error', () => stdin.destroy());
+    file.pipe(stdin);
   } else {
-    child.stdin.end(options.input ?? '');
+    stdin?.end(options.input ?? '');
   }
 
   let timedOut = false;

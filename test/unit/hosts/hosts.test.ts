@@ -50,6 +50,14 @@ describe('run', () => {
     expect(result).toMatchObject({ timedOut: true, stdout: '' });
   });
 
+  it('gives a command without input /dev/null as stdin (bash on a socket would source ~/.bashrc), and input through a pipe', async () => {
+    const probe = 'if [ -S /dev/stdin ]; then echo socket; else readlink -f /dev/stdin; fi; cat';
+    const quiet = await run(['bash', '-c', probe]);
+    expect(quiet.stdout).toBe('/dev/null\n');
+    const fed = await run(['bash', '-c', probe], { input: 'secret on stdin\n' });
+    expect(fed.stdout).toBe('socket\nsecret on stdin\n');
+  });
+
   it('keeps the tail of the output', async () => {
     const result = await run(['sh', '-c', 'for i in 1 2 3 4 5; do echo line$i; done; exit 3']);
     expect(result.code).toBe(3);
