@@ -12,7 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
@@ -47,7 +47,10 @@ try {
     const tarball = writeReleaseTarball(work, mb * 1e6);
     const generated = (performance.now() - started) / 1000;
     const size = sizeMB(tarball);
-    console.log(`\n== ${size.toFixed(0)} MB tarball (generated in ${generated.toFixed(1)} s)`);
+    const load = loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ');
+    console.log(`\n== ${size.toFixed(0)} MB tarball (generated in ${generated.toFixed(1)} s, load average ${load})`);
     const gzip = gunzipSeconds(tarball);
     const runs: ChildResult[] = [];
     for (const mode of ['check', 'fs', 's3', 'bare']) {
@@ -55,6 +58,11 @@ try {
       await emptyBucket();
     }
     console.log(formatReport(size, gzip, runs));
+    console.log(
+      `load average after: ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}`,
+    );
     rmSync(tarball, { force: true });
   }
 } finally {

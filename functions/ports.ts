@@ -46,9 +46,24 @@ export interface ArtifactStore {
   delete(key: string): Promise<void>;
 }
 
+/** A presigned PUT: the URL, and the headers the uploader must send with exactly these values (they are signed). */
+export interface PresignedPut {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface PresignOptions {
+  readonly expiresInSec: number;
+  readonly maxBytes?: number;
+  /** The hex sha256 the uploader declared: signed into the request, so the store refuses other bytes. */
+  readonly sha256?: string;
+  /** The declared length: signed too, so the store refuses a body of any other length. */
+  readonly size?: number;
+}
+
 /** AWS only: CI uploads straight to S3 with a presigned PUT (Lambda cannot take bodies over 6 MB). */
 export interface UploadUrls {
-  presignPut(key: string, options: { expiresInSec: number; maxBytes?: number }): Promise<string>;
+  presignPut(key: string, options: PresignOptions): Promise<PresignedPut>;
 }
 
 // ---------------------------------------------------------------- queue

@@ -16,7 +16,7 @@ import { parseConfig } from '../../functions/core/config';
 import { localBundleTarget } from '../../functions/local/bundle-target';
 import { silentLogger } from '../../functions/log';
 import type { ArtifactStore } from '../../functions/ports';
-import { checkRelease } from '../../functions/release/check';
+import { checkRelease, releaseFile } from '../../functions/release/check';
 import { createWorker } from '../../functions/worker/worker';
 
 const [mode, tarball, workDir, configFile, s3Json, bucket] = process.argv.slice(2) as [
@@ -101,7 +101,7 @@ async function bareUpload(): Promise<void> {
 }
 
 async function checkOnly(): Promise<void> {
-  const result = await timed('check', () => checkRelease(createReadStream(tarball), { releaseName: 'hello' }));
+  const result = await timed('check', () => checkRelease(releaseFile(tarball), { releaseName: 'hello' }));
   if (!result.ok) throw new Error(`the checker refused the bench tarball: ${result.entry}: ${result.reason}`);
 }
 

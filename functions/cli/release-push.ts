@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import * as z from 'zod';
 import { requireApp } from '../core/config';
 import { TarmacError } from '../core/errors';
 import type { Job } from '../core/jobs';
 import { assertVersion } from '../core/releases';
 import { GLOBAL_SCOPE } from '../core/secrets';
-import { signedJsonHeaders, signedUploadHeaders } from '../http/signing';
+import { signedJsonHeaders } from '../http/signing';
 import { localSecrets } from './commands/secrets';
 import { submit, waitForJob, whoami, withLocalRuntime } from './local-client';
 import type { GlobalOptions } from './main';
 import type { Output } from './output';
+import { uploadTarball } from './release-upload';
 
 export interface PushOptions {
   readonly app: string;
@@ -20,9 +21,6 @@ export interface PushOptions {
   readonly branch?: string;
 }
 
-/** What `PUT /artifacts/<app>/<version>` answers (http/routes/artifacts.ts); only the key is used. */
-const UploadAnswer = z.object({ key: z.string().min(1) });
-
 async function fileSha256(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
@@ -30,8 +28,8 @@ async function fileSha256(file: string): Promise<string> {
 }
 
 /**
- * `--server`: what CI does — a signed streamed upload, then a signed build event; the server's worker
- * validates and records the release. The build secret comes from TARMAC_BUILD_SECRET or the local store.
+ * `--server`: what CI does — a signed upload (straight to S3 on AWS, see uploadTarball), then a signed build
+ * event; the server's worker validates and records the release. The build secret comes from TARMAC_BUILD_SECRET or the local store.
  */
 export async function pushToServer(
   options: GlobalOptions & { server: string },
@@ -48,20 +46,9 @@ export async function pushToServer(
   }
   const base = options.server.replace(/\/$/, '');
   const sha256 = await fileSha256(tarball);
+  const size = (await stat(tarball)).size;
+  const key = await uploadTarball(base, secret, { app: push.app, version: push.version, file: tarball, sha256, size });
   const now = () => Date.now() / 1000;
-  const path = `/artifacts/${encodeURIComponent(push.app)}/${encodeURIComponent(push.version)}`;
-  const upload = await fetch(`${base}${path}`, {
-    method: 'PUT',
-    headers: signedUploadHeaders(secret, { ...push, sha256 }, now()),
-    body: createReadStream(tarball), // fetch streams an async iterable of bytes; a stream body needs duplex
-    duplex: 'half',
-  });
-  if (!upload.ok) throw new TarmacError(`upload refused: HTTP ${upload.status} ${await upload.text()}`);
-  const answer = UploadAnswer.safeParse(await upload.json());
-  if (!answer.success) {
-    throw new TarmacError(`upload answered without an artifact key — is ${base} a tarmac server?`, { base });
-  }
-  const { key } = answer.data;
   const event = JSON.stringify({
     id: `push-${push.app}-${push.version}-${sha256.slice(0, 16)}`,
     app: push.app,

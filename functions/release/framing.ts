@@ -1,6 +1,6 @@
 import { refuse } from './errors';
 import { headerText, shown } from './names';
-import { cbytes, oneField, parsePax } from './records';
+import { cbytes, checksumValid, numeric, oneField, parsePax } from './records';
 
 /** What the raw headers say about one real entry, after PAX / GNU long-name records are applied. */
 export interface FramedEntry {
@@ -14,27 +14,6 @@ const META = new Set(['x', 'g', 'L', 'K']);
 const FILE_TYPES = ['0', '\0', '7'];
 const POSIX_MAGIC = 'ustar\u000000';
 const GNU_MAGIC = 'ustar  \u0000';
-
-const cstring = (b: Buffer, start: number, length: number) =>
-  cbytes(b.subarray(start, start + length)).toString('utf8');
-
-function numeric(b: Buffer, start: number, length: number): number {
-  const field = b.subarray(start, start + length);
-  if ((field[0] ?? 0) & 0x80) {
-    // base-256 (GNU): only positive values that fit a double are plausible in a release
-    if (field[0] !== 0x80) refuse('(archive)', 'negative or huge base-256 number in a header');
-    return field.subarray(1).reduce((n, byte) => n * 256 + byte, 0);
-  }
-  const text = cstring(b, start, length).trim();
-  if (text !== '' && !/^[0-7]+$/.test(text)) refuse('(archive)', `header number "${text}" is not octal`);
-  return text === '' ? 0 : Number.parseInt(text, 8);
-}
-
-function checksumValid(b: Buffer): boolean {
-  let sum = 8 * 0x20;
-  for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) sum += b[i] ?? 0;
-  return sum === numeric(b, 148, 8);
-}
 
 /**
  * An independent reading of the tar framing (512-byte blocks), run alongside node-tar's parser so the two can
@@ -52,13 +31,29 @@ export class TarFraming {
   private ended = false;
 
   push(chunk: Buffer): void {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     let at = 0;
-    while (this.pending.length - at >= BLOCK) {
-      this.block(this.pending.subarray(at, at + BLOCK));
+    if (this.pending.length) {
+      // Only the block begun in the previous chunk is copied, not the whole chunk behind it.
+      const rest = BLOCK - this.pending.length;
+      if (chunk.length < rest) {
+        this.pending = Buffer.concat([this.pending, chunk]);
+        return;
+      }
+      this.block(Buffer.concat([this.pending, chunk.subarray(0, rest)]));
+      at = rest;
+    }
+    while (chunk.length - at >= BLOCK) {
+      if (this.skip > 0 && !this.ended && !this.collect) {
+        // An entry's body: passed over in one step rather than block by block (it is most of the archive).
+        const blocks = Math.min(this.skip, Math.floor((chunk.length - at) / BLOCK));
+        this.skip -= blocks;
+        at += blocks * BLOCK;
+        continue;
+      }
+      this.block(chunk.subarray(at, at + BLOCK));
       at += BLOCK;
     }
-    this.pending = this.pending.subarray(at);
+    this.pending = chunk.subarray(at);
   }
 
   end(): void {

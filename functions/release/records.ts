@@ -1,7 +1,8 @@
 import { refuse } from './errors';
 import { headerText, shown } from './names';
 
-// PAX extended headers and GNU long name/link records: how both validators read them (tarball.py has the twin).
+// PAX extended headers, GNU long name/link records and the numeric header fields: how both validators read them
+// (tarball.py has the twin).
 
 // The same keys as tarball.py's PAX_KEYS: `hdrcharset` (names that are not UTF-8) and `charset` are refused.
 const ALLOWED_PAX = new Set([
@@ -68,4 +69,27 @@ export function oneField(
   if (!value.startsWith(ustar))
     refuse(entry ?? value, `PAX/long ${what} disagrees with the ustar header field "${ustar}"`);
   return value;
+}
+
+const cstring = (b: Buffer, start: number, length: number) =>
+  cbytes(b.subarray(start, start + length)).toString('utf8');
+
+/** A numeric header field: octal text, or GNU base-256 (only positive values that fit a double). */
+export function numeric(b: Buffer, start: number, length: number): number {
+  const field = b.subarray(start, start + length);
+  if ((field[0] ?? 0) & 0x80) {
+    // base-256 (GNU): only positive values that fit a double are plausible in a release
+    if (field[0] !== 0x80) refuse('(archive)', 'negative or huge base-256 number in a header');
+    return field.subarray(1).reduce((n, byte) => n * 256 + byte, 0);
+  }
+  const text = cstring(b, start, length).trim();
+  if (text !== '' && !/^[0-7]+$/.test(text)) refuse('(archive)', `header number "${text}" is not octal`);
+  return text === '' ? 0 : Number.parseInt(text, 8);
+}
+
+/** The ustar header checksum: the sum of the block's bytes with the checksum field read as spaces. */
+export function checksumValid(b: Buffer): boolean {
+  let sum = 8 * 0x20;
+  for (let i = 0; i < 512; i++) if (i < 148 || i >= 156) sum += b[i] ?? 0;
+  return sum === numeric(b, 148, 8);
 }

@@ -19,6 +19,8 @@ export async function checkAndStore(
   deps: Pick<WorkerDeps, 'artifacts' | 'checkRelease'>,
   key: string,
   releaseName: string,
+  /** How a rejected copy goes (the ingest job keeps one that another ingest holds or another app accepted). */
+  drop: (key: string) => Promise<void> = (copy) => deps.artifacts.delete(copy),
 ): Promise<CheckedUpload> {
   const checkRelease = deps.checkRelease ?? checkReleaseStream;
   const source = Readable.from(await deps.artifacts.get(key), { objectMode: false });
@@ -42,7 +44,7 @@ export async function checkAndStore(
     toStore.destroy(new UnsafeReleaseError({ entry: check.entry ?? '(archive)', reason: check.reason }));
     source.destroy();
     const outcome = await storing;
-    if ('stored' in outcome) await deps.artifacts.delete(outcome.stored.key);
+    if ('stored' in outcome) await drop(outcome.stored.key);
     return { check };
   }
   const outcome = await storing;

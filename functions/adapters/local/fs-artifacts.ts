@@ -53,7 +53,8 @@ export class FsArtifactStore implements ArtifactStore {
       await handle.close();
       throw new ArtifactNotFoundError(key); // a key prefix such as `sha256` is a folder here, not an object
     }
-    return handle.createReadStream();
+    // 1 MiB reads: the ingest check reads a whole tarball, and each read is a thread-pool round trip.
+    return handle.createReadStream({ highWaterMark: 1024 * 1024 });
   }
 
   async head(key: string): Promise<StoredObject | undefined> {

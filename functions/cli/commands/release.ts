@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import { TarmacError } from '../../core/errors';
-import { checkRelease } from '../../release/check';
+import { checkRelease, releaseFile } from '../../release/check';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
 import { type PushOptions, pushLocal, pushToServer } from '../release-push';
@@ -20,7 +19,7 @@ export function registerRelease(program: Command, out: Output): void {
       const options = program.opts<GlobalOptions>();
       let result: Awaited<ReturnType<typeof checkRelease>>;
       try {
-        result = await checkRelease(createReadStream(tarball), { releaseName: opts.releaseName });
+        result = await checkRelease(releaseFile(tarball), { releaseName: opts.releaseName });
       } catch (error) {
         throw new TarmacError(`cannot read ${tarball}: ${(error as Error).message}`, { tarball }, { cause: error });
       }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { renderBundle } from '../../bundle/render';
@@ -8,7 +7,7 @@ import { writeBundle } from '../../bundle/write';
 import { type FleetConfig, instanceOf } from '../../core/config';
 import { type DeploymentPlan, planDeployment } from '../../core/plans';
 import { releaseId } from '../../core/releases';
-import { checkRelease } from '../../release/check';
+import { checkRelease, releaseFile } from '../../release/check';
 import { UnsafeReleaseError } from '../../release/errors';
 import { loadConfig } from '../context';
 import type { GlobalOptions } from '../main';
@@ -44,7 +43,7 @@ export function registerRender(program: Command, out: Output): void {
       const options = program.opts<GlobalOptions>();
       const config = loadConfig(options);
       const instance = instanceOf(config, app, env);
-      const checked = await checkRelease(createReadStream(opts.release), { releaseName: instance.release });
+      const checked = await checkRelease(releaseFile(opts.release), { releaseName: instance.release });
       if (!checked.ok) throw new UnsafeReleaseError(checked);
       const id = releaseId(checked.version, checked.sha256);
       const deploymentId = opts.deploymentId ?? defaultDeploymentId(app, env);

@@ -2,13 +2,13 @@ import { Hono } from 'hono';
 import * as z from 'zod';
 import { unknownNameMessage } from '../../core/config';
 import { ArtifactDigestError, ArtifactTooLargeError } from '../../core/errors';
-import type { ByteStream } from '../../ports';
 import { claimOnce, releaseClaim } from '../../state/dedup';
 import { limitBody } from '../body-limit';
 import { type AppDeps, type AppEnv, DEFAULT_LIMITS } from '../deps';
 import { methodNotAllowed, parseJsonBody, problem, requireContentType, tooLarge } from '../responses';
 import type { IntakeSecrets } from '../secrets';
 import { buildSignature, TIMESTAMP_WINDOW_SEC, uploadSignature } from '../signatures';
+import { chunksOf } from '../web-chunks';
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 const TARBALL_TYPES = ['application/octet-stream', 'application/gzip', 'application/x-gzip'];
@@ -19,26 +19,11 @@ const SIGNATURE_TTL_SEC = 2 * TIMESTAMP_WINDOW_SEC;
 /** The hex digest of an already verified `sha256=<hex>` signature header: the key that makes it single-use. */
 const signatureOf = (header: string | undefined) => (header ?? '').slice('sha256='.length).toLowerCase();
 
-/** Bytes of a web stream; cancels the stream when the consumer stops early (size cap). */
-async function* chunksOf(stream: ReadableStream<Uint8Array>): ByteStream {
-  const reader = stream.getReader();
-  let done = false;
-  try {
-    while (!done) {
-      const next = await reader.read();
-      done = next.done;
-      if (next.value) yield next.value;
-    }
-  } finally {
-    if (!done) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
-}
-
 /**
  * Release uploads. `PUT /artifacts/<app>/<version>` streams the tarball into the artifact store (never
  * buffered whole) under its content-addressed key `sha256/<signed sha256>`; `POST /artifacts/<app>/<version>/upload-url` (AWS mode)
- * hands out a presigned S3 PUT instead, because Lambda cannot take bodies over 6 MB.
+ * hands out a presigned S3 PUT instead, because Lambda cannot take bodies over 6 MB — for `sha256/<hex>` when
+ * the signed request declares sha256 and size (the headers to send come with the URL), else for `uploads/…`.
  */
 export function artifactRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
@@ -88,7 +73,21 @@ export function artifactRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppE
   );
   routes.all('/:app/:version', methodNotAllowed('PUT'));
 
-  const urlRequest = z.strictObject({ app: z.string(), version: z.string() });
+  const urlRequest = z
+    .strictObject({
+      app: z.string(),
+      version: z.string(),
+      // Declared by `tarmac release push` and CI: the URL is then for the final key, and S3 checks the bytes.
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, 'must be the hex sha256 of the tarball')
+        .optional(),
+      size: z.number().int().nonnegative().optional(),
+    })
+    .refine((body) => (body.sha256 === undefined) === (body.size === undefined), {
+      message: 'give sha256 and size together (the URL signs both), or neither',
+      path: ['size'],
+    });
   routes.post(
     '/:app/:version/upload-url',
     requireContentType(['application/json'], 'send {"app","version"} as JSON'),
@@ -111,9 +110,18 @@ export function artifactRoutes(deps: AppDeps, secrets: IntakeSecrets): Hono<AppE
       if (!(await claimOnce(deps.state, 'upload-url', signature, deps.clock.now(), SIGNATURE_TTL_SEC))) {
         return problem(c, 409, 'this signed upload-url request was already used — sign a new one (fresh timestamp)');
       }
-      const key = newKey(app, version);
-      const url = await deps.uploadUrls.presignPut(key, { expiresInSec: UPLOAD_URL_TTL_SEC, maxBytes });
-      return c.json({ key, url, method: 'PUT', expiresInSec: UPLOAD_URL_TTL_SEC, maxBytes }, 201);
+      const { sha256, size } = parsed.data;
+      if (size !== undefined && size > maxBytes) return tooLarge(maxBytes)(c);
+      // Declared bytes go straight to their content-addressed key (S3 refuses any others): no copy at ingest.
+      const key = sha256 ? `sha256/${sha256}` : newKey(app, version);
+      const declared = sha256 !== undefined && size !== undefined ? { sha256, size } : {};
+      const presigned = await deps.uploadUrls.presignPut(key, {
+        expiresInSec: UPLOAD_URL_TTL_SEC,
+        maxBytes,
+        ...declared,
+      });
+      const { url, headers } = presigned;
+      return c.json({ key, url, method: 'PUT', headers, expiresInSec: UPLOAD_URL_TTL_SEC, maxBytes }, 201);
     },
   );
   routes.all('/:app/:version/upload-url', methodNotAllowed('POST'));

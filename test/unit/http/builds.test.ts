@@ -90,14 +90,18 @@ describe('POST /artifacts/<app>/<version>/upload-url', () => {
     expect(((await res.json()) as Json).error).toContain('PUT /artifacts/hello/1.0.0');
   });
 
+  const presigned: { key: string; maxBytes?: number; sha256?: string; size?: number }[] = [];
+  const uploadUrls: UploadUrls = {
+    presignPut: async (key, options) => {
+      const { maxBytes, sha256, size } = options;
+      presigned.push({ key, maxBytes, ...(sha256 ? { sha256 } : {}), ...(size !== undefined ? { size } : {}) });
+      const headers: Record<string, string> = sha256 ? { 'x-sha': sha256 } : {};
+      return { url: `https://bucket.s3.example/${key}?X-Amz-Signature=x`, headers };
+    },
+  };
+
   it('hands out a presigned PUT for a fresh uploads/ key when UploadUrls is given', async () => {
-    const presigned: { key: string; maxBytes?: number }[] = [];
-    const uploadUrls: UploadUrls = {
-      presignPut: async (key, options) => {
-        presigned.push({ key, maxBytes: options.maxBytes });
-        return `https://bucket.s3.example/${key}?X-Amz-Signature=x`;
-      },
-    };
+    presigned.length = 0;
     h = await httpHarness({ override: () => ({ uploadUrls }) });
     const res = await request('hello', '1.0.0');
     expect(res.status).toBe(201);
@@ -106,6 +110,24 @@ describe('POST /artifacts/<app>/<version>/upload-url', () => {
     expect(presigned).toEqual([{ key: body.key, maxBytes: 1024 * 1024 }]);
     // The path is not signed: the signed body must name the same target.
     expect((await request('hello', '1.0.0', JSON.stringify({ app: 'hello', version: '9.9.9' }))).status).toBe(400);
+  });
+
+  it('presigns the content-addressed key when the signed request declares sha256 and size, and passes the headers on', async () => {
+    presigned.length = 0;
+    h = await httpHarness({ override: () => ({ uploadUrls }) });
+    const sha256 = 'ab'.repeat(32);
+    const res = await request('hello', '1.0.0', JSON.stringify({ app: 'hello', version: '1.0.0', sha256, size: 4096 }));
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ key: `sha256/${sha256}`, headers: { 'x-sha': sha256 } });
+    expect(presigned).toEqual([{ key: `sha256/${sha256}`, maxBytes: 1024 * 1024, sha256, size: 4096 }]);
+    const half = await request('hello', '1.0.0', JSON.stringify({ app: 'hello', version: '1.0.0', sha256 }));
+    expect(half.status).toBe(400);
+    expect(((await half.json()) as Json).error).toContain('sha256 and size together');
+    const big = JSON.stringify({ app: 'hello', version: '1.0.0', sha256, size: 1024 * 1024 + 1 });
+    expect((await request('hello', '1.0.0', big)).status).toBe(413);
+    const bad = JSON.stringify({ app: 'hello', version: '1.0.0', sha256: 'ZZ', size: 1 });
+    expect((await request('hello', '1.0.0', bad)).status).toBe(400);
+    expect(presigned).toHaveLength(1);
   });
 });
 

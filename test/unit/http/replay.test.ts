@@ -42,7 +42,7 @@ describe('signed requests are usable once within their 300 s window', () => {
     const uploadUrls: UploadUrls = {
       presignPut: async (key) => {
         presigned.push(key);
-        return `https://bucket.s3.example/${key}?X-Amz-Signature=x`;
+        return { url: `https://bucket.s3.example/${key}?X-Amz-Signature=x`, headers: {} };
       },
     };
     h = await httpHarness({ override: () => ({ uploadUrls }) });

@@ -111,7 +111,7 @@ describe('S3ArtifactStore requests', () => {
 describe('S3UploadUrls', () => {
   it('presigns a PUT of the key for the given time, with no network call', async () => {
     const url = new URL(
-      await new S3UploadUrls({ bucket: 'art', client }).presignPut('uploads/u 1.tar.gz', { expiresInSec: 900 }),
+      (await new S3UploadUrls({ bucket: 'art', client }).presignPut('uploads/u 1.tar.gz', { expiresInSec: 900 })).url,
     );
     expect(url.hostname).toBe('art.s3.eu-west-1.amazonaws.com');
     expect(url.pathname).toBe('/uploads/u%201.tar.gz');
@@ -125,14 +125,14 @@ describe('S3UploadUrls', () => {
       bucket: 'art',
       clientConfig: { region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' } },
     });
-    const url = new URL(await urls.presignPut('k', { expiresInSec: 60 }));
+    const url = new URL((await urls.presignPut('k', { expiresInSec: 60 })).url);
     expect(
       [...url.searchParams.keys()].filter((k) => k.startsWith('x-amz-checksum') || k.startsWith('x-amz-sdk-checksum')),
     ).toEqual([]);
     // A shared client keeps the SDK default (WHEN_SUPPORTED): the URL must still come out clean, same region.
     const defaults = new S3Client({ region: 'eu-west-2', credentials: { accessKeyId: 'A', secretAccessKey: 'x' } });
     const shared = new URL(
-      await new S3UploadUrls({ bucket: 'art', client: defaults }).presignPut('k', { expiresInSec: 60 }),
+      (await new S3UploadUrls({ bucket: 'art', client: defaults }).presignPut('k', { expiresInSec: 60 })).url,
     );
     expect([...shared.searchParams.keys()].filter((k) => k.includes('checksum'))).toEqual([]);
     expect(shared.hostname).toBe('art.s3.eu-west-2.amazonaws.com');
