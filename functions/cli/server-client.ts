@@ -37,6 +37,14 @@ export class ServerClient {
     return this.request(method, path, body, randomUUID());
   }
 
+  /**
+   * A request answered at once (the admin API: secrets, tokens), sent once — never retried, so a token is
+   * never created twice. The body is JSON; a secret value goes only there.
+   */
+  send<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: object): Promise<T> {
+    return this.request<T>(method, path, body);
+  }
+
   private async request<T>(method: string, path: string, body?: object, key?: string): Promise<T> {
     const url = `${this.base}/api${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
