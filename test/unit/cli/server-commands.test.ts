@@ -152,12 +152,7 @@ describe('client commands with --server and a deploy token', () => {
   });
 
   it('refuses --server for commands that cannot use it, before they touch anything', async () => {
-    for (const args of [
-      ['config', 'check'],
-      ['init'],
-      ['hosts', 'list'],
-      ['release', 'check', 'x.tar.gz'],
-    ]) {
+    for (const args of [['config', 'check'], ['init'], ['hosts', 'list'], ['release', 'check', 'x.tar.gz']]) {
       const { code, stderr } = await tarmac(tokens.ci, ...args);
       expect(code).toBe(1);
       expect(stderr).toBe(
