@@ -28,6 +28,11 @@ export class ServerClient {
     this.base = url.replace(/\/+$/, '');
   }
 
+  /** The bearer header of `TARMAC_TOKEN` (for a WebSocket upgrade), or none. */
+  authHeaders(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }

@@ -10,6 +10,8 @@ const ANONYMOUS: TokenGrant = { name: 'anonymous', scope: 'read', environments: 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Secrets and tokens: never open, whatever the method (the admin API, `routes/admin-api.ts`). */
 const ADMIN_PATHS = /^\/api\/(secrets|tokens)(\/|$)/;
+/** A console (`GET …/console`, upgraded to a WebSocket) changes what runs: it needs a deploy token too. */
+const CONSOLE_PATH = /^\/api\/apps\/[^/]+\/environments\/[^/]+\/console$/;
 
 /**
  * `/api/*` authentication: `Authorization: Bearer <token>` — a named token (`tarmac tokens create`) or the
@@ -28,7 +30,7 @@ export function apiAccess(options: {
     const header = c.req.header('authorization');
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
     const globals = await options.globals();
-    const writes = WRITE_METHODS.has(c.req.method);
+    const writes = WRITE_METHODS.has(c.req.method) || CONSOLE_PATH.test(c.req.path);
     const admin = ADMIN_PATHS.test(c.req.path);
     if (bearer !== undefined) {
       const grant = verifyToken(globals, bearer, options.legacyRead);

@@ -9,6 +9,7 @@ import { apiRoutes } from './routes/api';
 import { followRoutes } from './routes/api-follow';
 import { artifactRoutes } from './routes/artifacts';
 import { buildRoutes } from './routes/builds';
+import { consoleRoutes } from './routes/console';
 import { githubRoutes } from './routes/github';
 import { slackRoutes } from './routes/slack';
 import { writeRoutes } from './routes/write-api';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     '/api',
     adminRoutes(deps, () => secrets.forget()),
   );
+  app.route('/api', consoleRoutes(deps));
   app.route('/api', followRoutes(deps));
   app.route('/api', apiRoutes(deps));
   app.route('/', dashboardRoutes(deps));

@@ -1,4 +1,4 @@
-import { Duration, Fn } from 'aws-cdk-lib';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +6,7 @@ import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CONSOLE_DOCUMENT } from '../../functions/core/console-protocol';
 import { GLOBAL_SCOPE } from '../../functions/core/secrets';
 import { ValidationError } from '../errors';
 import { CONTENT_PREFIX, secretPath, TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
@@ -24,6 +25,8 @@ export interface WebhookProps extends TarmacFunctionBase {
   readonly timeout?: Duration;
   /** @default 256 */
   readonly memorySize?: number;
+  /** The fleets' `ec2_tags`: `console --server` may start sessions on instances carrying all of one's. */
+  readonly fleetTags?: readonly Readonly<Record<string, string>>[];
 }
 
 /**
@@ -64,12 +67,13 @@ export class Webhook extends Construct {
       new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
       readSecrets(this, [GLOBAL_SCOPE]),
       kmsViaSsm(this, ['kms:Decrypt']),
+      ...consoleStatements(this, props.fleetTags ?? []),
     ];
     for (const statement of statements) fn.addToRolePolicy(statement);
     acknowledgeWildcardResources(
       fn,
       statements,
-      'Uploads go to keys under tmp/ and uploads/ chosen per upload; intake secrets are the names under ' +
+      'Uploads go to keys under tmp/ and uploads/ chosen per upload; consoles reach instances found by tag at run time (StartSession only with a fleet\'s tags, TerminateSession only on its own sessions); intake secrets are the names under ' +
         `${secretPath(GLOBAL_SCOPE)}; KMS keys are usable only through SSM (kms:ViaService).`,
     );
     // Auth NONE on purpose: GitHub, CI and Slack cannot sign AWS SigV4 requests. Every route verifies an
@@ -83,4 +87,44 @@ export class Webhook extends Construct {
   routeUrl(route: string): string {
     return Fn.join('', [this.url, route]);
   }
+}
+
+/**
+ * `console --server`: StartSession with the AWS-owned interactive-command document only, on instances only
+ * when they carry all the tags of one fleet; TerminateSession only on sessions this function started (SSM
+ * tags each session with its starter's user id); DescribeInstances (finding the fleet) has no narrower resource.
+ */
+function consoleStatements(
+  scope: Construct,
+  fleetTags: readonly Readonly<Record<string, string>>[],
+): PolicyStatement[] {
+  if (fleetTags.length === 0) return [];
+  const stack = Stack.of(scope);
+  const document = stack.formatArn({
+    service: 'ssm',
+    account: '',
+    resource: 'document',
+    resourceName: CONSOLE_DOCUMENT,
+  });
+  const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+  const sessions = stack.formatArn({ service: 'ssm', resource: 'session', resourceName: '*' });
+  return [
+    new PolicyStatement({ actions: ['ssm:StartSession'], resources: [document] }),
+    ...fleetTags.map(
+      (tags) =>
+        new PolicyStatement({
+          actions: ['ssm:StartSession'],
+          resources: [instances],
+          conditions: {
+            StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`ssm:resourceTag/${k}`, v])),
+          },
+        }),
+    ),
+    new PolicyStatement({
+      actions: ['ssm:TerminateSession'],
+      resources: [sessions],
+      conditions: { StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': ['${aws:userid}'] } },
+    }),
+    new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }),
+  ];
 }
