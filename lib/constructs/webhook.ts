@@ -73,7 +73,7 @@ export class Webhook extends Construct {
     acknowledgeWildcardResources(
       fn,
       statements,
-      'Uploads go to keys under tmp/ and uploads/ chosen per upload; consoles reach instances found by tag at run time (StartSession only with a fleet\'s tags, TerminateSession only on its own sessions); intake secrets are the names under ' +
+      "Uploads go to keys under tmp/ and uploads/ chosen per upload; consoles reach instances found by tag at run time (StartSession only with a fleet's tags, TerminateSession only on its own sessions); intake secrets are the names under " +
         `${secretPath(GLOBAL_SCOPE)}; KMS keys are usable only through SSM (kms:ViaService).`,
     );
     // Auth NONE on purpose: GitHub, CI and Slack cannot sign AWS SigV4 requests. Every route verifies an
@@ -123,6 +123,7 @@ function consoleStatements(
     new PolicyStatement({
       actions: ['ssm:TerminateSession'],
       resources: [sessions],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, resolved by IAM
       conditions: { StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': ['${aws:userid}'] } },
     }),
     new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }),
