@@ -70,7 +70,15 @@ export class PipelineStack extends Stack {
       }),
     };
     const fleetTags = Object.values(this.config.fleets).flatMap((f) => (f.ec2_tags ? [f.ec2_tags] : []));
-    const webhook = new Webhook(this, 'Webhook', { ...base, queue: jobs.queue, table, bucket, fleetTags });
+    const secretScopes = instances.map((i) => i.secretScope);
+    const webhook = new Webhook(this, 'Webhook', {
+      ...base,
+      queue: jobs.queue,
+      table,
+      bucket,
+      fleetTags,
+      secretScopes,
+    });
     new Worker(this, 'Worker', {
       ...base,
       timeout: workerTimeout,
@@ -78,7 +86,7 @@ export class PipelineStack extends Stack {
       deadLetterQueue: jobs.deadLetterQueue,
       table,
       bucket,
-      secretScopes: instances.map((i) => i.secretScope),
+      secretScopes,
       applications: codeDeploy.applications,
       deploymentGroups: codeDeploy.groups,
       deploymentConfigs: codeDeploy.configs.all,

@@ -11,7 +11,7 @@ import { GLOBAL_SCOPE } from '../../functions/core/secrets';
 import { ValidationError } from '../errors';
 import { CONTENT_PREFIX, secretPath, TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
 import { acknowledgeWildcardResources } from './nag';
-import { kmsViaSsm, readObjects, readSecrets, writeObjects } from './statements';
+import { kmsViaSsm, readObjects, readSecrets, writeObjects, writeSecrets } from './statements';
 import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
 
 /** Senders give up quickly (GitHub after 10 s, Slack after 3 s): a longer timeout only hides a hang. */
@@ -25,6 +25,8 @@ export interface WebhookProps extends TarmacFunctionBase {
   readonly timeout?: Duration;
   /** @default 256 */
   readonly memorySize?: number;
+  /** The instances' secret scopes (`<app>/<env>`): `secrets set|init --server` writes there. */
+  readonly secretScopes?: readonly string[];
   /** The fleets' `ec2_tags`: `console --server` may start sessions on instances carrying all of one's. */
   readonly fleetTags?: readonly Readonly<Record<string, string>>[];
 }
@@ -66,7 +68,11 @@ export class Webhook extends Construct {
       writeObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX, CONTENT_PREFIX]),
       new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
       readSecrets(this, [GLOBAL_SCOPE]),
-      kmsViaSsm(this, ['kms:Decrypt']),
+      // The admin API (an admin token): secrets and token records are written, and names listed (metadata
+      // only: DescribeParameters takes no narrower resource), never read back outside _global.
+      writeSecrets(this, [GLOBAL_SCOPE, ...(props.secretScopes ?? [])]),
+      new PolicyStatement({ actions: ['ssm:DescribeParameters'], resources: ['*'] }),
+      kmsViaSsm(this, ['kms:Decrypt', 'kms:Encrypt']),
       ...consoleStatements(this, props.fleetTags ?? []),
     ];
     for (const statement of statements) fn.addToRolePolicy(statement);

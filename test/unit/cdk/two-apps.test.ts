@@ -144,7 +144,8 @@ describe('least privilege', () => {
       JSON.stringify(list(s.Action)) === JSON.stringify(['ssm:TerminateSession']) &&
       JSON.stringify(s.Condition) ===
         JSON.stringify({ StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': ['${aws:userid}'] } });
-    const describeOnly = (s: Statement) => JSON.stringify(list(s.Action)) === JSON.stringify(['ec2:DescribeInstances']);
+    const describeOnly = (s: Statement) =>
+      ['["ec2:DescribeInstances"]', '["ssm:DescribeParameters"]'].includes(JSON.stringify(list(s.Action)));
     const runCommand = allStatements().filter(
       (s) =>
         ((list(s.Action).includes('ssm:SendCommand') || list(s.Action).includes('ssm:StartSession')) && tagged(s)) ||
