@@ -16,7 +16,8 @@ import { createLogger, type Logger } from '../log';
 import { planView } from '../state/plan-view';
 import { stateReadApi } from '../state/state-read-api';
 import { hasNamedTokens } from '../state/token-check';
-import { consoleRoute, websocketConsoles } from './console-socket';
+import { websocketConsoles } from './console-hosts';
+import { consoleRoute } from './console-socket';
 import { fleetHostsOf } from './runtime';
 
 /** Stops whatever an {@link ServeOptions.onStarted} hook started (e.g. the worker loop). */
