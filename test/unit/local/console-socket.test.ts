@@ -25,7 +25,11 @@ describe('console --server relay on tarmac serve', () => {
   const hosts = {
     attachArgv: async (host: string, argv: readonly string[]) => {
       seen.push([host, ...argv]);
-      return ['sh', '-c', 'stty -echo; printf "ready %s\\n" "$(stty size)"; read line; echo "got:$line"; exit 3'];
+      return [
+        'sh',
+        '-c',
+        'stty -echo; printf "ready %s\\n" "$(stty size)"; read line; echo "got:$line"; read again; echo "now $(stty size)"; exit 3',
+      ];
     },
   } as unknown as Hosts;
 
@@ -48,22 +52,29 @@ describe('console --server relay on tarmac serve', () => {
     const input = Object.assign(new PassThrough(), { isTTY: false }) as unknown as NodeJS.ReadStream;
     const output = Object.assign(new PassThrough(), { columns: 100, rows: 30 }) as unknown as NodeJS.WriteStream;
     let text = '';
+    let resized = false;
     output.on('data', (c: Buffer) => {
       const first = !text.includes('ready');
       text += c.toString();
       if (first && text.includes('ready')) input.write('hello-over-the-socket\r');
+      if (text.includes('got:') && !resized) {
+        resized = true;
+        Object.assign(output, { columns: 120, rows: 40 }).emit('resize');
+        input.write('\r'); // after the resize frame, on the same ordered socket
+      }
     });
     return { terminal: { input, output } as Terminal, text: () => text };
   };
   const client = () => new ServerClient(server.url, token);
 
-  it('relays bytes both ways under a pty of the given size, ends with the exit status, audited by token name', async () => {
+  it('relays bytes both ways under a pty of the given size, forwards a resize, ends with the exit status, audited by token name', async () => {
     const t = terminal();
     const ssm = vi.fn();
     const code = await consoleViaServer(client(), { app: 'hello', env: 'staging', host: 'h2' }, ssm, t.terminal);
     expect(code).toBe(3);
     expect(t.text()).toContain('ready 30 100');
     expect(t.text()).toContain('got:hello-over-the-socket');
+    expect(t.text()).toContain('now 40 120'); // the window resize reached the pty
     expect(ssm).not.toHaveBeenCalled();
     expect(seen[0]?.slice(0, 2)).toEqual(['h2', 'systemd-run']);
     expect(seen[0]).toContain('remote');
