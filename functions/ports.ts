@@ -267,3 +267,36 @@ export interface CommandOutcome {
 export interface FleetCommands {
   run(target: FleetTarget, script: string, options: { readonly comment: string }): Promise<CommandOutcome[]>;
 }
+
+// ---------------------------------------------------------------- operator consoles
+
+/**
+ * How a `tarmac console --server` client reaches its console: a WebSocket on the same server (`tarmac serve`
+ * relays it to the host), or a Session Manager session the server started (the webhook Lambda), which the
+ * client hands to `session-manager-plugin` as `aws ssm start-session` does.
+ */
+export type ConsoleOpening =
+  | { readonly kind: 'websocket' }
+  | {
+      readonly kind: 'ssm';
+      readonly target: string;
+      readonly region: string;
+      readonly sessionId: string;
+      readonly streamUrl: string;
+      readonly tokenValue: string;
+      /** The StartSession request the server made (Target, DocumentName, Parameters): the plugin's 5th argument. */
+      readonly request: Readonly<Record<string, unknown>>;
+    };
+
+/** Opens consoles for `POST /api/apps/<app>/environments/<env>/console` (after a deploy grant). */
+export interface ConsoleSessions {
+  /** Refuses (a `TarmacError` naming the known hosts) a host that is not one of the instance's fleet. */
+  open(request: {
+    readonly app: string;
+    readonly env: string;
+    readonly host: string | undefined;
+    readonly by: string;
+  }): Promise<ConsoleOpening>;
+  /** End a session the client could not use (no plugin on its side): never left open on the instance. */
+  terminate?(sessionId: string): Promise<void>;
+}

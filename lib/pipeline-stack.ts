@@ -69,7 +69,16 @@ export class PipelineStack extends Stack {
         deadLetterQueueUrl: jobs.deadLetterQueue.queueUrl,
       }),
     };
-    const webhook = new Webhook(this, 'Webhook', { ...base, queue: jobs.queue, table, bucket });
+    const fleetTags = Object.values(this.config.fleets).flatMap((f) => (f.ec2_tags ? [f.ec2_tags] : []));
+    const secretScopes = instances.map((i) => i.secretScope);
+    const webhook = new Webhook(this, 'Webhook', {
+      ...base,
+      queue: jobs.queue,
+      table,
+      bucket,
+      fleetTags,
+      secretScopes,
+    });
     new Worker(this, 'Worker', {
       ...base,
       timeout: workerTimeout,
@@ -77,11 +86,11 @@ export class PipelineStack extends Stack {
       deadLetterQueue: jobs.deadLetterQueue,
       table,
       bucket,
-      secretScopes: instances.map((i) => i.secretScope),
+      secretScopes,
       applications: codeDeploy.applications,
       deploymentGroups: codeDeploy.groups,
       deploymentConfigs: codeDeploy.configs.all,
-      fleetTags: Object.values(this.config.fleets).flatMap((f) => (f.ec2_tags ? [f.ec2_tags] : [])),
+      fleetTags,
     });
     new DeployEvents(this, 'DeployEvents', {
       ...base,

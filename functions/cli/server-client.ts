@@ -28,6 +28,11 @@ export class ServerClient {
     this.base = url.replace(/\/+$/, '');
   }
 
+  /** The bearer header of `TARMAC_TOKEN` (for a WebSocket upgrade), or none. */
+  authHeaders(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }
@@ -35,6 +40,14 @@ export class ServerClient {
   /** A write; answers the queued job's `{ idempotencyKey }` (the same one for a retried request). */
   write(method: 'POST' | 'PUT' | 'DELETE', path: string, body: object = {}): Promise<{ idempotencyKey: string }> {
     return this.request(method, path, body, randomUUID());
+  }
+
+  /**
+   * A request answered at once (the admin API: secrets, tokens), sent once — never retried, so a token is
+   * never created twice. The body is JSON; a secret value goes only there.
+   */
+  send<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: object): Promise<T> {
+    return this.request<T>(method, path, body);
   }
 
   private async request<T>(method: string, path: string, body?: object, key?: string): Promise<T> {

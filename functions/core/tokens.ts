@@ -6,7 +6,10 @@ import { TarmacError } from './errors';
  * `tarmac.<name>.<secret>`; the secret store keeps only the secret's sha256 with the grant, under
  * `_global/token_<name>`. The name is who asked: it becomes `requestedBy` / `by` in history and locks.
  */
-export type TokenScope = 'read' | 'deploy';
+export type TokenScope = 'read' | 'deploy' | 'admin';
+
+/** Every scope, weakest first: each one allows what the ones before it allow. */
+export const TOKEN_SCOPES: readonly TokenScope[] = ['read', 'deploy', 'admin'];
 
 export interface TokenGrant {
   readonly name: string;
@@ -15,9 +18,13 @@ export interface TokenGrant {
   readonly environments: readonly string[];
 }
 
-/** What a request needs: any token reads; a write needs a deploy token covering `app/env` (when named). */
+/**
+ * What a request needs: any token reads; a write needs a deploy token covering `app/env` (when named); an
+ * admin request (secrets, tokens) needs an admin token, which is never limited to environments.
+ */
 export interface TokenNeed {
   readonly write: boolean;
+  readonly admin?: boolean;
   readonly app?: string;
   readonly env?: string;
 }
@@ -30,7 +37,7 @@ export const TOKEN_SECRET_PREFIX = 'token_';
 export const storedTokenSchema = z.union([
   z.strictObject({
     v: z.literal(1),
-    scope: z.enum(['read', 'deploy']),
+    scope: z.enum(['read', 'deploy', 'admin']),
     environments: z.array(z.string().regex(PATTERN)),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     createdAt: z.string(),
@@ -71,6 +78,8 @@ export function splitToken(text: string): { name: string; secret: string } | und
 
 /** Whether the grant allows what the request needs. */
 export function permits(grant: TokenGrant, need: TokenNeed): boolean {
+  if (grant.scope === 'admin') return true;
+  if (need.admin) return false;
   if (!need.write) return true;
   if (grant.scope !== 'deploy') return false;
   if (grant.environments.length === 0) return true;
@@ -80,6 +89,9 @@ export function permits(grant: TokenGrant, need: TokenNeed): boolean {
 
 /** Why a grant does not allow a request, and what would. */
 export function refusalOf(grant: TokenGrant, need: TokenNeed): string {
+  if (need.admin) {
+    return `token "${grant.name}" is a ${grant.scope} token — secrets and tokens need an admin token (tarmac tokens create <name> --scope admin, run where the secret store is: locally or with --aws)`;
+  }
   if (grant.scope !== 'deploy') {
     return `token "${grant.name}" is a read token — this request changes state and needs a deploy token (tarmac tokens create <name> --scope deploy)`;
   }

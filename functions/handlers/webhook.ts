@@ -14,6 +14,7 @@ import { parseConfig } from '../core/config/parse';
 import { GLOBAL_SCOPE } from '../core/secrets';
 import { createApp } from '../http/app';
 import { createLogger } from '../log';
+import type { ConsoleSessions } from '../ports';
 import { planView } from '../state/plan-view';
 import { stateReadApi } from '../state/state-read-api';
 
@@ -34,6 +35,7 @@ const app = createApp({
   logger: createLogger({ name: 'tarmac-webhook', destination: process.stdout }),
   // A Lambda request body is at most 6 MB; bigger tarballs go through the presigned URL.
   limits: { maxArtifactBytes: 6 * 1024 * 1024 },
+  consoles: lazyConsoles(),
   // Plans list a fleet's hosts by its tag filter: CodeDeploy resolves the instances at deploy time.
   readApi: {
     ...stateReadApi(aws.state),
@@ -42,3 +44,21 @@ const app = createApp({
 });
 
 export const handler = handle(app);
+
+/** `console --server`: SSM Session Manager, its SDK and the bundle's command line loaded on first use. */
+function lazyConsoles(): ConsoleSessions {
+  let consoles: Promise<ConsoleSessions> | undefined;
+  const load = () =>
+    (consoles ??= Promise.all([import('../adapters/aws/ssm-consoles'), import('../bundle/operator-commands')]).then(
+      ([{ SsmConsoles }, { releaseCommandArgv }]) =>
+        new SsmConsoles({
+          config,
+          state: aws.state,
+          command: (instance, session) => releaseCommandArgv(instance, { kind: 'remote' }, session),
+        }),
+    ));
+  return {
+    open: async (request) => (await load()).open(request),
+    terminate: async (session) => (await load()).terminate?.(session),
+  };
+}

@@ -33,6 +33,10 @@ export class FleetHosts implements Hosts {
     return this.ssh.has(name) ? this.ssh.attach(name, argv, options) : this.local.attach(name, argv, options);
   }
 
+  attachArgv(name: string, argv: readonly string[], options?: Pick<ExecOptions, 'env'>): Promise<string[]> {
+    return this.ssh.has(name) ? this.ssh.attachArgv(name, argv, options) : this.local.attachArgv(name, argv, options);
+  }
+
   /** Stop the SSH master connections. */
   close(): Promise<void> {
     return this.ssh.close();

@@ -4,7 +4,7 @@ import { type Logger, silentLogger } from '../log';
 import { attachIn } from './attach';
 import { type BootInput, bootHost, SHARED_MOUNT } from './boot';
 import { HostError } from './errors';
-import { type ExecOptions, type ExecResult, execIn } from './exec';
+import { type ExecOptions, type ExecResult, execArgv, execIn } from './exec';
 import { run } from './run';
 import { type HostRecord, isAlive, readHosts, writeHosts } from './state';
 import { stopHost } from './stop';
@@ -33,6 +33,11 @@ export interface Hosts {
    * resolves with its exit status. Over SSH that is `ssh -t`.
    */
   attach(host: string, argv: readonly string[], options?: Pick<ExecOptions, 'env'>): Promise<number | null>;
+  /**
+   * The local command line `attach` runs, for a caller that brings its own terminal: `tarmac serve` runs it
+   * under a pseudo-terminal of its own for a `console --server` client.
+   */
+  attachArgv(host: string, argv: readonly string[], options?: Pick<ExecOptions, 'env'>): Promise<string[]>;
   /** Local test hosts only: machine path of the directory every host mounts at {@link SHARED_MOUNT}. */
   readonly sharedDir?: string;
 }
@@ -157,6 +162,10 @@ export class HostManager implements Hosts {
 
   async attach(name: string, argv: readonly string[], options: Pick<ExecOptions, 'env'> = {}): Promise<number | null> {
     return attachIn(await this.get(name), argv, options.env);
+  }
+
+  async attachArgv(name: string, argv: readonly string[], options: Pick<ExecOptions, 'env'> = {}): Promise<string[]> {
+    return execArgv(await this.get(name), argv, options.env);
   }
 
   /** The key pair that logs into SSH test hosts (`<data>/hosts/ssh/id_ed25519`), made on first use. */

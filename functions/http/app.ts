@@ -4,10 +4,12 @@ import { dashboardRoutes } from './dashboard';
 import type { AppDeps, AppEnv } from './deps';
 import { guardWith } from './read-token';
 import { errorText, methodNotAllowed, problem } from './responses';
+import { adminRoutes } from './routes/admin-api';
 import { apiRoutes } from './routes/api';
 import { followRoutes } from './routes/api-follow';
 import { artifactRoutes } from './routes/artifacts';
 import { buildRoutes } from './routes/builds';
+import { consoleRoutes } from './routes/console';
 import { githubRoutes } from './routes/github';
 import { slackRoutes } from './routes/slack';
 import { writeRoutes } from './routes/write-api';
@@ -57,6 +59,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   // Writes and follow-up reads first: apiRoutes answers any other method with 405.
   app.route('/api', writeRoutes(deps));
+  app.route(
+    '/api',
+    adminRoutes(deps, () => secrets.forget()),
+  );
+  app.route('/api', consoleRoutes(deps));
   app.route('/api', followRoutes(deps));
   app.route('/api', apiRoutes(deps));
   app.route('/', dashboardRoutes(deps));

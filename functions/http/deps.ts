@@ -1,7 +1,16 @@
 import type { TarmacConfig } from '../core/config/schema';
 import type { TokenGrant } from '../core/tokens';
 import type { Logger } from '../log';
-import type { ArtifactStore, Clock, Ids, JobQueue, SecretStore, StateStore, UploadUrls } from '../ports';
+import type {
+  ArtifactStore,
+  Clock,
+  ConsoleSessions,
+  Ids,
+  JobQueue,
+  SecretStore,
+  StateStore,
+  UploadUrls,
+} from '../ports';
 import type { ReadApi } from '../state/read-api';
 
 /** Size caps of the intake. */
@@ -27,6 +36,8 @@ export interface AppDeps {
   readonly limits?: Partial<IntakeLimits>;
   /** Read side for `/api/*` and Slack `status`/`history`. Omitted: those answer "not available yet". */
   readonly readApi?: ReadApi;
+  /** `console --server`: how a client reaches a console. Omitted: `POST …/console` answers 501. */
+  readonly consoles?: ConsoleSessions;
   /** How long intake secrets are cached per process. @default 60_000 */
   readonly secretTtlMs?: number;
   /**

@@ -58,6 +58,11 @@ export class IntakeSecrets {
     return this.values();
   }
 
+  /** Drop the cache: the next request reads the store again (after this process wrote a `_global` secret). */
+  forget(): void {
+    this.cached = undefined;
+  }
+
   private async values(): Promise<Record<string, string>> {
     const now = this.clock.now().getTime();
     if (this.cached && now < this.cached.expiresAt) return this.cached.values;

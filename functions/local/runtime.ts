@@ -60,9 +60,8 @@ export async function openLocalRuntime(options: {
     options.adapters ?? openLocalAdapters(options.dataDir, options.clock ? { clock: options.clock } : {});
   const ownsAdapters = !options.adapters;
   const { queue, state, clock } = adapters;
-  const hosts = new HostManager({ dataDir: options.dataDir, logger: options.logger });
-  const ssh = new SshHosts({ dataDir: options.dataDir, hosts: sshHostsOf(options.config), logger: options.logger });
-  const fleetHosts = new FleetHosts(hosts, ssh);
+  const fleetHosts = fleetHostsOf(options.dataDir, options.config, options.logger);
+  const hosts = fleetHosts.local;
   let runner: LocalRunner | undefined;
   let sequence = 0;
   const onEvent = async (event: DeployerEvent) => {
@@ -152,4 +151,10 @@ export async function openLocalRuntime(options: {
       if (ownsAdapters) adapters.close();
     },
   };
+}
+
+/** The hosts of a data dir: the configuration's SSH servers over SSH, every other name a local test host. */
+export function fleetHostsOf(dataDir: string, config: TarmacConfig, logger: Logger): FleetHosts {
+  const ssh = new SshHosts({ dataDir, hosts: sshHostsOf(config), logger });
+  return new FleetHosts(new HostManager({ dataDir, logger }), ssh);
 }

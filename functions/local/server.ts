@@ -1,9 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { WebSocketServer } from 'ws';
 import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
 import type { TarmacConfig } from '../core/config/schema';
 import { TarmacError } from '../core/errors';
 import { GLOBAL_SCOPE } from '../core/secrets';
+import { FleetHosts } from '../hosts/fleet-hosts';
+import type { Hosts } from '../hosts/manager';
 import { unreachableLocalHosts } from '../hosts/unreachable';
 import { createApp } from '../http/app';
 import type { IntakeLimits } from '../http/deps';
@@ -13,6 +16,9 @@ import { createLogger, type Logger } from '../log';
 import { planView } from '../state/plan-view';
 import { stateReadApi } from '../state/state-read-api';
 import { hasNamedTokens } from '../state/token-check';
+import { websocketConsoles } from './console-hosts';
+import { consoleRoute } from './console-socket';
+import { fleetHostsOf } from './runtime';
 
 /** Stops whatever an {@link ServeOptions.onStarted} hook started (e.g. the worker loop). */
 export type Stopper = () => Promise<void> | void;
@@ -35,6 +41,11 @@ export interface ServeOptions {
   /** @default createLogger({ sync: false }) (JSON lines on stderr, written in the background) */
   readonly logger?: Logger;
   readonly limits?: Partial<IntakeLimits>;
+  /**
+   * The hosts `console --server` reaches (`GET /api/…/console`, a WebSocket). @default the fleet hosts of
+   * `dataDir` (local test hosts and the configuration's SSH servers); neither: no console route
+   */
+  readonly consoleHosts?: Hosts;
   /** Which hosts are down, for `GET /api/…/plan`. @default the local test hosts of `dataDir` */
   readonly unreachableHosts?: (hosts: readonly string[]) => Promise<string[]>;
   /**
@@ -89,14 +100,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       state: adapters.state,
       ...(unreachableHosts ? { unreachableHosts } : {}),
     };
+    const consoleHosts =
+      options.consoleHosts ?? (options.dataDir ? fleetHostsOf(options.dataDir, options.config, logger) : undefined);
     const app = createApp({
       ...adapters,
+      ...(consoleHosts ? { consoles: websocketConsoles(options.config) } : {}),
       dashboardToken,
       config: options.config,
       logger,
       limits: options.limits ?? {},
       readApi: { ...stateReadApi(adapters.state), plan: (app, env, ref) => planView(planDeps, app, env, ref) },
     });
+    if (consoleHosts) consoleRoute(app, { config: options.config, hosts: consoleHosts, state: adapters.state, logger });
     const server = await listen(app.fetch, options.port ?? 8787, options.host ?? '127.0.0.1');
     const { port } = server.address() as AddressInfo;
     const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
@@ -108,6 +123,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       async close() {
         await stop?.();
         await closeServer(server);
+        if (!options.consoleHosts && consoleHosts instanceof FleetHosts) await consoleHosts.close();
         if (ownsAdapters) adapters.close();
       },
     };
@@ -148,7 +164,9 @@ type NodeServer = ReturnType<typeof serve>;
 
 function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string): Promise<NodeServer> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname }, () => resolve(server));
+    // noServer: node-server hands it the upgrades its routes accept (the console); it never listens itself.
+    const websocket = { server: new WebSocketServer({ noServer: true }) };
+    const server = serve({ fetch, port, hostname, websocket }, () => resolve(server));
     server.once('error', reject);
   });
 }

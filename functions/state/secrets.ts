@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { Instance } from '../core/config';
+import { generatedDatabaseSecrets } from '../core/config/database';
 import { GENERATED_SECRETS } from '../core/config/instances';
 import { GENERATED_SECRET_BYTES } from '../core/secrets';
 import type { SecretStore } from '../ports';
@@ -20,4 +22,28 @@ export async function initInstanceSecrets(
     if (await store.putIfMissing(scope, name, value)) created.push(name);
   }
   return created;
+}
+
+/** What `tarmac secrets init` reports: the scope, what it generated, what is still missing, what is extra. */
+export interface SecretsInitReport {
+  readonly scope: string;
+  readonly created: string[];
+  readonly missing: string[];
+  readonly extra: string[];
+}
+
+/**
+ * Create the generated secrets of an instance when missing, then compare the store's names (metadata only:
+ * no value is read back) with the instance's declared secrets. The CLI runs it on its own store, the write
+ * API on the server's.
+ */
+export async function initSecretsReport(store: SecretStore, instance: Instance): Promise<SecretsInitReport> {
+  const created = await initInstanceSecrets(store, instance.secretScope, generatedDatabaseSecrets(instance.database));
+  const names = new Set([...(await store.listNames(instance.secretScope)), ...created]);
+  return {
+    scope: instance.secretScope,
+    created,
+    missing: instance.secrets.filter((n) => !names.has(n)),
+    extra: [...names].filter((n) => !instance.secrets.includes(n)).sort(),
+  };
 }

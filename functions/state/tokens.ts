@@ -35,6 +35,12 @@ export async function issueToken(
 ): Promise<string> {
   assertTokenName(input.name);
   for (const pattern of input.environments) assertEnvironmentPattern(pattern);
+  if (input.scope !== 'deploy' && input.environments.length > 0) {
+    throw new TarmacError(
+      `--env limits what a deploy token may change — ${input.scope} tokens are never limited to environments`,
+      { scope: input.scope },
+    );
+  }
   const existing = await readToken(secrets, input.name);
   if (existing && 'sha256' in existing) {
     throw new TarmacError(`token "${input.name}" exists — revoke it first (tarmac tokens revoke ${input.name})`, {

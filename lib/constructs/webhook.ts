@@ -1,4 +1,4 @@
-import { Duration, Fn } from 'aws-cdk-lib';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -6,11 +6,12 @@ import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CONSOLE_DOCUMENT } from '../../functions/core/console-protocol';
 import { GLOBAL_SCOPE } from '../../functions/core/secrets';
 import { ValidationError } from '../errors';
 import { CONTENT_PREFIX, secretPath, TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
 import { acknowledgeWildcardResources } from './nag';
-import { kmsViaSsm, readObjects, readSecrets, writeObjects } from './statements';
+import { kmsViaSsm, readObjects, readSecrets, writeObjects, writeSecrets } from './statements';
 import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
 
 /** Senders give up quickly (GitHub after 10 s, Slack after 3 s): a longer timeout only hides a hang. */
@@ -24,6 +25,10 @@ export interface WebhookProps extends TarmacFunctionBase {
   readonly timeout?: Duration;
   /** @default 256 */
   readonly memorySize?: number;
+  /** The instances' secret scopes (`<app>/<env>`): `secrets set|init --server` writes there. */
+  readonly secretScopes?: readonly string[];
+  /** The fleets' `ec2_tags`: `console --server` may start sessions on instances carrying all of one's. */
+  readonly fleetTags?: readonly Readonly<Record<string, string>>[];
 }
 
 /**
@@ -63,13 +68,18 @@ export class Webhook extends Construct {
       writeObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX, CONTENT_PREFIX]),
       new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
       readSecrets(this, [GLOBAL_SCOPE]),
-      kmsViaSsm(this, ['kms:Decrypt']),
+      // The admin API (an admin token): secrets and token records are written, and names listed (metadata
+      // only: DescribeParameters takes no narrower resource), never read back outside _global.
+      writeSecrets(this, [GLOBAL_SCOPE, ...(props.secretScopes ?? [])]),
+      new PolicyStatement({ actions: ['ssm:DescribeParameters'], resources: ['*'] }),
+      kmsViaSsm(this, ['kms:Decrypt', 'kms:Encrypt']),
+      ...consoleStatements(this, props.fleetTags ?? []),
     ];
     for (const statement of statements) fn.addToRolePolicy(statement);
     acknowledgeWildcardResources(
       fn,
       statements,
-      'Uploads go to keys under tmp/ and uploads/ chosen per upload; intake secrets are the names under ' +
+      "Uploads go to keys under tmp/ and uploads/ chosen per upload; consoles reach instances found by tag at run time (StartSession only with a fleet's tags, TerminateSession only on its own sessions); intake secrets are the names under " +
         `${secretPath(GLOBAL_SCOPE)}; KMS keys are usable only through SSM (kms:ViaService).`,
     );
     // Auth NONE on purpose: GitHub, CI and Slack cannot sign AWS SigV4 requests. Every route verifies an
@@ -83,4 +93,45 @@ export class Webhook extends Construct {
   routeUrl(route: string): string {
     return Fn.join('', [this.url, route]);
   }
+}
+
+/**
+ * `console --server`: StartSession with the AWS-owned interactive-command document only, on instances only
+ * when they carry all the tags of one fleet; TerminateSession only on sessions this function started (SSM
+ * tags each session with its starter's user id); DescribeInstances (finding the fleet) has no narrower resource.
+ */
+function consoleStatements(
+  scope: Construct,
+  fleetTags: readonly Readonly<Record<string, string>>[],
+): PolicyStatement[] {
+  if (fleetTags.length === 0) return [];
+  const stack = Stack.of(scope);
+  const document = stack.formatArn({
+    service: 'ssm',
+    account: '',
+    resource: 'document',
+    resourceName: CONSOLE_DOCUMENT,
+  });
+  const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+  const sessions = stack.formatArn({ service: 'ssm', resource: 'session', resourceName: '*' });
+  return [
+    new PolicyStatement({ actions: ['ssm:StartSession'], resources: [document] }),
+    ...fleetTags.map(
+      (tags) =>
+        new PolicyStatement({
+          actions: ['ssm:StartSession'],
+          resources: [instances],
+          conditions: {
+            StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`ssm:resourceTag/${k}`, v])),
+          },
+        }),
+    ),
+    new PolicyStatement({
+      actions: ['ssm:TerminateSession'],
+      resources: [sessions],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, resolved by IAM
+      conditions: { StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': ['${aws:userid}'] } },
+    }),
+    new PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }),
+  ];
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -31,6 +32,8 @@ describe('tarmac --server against the webhook Lambda on moto', () => {
   const elsewhere = mkdtempSync(join(tmpdir(), 'tarmac-lambda-cli-'));
   const tokens: Record<string, string> = {};
   let bucket = '';
+  const instances: string[] = [];
+  let store: SsmSecretStore;
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -40,6 +43,15 @@ describe('tarmac --server against the webhook Lambda on moto', () => {
     const clock = { now: () => new Date() };
     tokens.ci = await issueToken(ssm, clock, { name: 'ci_bot', scope: 'deploy', environments: ['hello/*'] });
     tokens.viewer = await issueToken(ssm, clock, { name: 'viewer', scope: 'read', environments: [] });
+    tokens.root = await issueToken(ssm, clock, { name: 'root', scope: 'admin', environments: [] });
+    store = ssm;
+    const ec2 = new EC2Client(moto.clientConfig);
+    const image = (await ec2.send(new DescribeImagesCommand({}))).Images?.[0]?.ImageId;
+    const tags = [{ ResourceType: 'instance' as const, Tags: [{ Key: 'tarmac-fleet', Value: 'web' }] }];
+    const run = await ec2.send(
+      new RunInstancesCommand({ ImageId: image, MinCount: 2, MaxCount: 2, TagSpecifications: tags }),
+    );
+    instances.push(...(run.Instances ?? []).map((i) => i.InstanceId as string));
     for (const [name, value] of Object.entries({
       ...moto.env,
       ...stack.functionEnv,
@@ -129,4 +141,55 @@ describe('tarmac --server against the webhook Lambda on moto', () => {
     expect((listed.Contents ?? []).map((o) => o.Key)).toEqual([`sha256/${sha256}`]);
     s3.destroy();
   }, 120_000);
+  it('sets, lists and initialises secrets in SSM through the Lambda with an admin token, the same lines as locally', async () => {
+    const file = join(elsewhere, 'value');
+    writeFileSync(file, 'lambda-db-password-0123\n');
+    expect(
+      await tarmac(tokens.root, 'secrets', 'set', 'hello/staging', 'database_password', '--value-file', file),
+    ).toEqual({
+      code: 0,
+      stdout: 'hello/staging/database_password: set\n',
+      stderr: '',
+    });
+    expect(await store.get('hello/staging', 'database_password')).toBe('lambda-db-password-0123');
+    // The stack's setup may have generated them already: either way nothing is replaced.
+    expect((await tarmac(tokens.root, 'secrets', 'init', 'hello', 'staging')).stdout).toMatch(
+      /^hello\/staging: (generated erlang_cookie, secret_key_base|nothing to generate)\n$/,
+    );
+    expect((await tarmac(tokens.root, 'secrets', 'list', 'hello/staging')).stdout).toBe(
+      'database_password\nerlang_cookie\nsecret_key_base\n',
+    );
+    expect((await tarmac(tokens.ci, 'secrets', 'list', 'hello/staging')).stderr).toMatch(
+      /token "ci_bot" is a deploy token — secrets and tokens need an admin token/,
+    );
+  }, 60_000);
+
+  it('creates, lists and revokes tokens in SSM through the Lambda; the new token works at once there', async () => {
+    const created = await tarmac(tokens.root, 'tokens', 'create', 'bob', '--scope', 'read');
+    expect(created.code, created.stderr).toBe(0);
+    const bob = created.stdout.trim();
+    expect((await tarmac(bob, 'status')).code).toBe(0);
+    expect((await tarmac(tokens.root, 'tokens', 'list')).stdout).toMatch(/^bob {18}read {2}created /m);
+    expect((await tarmac(tokens.root, 'tokens', 'revoke', 'bob')).stdout).toBe('token bob: revoked\n');
+    expect((await tarmac(bob, 'status')).stderr).toMatch(/was revoked/);
+  }, 60_000);
+
+  it('console: finds the fleet by tag on EC2 and refuses what it must before any session starts', async () => {
+    const tty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
+    Object.defineProperty(process.stdin, 'isTTY', { value: true, configurable: true });
+    try {
+      const several = await tarmac(tokens.ci, 'console', 'hello', 'staging');
+      expect(several.stderr).toMatch(/^error: fleet web has 2 instances \(i-\w+, i-\w+\) — say which with --host\n$/);
+      for (const id of instances) expect(several.stderr).toContain(id);
+      expect((await tarmac(tokens.ci, 'console', 'hello', 'staging', '--host', 'i-0nope')).stderr).toMatch(
+        /host i-0nope is not one of fleet web's \(instances: /,
+      );
+      expect((await tarmac(tokens.viewer, 'console', 'hello', 'staging', '--host', instances[0] ?? '')).stderr).toMatch(
+        /token "viewer" is a read token/,
+      );
+    } finally {
+      if (tty) Object.defineProperty(process.stdin, 'isTTY', tty);
+      else Reflect.deleteProperty(process.stdin, 'isTTY');
+    }
+  }, 60_000);
 });

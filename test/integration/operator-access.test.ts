@@ -1,12 +1,19 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSecretStore } from '../../functions/adapters/local/file-secrets';
 import { main } from '../../functions/cli/main';
 import { memoryOutput } from '../../functions/cli/output';
+import { parseConfig } from '../../functions/core/config';
+import { startServer } from '../../functions/local/server';
+import { silentLogger } from '../../functions/log';
+import { accessHistory } from '../../functions/state/access';
+import { issueToken } from '../../functions/state/tokens';
 import { buildFixture, REPO_ROOT } from '../support/fixture';
 import { bootTestHosts, type TestHosts } from '../support/hosts';
+import { SECRETS } from '../support/http-harness';
 
 // tarmac logs, eval and console through the real CLI, on two real hosts running the real hello release,
 // deployed by the CLI itself (`deploy --wait` works the queue in-process).
@@ -224,6 +231,64 @@ describe('tarmac console on real hosts', { timeout: 120_000 }, () => {
   });
 });
 
+describe('tarmac console --server on real hosts', { timeout: 120_000 }, () => {
+  it('relays a remote shell through tarmac serve from a directory with no local data, audited by token name', async () => {
+    const store = new FileSecretStore(join(hosts.dataDir, 'secrets'));
+    for (const [name, value] of Object.entries(SECRETS)) await store.set('_global', name, value);
+    const clock = { now: () => new Date() };
+    const token = await issueToken(store, clock, { name: 'ops_alice', scope: 'deploy', environments: ['hello/*'] });
+    const viewer = await issueToken(store, clock, { name: 'viewer2', scope: 'read', environments: [] });
+    const parsed = parseConfig(readFileSync(config, 'utf8'));
+    const server = await startServer({ config: parsed, dataDir: hosts.dataDir, port: 0, logger: silentLogger() });
+    const elsewhere = mkdtempSync(join(tmpdir(), 'tarmac-console-client-'));
+    try {
+      const line = (t: string) =>
+        spawnProcess(
+          'script',
+          [
+            '-qefc',
+            [
+              process.execPath,
+              join(REPO_ROOT, 'bin/tarmac.mjs'),
+              '--server',
+              server.url,
+              'console',
+              'hello',
+              'staging',
+              '--host',
+              'h2',
+            ]
+              .map(shq)
+              .join(' '),
+            '/dev/null',
+          ],
+          { cwd: elsewhere, env: { TARMAC_TOKEN: t } },
+        );
+      const refused = line(viewer);
+      expect(await refused.exited).toBe(1);
+      expect(refused.output()).toMatch(
+        /token "viewer2" is a read token — this request changes state and needs a deploy token/,
+      );
+      const child = line(token);
+      await child.waitFor(/iex\(hello_staging@[^)]+\)1>/);
+      child.process.stdin?.write('IO.puts("over-" <> "server-" <> Atom.to_string(node()))\r');
+      await child.waitFor(/over-server-hello_staging@/);
+      child.process.stdin?.write('\x07');
+      await child.waitFor(/User switch command/);
+      child.process.stdin?.write('q\r');
+      expect(await child.exited).toBe(0);
+      expect(readdirSync(elsewhere)).toEqual([]);
+      const active = await hosts.manager.exec('h2', ['systemctl', 'is-active', 'tarmac-hello-staging.service']);
+      expect(active.stdout.trim()).toBe('active');
+      const history = JSON.stringify(await accessHistory(server.adapters.state, 'hello', 'staging'));
+      expect(history).toMatch(/"host":"h2","kind":"console","by":"ops_alice".*"via":"server".*"exitCode":0/);
+    } finally {
+      await server.close();
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+});
+
 const shq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 function spawnTarmac(args: string[]) {
@@ -238,8 +303,9 @@ function spawnTarmac(args: string[]) {
 }
 
 /** A child whose output is collected, with a wait for a pattern in it (failing with what it printed). */
-function spawnProcess(command: string, args: string[]) {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'dumb' } });
+function spawnProcess(command: string, args: string[], more: { cwd?: string; env?: Record<string, string> } = {}) {
+  const env = { ...process.env, TERM: 'dumb', ...more.env };
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env, ...(more.cwd ? { cwd: more.cwd } : {}) });
   let output = '';
   const listeners = new Set<() => void>();
   for (const stream of [child.stdout, child.stderr]) {

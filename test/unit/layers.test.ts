@@ -24,9 +24,12 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'adapters/notify': ['core', 'ports', 'state', 'log'],
   http: ['core', 'ports', 'state', 'log'],
   worker: ['core', 'ports', 'state', 'log', 'bundle', 'release'],
-  handlers: ['core', 'ports', 'state', 'log', 'http', 'worker', 'adapters/aws', 'adapters/notify', 'adapters/system'],
+  handlers: [
+    ...['core', 'ports', 'state', 'log', 'http', 'worker', 'bundle'],
+    ...['adapters/aws', 'adapters/notify', 'adapters/system'],
+  ],
   local: [
-    ...['core', 'ports', 'state', 'log', 'hosts', 'http', 'worker'],
+    ...['core', 'ports', 'state', 'log', 'hosts', 'http', 'worker', 'bundle'],
     ...['adapters/local', 'adapters/notify', 'adapters/system'],
   ],
   cli: [

@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
+import { pluginSession } from '../../adapters/aws/ssm-session';
 import { TarmacError } from '../../core/errors';
 import { type Access, type AccessOptions, openAccess, pickHost, refuseServer } from '../access/context';
 import { deploymentWindow, showLogs } from '../access/logs';
+import { consoleViaServer } from '../access/remote-console';
 import { consoleOnHost, evalOnHost } from '../access/session';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
+import { remoteCapable, serverFor } from '../server-mode';
 
 interface LogsFlags {
   host?: string;
@@ -117,8 +120,7 @@ export function registerAccess(program: Command, out: Output): void {
       },
     );
 
-  program
-    .command('console')
+  remoteCapable(program.command('console'))
     .description('a remote IEx shell in the running release on one host (bin/<release> remote), audited in history')
     .argument('<app>')
     .argument('<env>')
@@ -128,6 +130,13 @@ export function registerAccess(program: Command, out: Output): void {
       const options = { ...program.opts<GlobalOptions>(), aws: flags.aws };
       if (!process.stdin.isTTY) {
         throw new TarmacError('tarmac console needs a terminal (stdin is not one) — for scripts use tarmac eval');
+      }
+      const server = serverFor(options);
+      if (server) {
+        if (flags.aws) throw new TarmacError('give either --aws or --server, not both: the server reaches the hosts');
+        const code = await consoleViaServer(server, { app, env, host: flags.host }, pluginSession);
+        out.exitCode = code === 0 ? 0 : 1;
+        return;
       }
       await withAccess(options, app, env, 'console', async (access) => {
         out.exitCode = await consoleOnHost(access, await pickHost(access, flags.host));

@@ -3,15 +3,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SsmSecretStore } from '../../adapters/aws/ssm-secrets';
 import { FileSecretStore } from '../../adapters/local/file-secrets';
-import { instanceOf } from '../../core/config';
-import { generatedDatabaseSecrets } from '../../core/config/database';
 import { TarmacError } from '../../core/errors';
 import { assertSecretRef } from '../../core/secrets';
 import type { SecretStore } from '../../ports';
-import { initInstanceSecrets } from '../../state/secrets';
-import { loadConfig } from '../context';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
+import { refuseBoth, type SecretsBackend, serverSecrets, storeSecrets } from '../secret-backends';
+import { remoteCapable, serverFor } from '../server-mode';
 
 /** The local secret store under `--data`. */
 export function localSecrets(options: Pick<GlobalOptions, 'data'>): SecretStore {
@@ -67,18 +65,23 @@ export async function onStore<T>(opts: StoreOptions, call: () => Promise<T>): Pr
 
 export function registerSecrets(program: Command, out: Output, awsStore: AwsSecretStoreFactory = ssmSecretStore): void {
   const secrets = program.command('secrets').description('manage secrets (values are never printed)');
-  const storeOf = (opts: StoreOptions): SecretStore =>
-    opts.aws ? awsStore(opts.region ?? process.env.AWS_REGION) : localSecrets(program.opts<GlobalOptions>());
+  const backendOf = (opts: StoreOptions): SecretsBackend => {
+    const options = program.opts<GlobalOptions>();
+    refuseBoth(opts.aws, options.server);
+    const server = serverFor(options);
+    if (server) return serverSecrets(server);
+    const store = opts.aws ? awsStore(opts.region ?? process.env.AWS_REGION) : localSecrets(options);
+    return storeSecrets(store, options);
+  };
 
   withStoreOptions(
-    secrets
-      .command('init')
+    remoteCapable(secrets.command('init'))
       .description('generate missing erlang_cookie and secret_key_base for an instance (never replaces one)')
       .argument('<app>')
       .argument('<env>'),
   ).action(async (app: string, env: string, opts: StoreOptions) => {
     const options = program.opts<GlobalOptions>();
-    const report = await onStore(opts, () => initSecrets(options, storeOf(opts), app, env));
+    const report = await onStore(opts, () => backendOf(opts).init(app, env));
     if (options.json) {
       out.write(`${JSON.stringify(report)}\n`);
       return;
@@ -91,8 +94,7 @@ export function registerSecrets(program: Command, out: Output, awsStore: AwsSecr
   });
 
   withStoreOptions(
-    secrets
-      .command('set')
+    remoteCapable(secrets.command('set'))
       .description('set a secret (replacing its value); scope is <app>/<env> or _global')
       .argument('<scope>')
       .argument('<name>')
@@ -100,35 +102,21 @@ export function registerSecrets(program: Command, out: Output, awsStore: AwsSecr
       .option('--stdin', 'read the value from standard input'),
   ).action(async (scope: string, name: string, opts: StoreOptions & { valueFile?: string; stdin?: boolean }) => {
     assertSecretRef(scope, name); // before the value is read: a refused name must not cost the user their input
+    const backend = backendOf(opts);
     const value = await readValue(opts);
     if (value.length === 0) throw new TarmacError(`the value for ${scope}/${name} is empty — nothing was written`);
-    await onStore(opts, () => storeOf(opts).set(scope, name, value));
+    await onStore(opts, () => backend.set(scope, name, value));
     out.write(`${scope}/${name}: set${opts.aws ? ' (SSM SecureString)' : ''}\n`);
   });
 
   withStoreOptions(
-    secrets.command('list').description('list secret names of a scope (never values)').argument('<scope>'),
+    remoteCapable(secrets.command('list'))
+      .description('list secret names of a scope (never values)')
+      .argument('<scope>'),
   ).action(async (scope: string, opts: StoreOptions) => {
     const options = program.opts<GlobalOptions>();
-    const names = await onStore(opts, () => storeOf(opts).listNames(scope));
+    const names = await onStore(opts, () => backendOf(opts).listNames(scope));
     if (options.json) out.write(`${JSON.stringify(names)}\n`);
     else out.write(names.length ? `${names.join('\n')}\n` : `(no secrets in ${scope})\n`);
   });
-}
-
-/**
- * Create the generated secrets of `<app>/<env>` when missing, then compare the store's names (metadata only:
- * no value is read back) with the instance's declared secrets.
- */
-async function initSecrets(options: GlobalOptions, store: SecretStore, app: string, env: string) {
-  const config = loadConfig(options);
-  const instance = instanceOf(config, app, env);
-  const created = await initInstanceSecrets(store, instance.secretScope, generatedDatabaseSecrets(instance.database));
-  const names = new Set([...(await store.listNames(instance.secretScope)), ...created]);
-  return {
-    scope: instance.secretScope,
-    created,
-    missing: instance.secrets.filter((n) => !names.has(n)),
-    extra: [...names].filter((n) => !instance.secrets.includes(n)).sort(),
-  };
 }

@@ -88,18 +88,21 @@ export class SshHosts implements Hosts {
 
   /** `tarmac console`: the command as root (`sudo -n` for another user) on a terminal (`ssh -t`). */
   async attach(name: string, argv: readonly string[], options: Pick<ExecOptions, 'env'> = {}): Promise<number | null> {
-    const t = this.target(name);
-    await this.connect(t);
-    const vars = Object.entries({ PATH: HOST_PATH, ...options.env }).map(([k, v]) => `${k}=${v}`);
-    const words = [...(t.user === 'root' ? [] : ['sudo', '-n', '--']), '/usr/bin/env', '-i', ...vars, ...argv];
-    const [command, ...args] = sessionArgv(t, words.map(shellQuote).join(' ')).flatMap((w, i) =>
-      i === 1 ? ['-t', w] : [w],
-    );
+    const [command, ...args] = await this.attachArgv(name, argv, options);
     const child = spawn(command as string, args, { stdio: 'inherit' });
     return new Promise((resolve, reject) => {
       child.on('error', reject);
       child.on('exit', (code) => resolve(code));
     });
+  }
+
+  /** `ssh -t` over the server's master connection, the command as root (`sudo -n` for another user). */
+  async attachArgv(name: string, argv: readonly string[], options: Pick<ExecOptions, 'env'> = {}): Promise<string[]> {
+    const t = this.target(name);
+    await this.connect(t);
+    const vars = Object.entries({ PATH: HOST_PATH, ...options.env }).map(([k, v]) => `${k}=${v}`);
+    const words = [...(t.user === 'root' ? [] : ['sudo', '-n', '--']), '/usr/bin/env', '-i', ...vars, ...argv];
+    return sessionArgv(t, words.map(shellQuote).join(' ')).flatMap((w, i) => (i === 1 ? ['-t', w] : [w]));
   }
 
   /** Stop every master connection this data dir has. */

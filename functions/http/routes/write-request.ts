@@ -47,7 +47,7 @@ export async function queue<B>(
   );
 }
 
-async function readBody<B>(c: Context<AppEnv>, schema: z.ZodType<B>) {
+export async function readBody<B>(c: Context<AppEnv>, schema: z.ZodType<B>) {
   const text = await c.req.text();
   let raw: unknown = {};
   if (text.trim() !== '') {

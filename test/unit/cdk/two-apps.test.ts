@@ -139,9 +139,27 @@ describe('least privilege', () => {
       Object.keys(s.Condition?.StringEquals ?? {}).some((k) => k.startsWith('ssm:resourceTag/'));
     const readOnly = (s: Statement) =>
       JSON.stringify(list(s.Action)) === JSON.stringify(['ssm:GetCommandInvocation', 'ec2:DescribeInstances']);
+    // console --server (the webhook): StartSession on tagged instances, TerminateSession on its own sessions.
+    const ownSessions = (s: Statement) =>
+      JSON.stringify(list(s.Action)) === JSON.stringify(['ssm:TerminateSession']) &&
+      JSON.stringify(s.Condition) ===
+        JSON.stringify({ StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': ['${aws:userid}'] } });
+    const describeOnly = (s: Statement) =>
+      ['["ec2:DescribeInstances"]', '["ssm:DescribeParameters"]'].includes(JSON.stringify(list(s.Action)));
     const runCommand = allStatements().filter(
-      (s) => (list(s.Action).includes('ssm:SendCommand') && tagged(s)) || readOnly(s),
+      (s) =>
+        ((list(s.Action).includes('ssm:SendCommand') || list(s.Action).includes('ssm:StartSession')) && tagged(s)) ||
+        readOnly(s) ||
+        ownSessions(s) ||
+        describeOnly(s),
     );
+    const webhook = statementsOf('AWS::IAM::Policy', 'WebhookFunction');
+    const starts = withAction(webhook, 'ssm:StartSession');
+    expect(starts.filter(tagged)).toHaveLength(2); // one per fleet: both fleets of this config have ec2_tags
+    expect(starts.filter((s) => !tagged(s)).flatMap(resourcesOf)).toEqual([
+      'arn:<AWS::Partition>:ssm:<AWS::Region>::document/AWS-StartInteractiveCommand',
+    ]);
+    expect(webhook.filter(ownSessions)).toHaveLength(1);
     expect(runCommand.length).toBeGreaterThan(1);
     const wildcards = allStatements()
       .filter((s) => !runCommand.includes(s))

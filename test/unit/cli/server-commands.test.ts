@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -37,6 +37,7 @@ describe('client commands with --server and a deploy token', () => {
       scope: 'read',
       environments: [],
     });
+    tokens.root = await issueToken(runtime.adapters.secrets, clock, { name: 'root', scope: 'admin', environments: [] });
     server = await startServer({ config, adapters: runtime.adapters, port: 0, logger: silentLogger() });
   });
   afterAll(async () => {
@@ -92,14 +93,66 @@ describe('client commands with --server and a deploy token', () => {
     expect(none.stderr).toMatch(/a deploy token is required and none was sent .*\(TARMAC_TOKEN is not set\)/);
   });
 
+  it('sets, lists and initialises secrets in the server store with an admin token, the same lines as locally', async () => {
+    const valueFile = join(dir, 'value');
+    writeFileSync(valueFile, 'hunter2-database-password\n');
+    expect(
+      await tarmac(tokens.root, 'secrets', 'set', 'hello/staging', 'database_password', '--value-file', valueFile),
+    ).toEqual({ code: 0, stdout: 'hello/staging/database_password: set\n', stderr: '' });
+    expect(await runtime.adapters.secrets.get('hello/staging', 'database_password')).toBe('hunter2-database-password');
+    expect((await tarmac(tokens.root, 'secrets', 'init', 'hello', 'staging')).stdout).toBe(
+      'hello/staging: generated erlang_cookie, secret_key_base\n',
+    );
+    expect((await tarmac(tokens.root, 'secrets', 'init', 'hello', 'staging')).stdout).toBe(
+      'hello/staging: nothing to generate\n',
+    );
+    const list = await tarmac(tokens.root, 'secrets', 'list', 'hello/staging');
+    expect(list.stdout).toBe('database_password\nerlang_cookie\nsecret_key_base\n');
+    expect((await tarmac(tokens.root, 'secrets', 'list', 'hello/production')).stdout).toBe(
+      '(no secrets in hello/production)\n',
+    );
+    const denied = await tarmac(tokens.ci, 'secrets', 'list', 'hello/staging');
+    expect(denied).toMatchObject({ code: 1 });
+    expect(denied.stderr).toMatch(/token "ci_bot" is a deploy token — secrets and tokens need an admin token/);
+    const both = await tarmac(tokens.root, 'secrets', 'list', '_global', '--aws');
+    expect(both.stderr).toMatch(/give either --aws .* or --server .*, not both/);
+    expect(existsSync(elsewhere)).toBe(false);
+  });
+
+  it('creates, lists and revokes tokens on the server; the new token works at once', async () => {
+    const created = await tarmac(
+      tokens.root,
+      'tokens',
+      'create',
+      'alice',
+      '--scope',
+      'deploy',
+      '--env',
+      'hello/staging',
+    );
+    expect(created.code).toBe(0);
+    expect(created.stderr).toBe(
+      'token alice (deploy for hello/staging) created — shown once, store it now; servers see it within a minute\n',
+    );
+    const alice = created.stdout.trim();
+    expect((await tarmac(alice, 'lock', 'hello', 'staging', '--reason', 'mine')).stdout).toBe(
+      'hello/staging locked by alice: "mine"\n',
+    );
+    await tarmac(alice, 'unlock', 'hello', 'staging');
+    const list = await tarmac(tokens.root, 'tokens', 'list');
+    expect(list.stdout).toMatch(/^alice {16}deploy hello\/staging {2}created \S+\nci_bot {15}deploy {2}created/);
+    expect(list.stdout).toMatch(/\nroot {17}admin {2}created/);
+    expect(await tarmac(tokens.root, 'tokens', 'revoke', 'alice')).toEqual({
+      code: 0,
+      stdout: 'token alice: revoked\n',
+      stderr: '',
+    });
+    expect((await tarmac(alice, 'lock', 'hello', 'staging', '--reason', 'x')).stderr).toMatch(/was revoked/);
+    expect((await tarmac(tokens.ci, 'tokens', 'list')).stderr).toMatch(/need an admin token/);
+  });
+
   it('refuses --server for commands that cannot use it, before they touch anything', async () => {
-    for (const args of [
-      ['config', 'check'],
-      ['secrets', 'list', '_global'],
-      ['tokens', 'list'],
-      ['hosts', 'list'],
-      ['release', 'check', 'x.tar.gz'],
-    ]) {
+    for (const args of [['config', 'check'], ['init'], ['hosts', 'list'], ['release', 'check', 'x.tar.gz']]) {
       const { code, stderr } = await tarmac(tokens.ci, ...args);
       expect(code).toBe(1);
       expect(stderr).toBe(

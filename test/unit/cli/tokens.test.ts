@@ -54,8 +54,11 @@ describe('tarmac tokens create|list|revoke', () => {
       'error: token "ci_bot" exists — revoke it first (tarmac tokens revoke ci_bot)\n',
     );
     expect((await tarmac('create', 'CI', '--scope', 'read')).stderr).toMatch(/token name "CI" is not valid/);
-    expect((await tarmac('create', 'x', '--scope', 'admin')).stderr).toBe(
-      'error: --scope admin is not a scope — use read or deploy\n',
+    expect((await tarmac('create', 'x', '--scope', 'owner')).stderr).toBe(
+      'error: --scope owner is not a scope — use read, deploy or admin\n',
+    );
+    expect((await tarmac('create', 'x', '--scope', 'admin', '--env', 'hello/staging')).stderr).toBe(
+      'error: --env limits what a deploy token may change — admin tokens are never limited to environments\n',
     );
     expect((await tarmac('create', 'y', '--scope', 'deploy', '--env', 'hello')).stderr).toMatch(
       /environment "hello" is not valid for a token — use <app>\/<env> or <app>\/\*/,
