@@ -146,7 +146,7 @@ describe('tarmac --server on real hosts: deploy --wait and abort mid-rollout', (
     expect((await remote('fleet', 'list')).stdout).toContain('fleet web                free\n');
     const history = await remote('history', 'hello', 'staging');
     expect(history.stdout.split('\n')[0]).toMatch(
-      /2\.0\.0\s+rolled_back cli\s+ci_bot .* aborted by ci_bot: "bad metrics"$/,
+      /2\.0\.0\s+rolled_back api\s+ci_bot .* aborted by ci_bot: "bad metrics"$/,
     );
   }, 240_000);
 });

@@ -1,5 +1,5 @@
-import { stopRunningHooks } from '../../functions/adapters/local/local-deployer/stop-hooks';
 import { DEPLOYMENT_STATE_CHANGE } from '../../functions/adapters/aws/eventbridge';
+import { stopRunningHooks } from '../../functions/adapters/local/local-deployer/stop-hooks';
 import { publish } from './codedeploy-events';
 import type { DeploymentRecord, ServiceContext } from './codedeploy-runs';
 
