@@ -221,8 +221,9 @@ export interface Deployer {
   /**
    * Stop a running deployment and roll back the hosts it touched (CodeDeploy StopDeployment with rollback;
    * the local deployer kills the running hooks). The end arrives as the usual `deployment.finished`.
+   * `rollback: false` (a forced `fleet free`): stopped where it is, nothing rolled back.
    */
-  stop?(externalId: string, reason: string): Promise<StopOutcome>;
+  stop?(externalId: string, reason: string, options?: { readonly rollback?: boolean }): Promise<StopOutcome>;
 }
 
 // ---------------------------------------------------------------- notifications

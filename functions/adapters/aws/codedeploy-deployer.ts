@@ -131,8 +131,8 @@ export class CodeDeployDeployer implements Deployer {
    * CodeDeploy already completed is `succeeded`, or `rolling-back` while its automatic rollback runs (left to
    * finish); one it never knew, or that ended otherwise, is `not-running`.
    */
-  stop(externalId: string): Promise<StopOutcome> {
-    return stopCodeDeployDeployment(this.client, externalId, (id) => this.describe(id));
+  stop(externalId: string, _reason?: string, options?: { readonly rollback?: boolean }): Promise<StopOutcome> {
+    return stopCodeDeployDeployment(this.client, externalId, (id) => this.describe(id), options?.rollback ?? true);
   }
 
   /** Per-host progress of a CodeDeploy deployment: each instance's lifecycle events, with log tails. */

@@ -61,6 +61,8 @@ export class LocalDeployer implements Deployer {
   private readonly running = new Map<string, Promise<void>>();
   /** Runs an operator aborted (`stop`): external id → why. */
   private readonly aborts = new Map<string, string>();
+  /** Runs stopped where they are (a forced `fleet free`): no rollback follows. */
+  private readonly noRollback = new Set<string>();
   /** Runs past their rollout: rolling back, or succeeded and reporting it (what `stop` answers then). */
   private readonly phases = new Map<string, 'rolling-back' | 'succeeded'>();
   private readonly plans = new Map<string, DeploymentPlan>();
@@ -82,6 +84,7 @@ export class LocalDeployer implements Deployer {
       this.running.delete(externalId);
       this.aborts.delete(externalId);
       this.phases.delete(externalId);
+      this.noRollback.delete(externalId);
       this.plans.delete(externalId);
     });
     return { externalId };
@@ -103,11 +106,12 @@ export class LocalDeployer implements Deployer {
    * usual once that rollback is over. A run already in its rollback is left to finish it (`rolling-back`), one
    * whose last hook ended is not stopped (`succeeded`).
    */
-  async stop(externalId: string, reason: string): Promise<StopOutcome> {
+  async stop(externalId: string, reason: string, options?: { readonly rollback?: boolean }): Promise<StopOutcome> {
     const plan = this.plans.get(externalId);
     if (!this.running.has(externalId) || !plan) return 'not-running';
     const phase = this.phases.get(externalId);
     if (phase) return phase;
+    if (options?.rollback === false) this.noRollback.add(externalId);
     this.aborts.set(externalId, reason);
     this.logger.warn({ deploymentId: plan.deploymentId, reason }, 'aborting deployment');
     await stopRunningHooks(this.options.hosts, plan.batches.flat(), {
@@ -183,7 +187,7 @@ export class LocalDeployer implements Deployer {
     // until the hosts serve the previous release again.
     const failedAt = this.now();
     // An aborted run always rolls back: abort means "put the hosts back".
-    const rollsBack = request.autoRollback || abortedBy !== undefined;
+    const rollsBack = (request.autoRollback || abortedBy !== undefined) && !this.noRollback.has(externalId);
     if (rollsBack) this.phases.set(externalId, 'rolling-back');
     const rollback = rollsBack ? await this.rollBack(plan, externalId, result.touched, log) : {};
     await this.emit({

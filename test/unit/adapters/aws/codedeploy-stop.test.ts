@@ -25,6 +25,15 @@ describe('CodeDeployDeployer.stop (tarmac abort on AWS)', () => {
     });
   });
 
+  it('stops without a rollback when asked to (a forced fleet free)', async () => {
+    codedeploy.on(StopDeploymentCommand).resolves({ status: 'Pending' });
+    expect(await deployer.stop('d-F', 'freed', { rollback: false })).toBe('stopping');
+    expect(codedeploy.commandCalls(StopDeploymentCommand)[0]?.args[0].input).toEqual({
+      deploymentId: 'd-F',
+      autoRollbackEnabled: false,
+    });
+  });
+
   it('asks CodeDeploy about a deployment it already completed: succeeded, rolling back, or ended', async () => {
     const completed = new DeploymentAlreadyCompletedException({ message: 'already completed', $metadata: {} });
     codedeploy.on(StopDeploymentCommand).rejects(completed);
