@@ -8,6 +8,7 @@ import { recordRelease } from '../../state/releases';
 import { checkAndStore } from '../check-and-store';
 import { crashPoint } from '../crash-points';
 import type { WorkerDeps } from '../deps';
+import { platformWarnings } from '../push-warnings';
 import { tell } from '../tell';
 import { deployPushedRelease } from './push';
 
@@ -51,7 +52,7 @@ export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: Job
   if (artifactKey !== contentKey(check.sha256)) {
     throw new ArtifactIntegrityError(artifactKey, 'is not content-addressed', { sha256: check.sha256 });
   }
-  const { release, created } = await recordRelease(deps.state, {
+  const candidate: Release = {
     ...base,
     sha256: check.sha256,
     size: check.size,
@@ -59,11 +60,18 @@ export async function ingest(deps: WorkerDeps, job: JobOf<'ingest'>, record: Job
     artifactKey,
     status: 'accepted',
     ...(check.needs ? { needs: check.needs } : {}),
+  };
+  // Warned, not refused: the deploy refuses a host that cannot run it (before anything is stopped).
+  const warnings = await platformWarnings(deps, candidate);
+  const { release, created } = await recordRelease(deps.state, {
+    ...candidate,
+    ...(warnings.length ? { warnings } : {}),
   });
   crashPoint('after-ingest');
-  const message = created
+  const verdict = created
     ? `${job.app} ${release.version} accepted (${release.sha256.slice(0, 12)}, ${release.size} bytes)`
     : `${job.app} ${release.version} already recorded (${release.sha256.slice(0, 12)})`;
+  const message = [verdict, ...warnings].join('\n');
   await tell(deps, job, 'info', message);
   if (release.gitSha) await deployPushedRelease(deps, release, job.correlationId, record.deploymentId);
   return { outcome: 'done', message };
