@@ -133,11 +133,17 @@ describe('tarmac --server on real hosts: deploy --wait and abort mid-rollout', (
       if (d?.status !== 'in_progress' && d?.status !== 'pending') throw new Error(`deployment ended: ${d?.status}`);
       await sleep(50);
     }
-    const aborted = await remote('abort', 'hello', 'staging', '--reason', 'bad metrics', '--wait');
-    expect(aborted.stderr).toBe('');
+    const aborted = await remote('abort', 'hello', 'staging', '--reason', 'bad metrics');
+    expect(aborted).toMatchObject({ code: 0, stderr: '' });
     expect(aborted.stdout).toContain(`hello/staging: aborting ${id} (2.0.0) — the hosts it touched roll back`);
-    expect(aborted.stdout).toMatch(/hello\/staging 2\.0\.0: rolled back\n/);
-    expect(aborted.code).toBe(0);
+    // Aborted again while it rolls back: the rollback is left to finish (no host left half-way), and followed.
+    const again = await remote('abort', 'hello', 'staging', '--reason', 'twice', '--wait');
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain(
+      `hello/staging: deployment ${id} (2.0.0) already failed and is rolling back to the release before it — left to finish`,
+    );
+    expect(again.stdout).toMatch(/hello\/staging 2\.0\.0: rolled back\n/);
+    expect(again.code).toBe(0);
     const final = await getDeployment(runtime.adapters.state, id);
     expect(final?.error).toMatch(/^aborted by ci_bot: "bad metrics"/);
     expect(final?.aborted).toMatchObject({ by: 'ci_bot', reason: 'bad metrics' });
