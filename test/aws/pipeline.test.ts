@@ -71,7 +71,13 @@ describe('AWS pipeline on moto and real hosts', () => {
     return { code, stdout: out.out.join(''), stderr: out.err.join('') };
   };
   /** tarmac's view when CodeDeploy's rollback deployment began running. */
-  const duringRollback: { holder?: string | undefined; stale?: string | undefined; status?: string | undefined }[] = [];
+  const duringRollback: {
+    holder?: string | undefined;
+    stale?: string | undefined;
+    status?: string | undefined;
+    /** What `tarmac abort` answered then (`--server`, the Lambda). */
+    abort?: { code: number; stdout: string; stderr: string };
+  }[] = [];
 
   const versionsOn = (port: number) =>
     Promise.all(hosts.hosts.map(async (host) => (await health(host.address, port)).body.version));
@@ -117,6 +123,8 @@ describe('AWS pipeline on moto and real hosts', () => {
           holder: fleet.holder?.deploymentId,
           stale: fleet.stale,
           status: deployment?.externalId === triggering ? deployment?.status : `other: ${deployment?.externalId}`,
+          // An abort now is too late to stop anything: the rollback is left to finish.
+          abort: await tarmac('abort', 'hello', 'staging', '--reason', 'during the rollback'),
         });
       },
     });
@@ -273,7 +281,19 @@ describe('AWS pipeline on moto and real hosts', () => {
       rollbackInfo: { rollbackTriggeringDeploymentId: deployment.externalId },
     });
     // While CodeDeploy's rollback ran, the fleet was held by the failed deployment, and not stale.
-    expect(duringRollback).toEqual([{ holder: deployment.id, stale: undefined, status: 'in_progress' }]);
+    expect(duringRollback).toEqual([
+      {
+        holder: deployment.id,
+        stale: undefined,
+        status: 'in_progress',
+        abort: {
+          code: 0,
+          stdout: `hello/staging: deployment ${deployment.id} (3.0.0) already failed and is rolling back to the release before it — left to finish so no host is left half-way; the fleet is free when it ends\n`,
+          stderr: '',
+        },
+      },
+    ]);
+    expect(deployment.aborted).toBeUndefined();
     await quiet();
     expect(await fleetHolder(aws.state, 'web')).toBeUndefined();
     expect(await versionsOn(PORTS.staging)).toEqual(['1.0.0', '1.0.0']);
@@ -302,6 +322,8 @@ describe('AWS pipeline on moto and real hosts', () => {
     expect(aborted.code).toBe(0);
 
     expect(stopped.status).toBe('Stopped');
+    // A second abort while CodeDeploy's rollback ran was left alone (and did not stop the rollback).
+    expect(duringRollback.at(-1)?.abort?.stdout).toContain('already failed and is rolling back');
     // The second instance's running hook was stopped: it failed there, and it never got to ValidateService.
     expect(stopped.targets.map((t) => t.status)).toEqual(['Succeeded', 'Failed']);
     const rollback = [...codeDeploy.records.values()].find(

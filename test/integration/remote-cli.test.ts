@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { revisionDir } from '../../functions/adapters/local/local-deployer/paths';
 import { main } from '../../functions/cli/main';
 import { memoryOutput } from '../../functions/cli/output';
 import { pushToServer } from '../../functions/cli/release-push';
@@ -136,7 +137,10 @@ describe('tarmac --server on real hosts: deploy --wait and abort mid-rollout', (
     const aborted = await remote('abort', 'hello', 'staging', '--reason', 'bad metrics');
     expect(aborted).toMatchObject({ code: 0, stderr: '' });
     expect(aborted.stdout).toContain(`hello/staging: aborting ${id} (2.0.0) — the hosts it touched roll back`);
-    // Aborted again while it rolls back: the rollback is left to finish (no host left half-way), and followed.
+    // Aborted again once its rollback has begun (its revision is on h1): the rollback is left to finish (no
+    // host left half-way), and followed.
+    const rollbackDir = `/proc/${hosts.hosts[0]?.pid1}/root${revisionDir('hello-staging', `${id}-rollback`)}`;
+    while (!existsSync(rollbackDir)) await sleep(50);
     const again = await remote('abort', 'hello', 'staging', '--reason', 'twice', '--wait');
     expect(again.stderr).toBe('');
     expect(again.stdout).toContain(
