@@ -52,7 +52,7 @@ describe('tarmac fleet and status: stale fleets and failed jobs', () => {
   });
 
   it('says when a forced free stopped the deployment where it was', async () => {
-    const adapters = openLocalAdapters(join(dir, 'data'));
+    const adapters = openLocalAdapters(paths.data);
     await recordFleetFreed(adapters.state, {
       fleet: 'web',
       deploymentId: 'd-live',
