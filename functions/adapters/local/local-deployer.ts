@@ -172,7 +172,7 @@ export class LocalDeployer implements Deployer {
       });
     }
     // An automatic rollback follows: an abort from now on leaves it to finish (hosts are not left half-way).
-    if (request.autoRollback) this.phases.set(externalId, 'rolling-back');
+    if (request.autoRollback && !this.noRollback.has(externalId)) this.phases.set(externalId, 'rolling-back');
     // A host whose PID 1 was killed fails its hook a moment before it is gone: give it that moment.
     if (!aborted()) await new Promise((resolve) => setTimeout(resolve, 1_000));
     const abortedBy = aborted();
