@@ -46,7 +46,7 @@ export async function fleetFree(deps: WorkerDeps, job: JobOf<'fleet-free'>): Pro
     at: now.toISOString(),
   });
   if (deployment && !isFinished(deployment.status)) {
-    const status = view.ended ?? 'failed';
+    const status = view.ended ?? (stopped === 'succeeded' ? 'succeeded' : 'failed');
     await deployerEvent(deps, {
       v: 1,
       type: 'deployer-event',
