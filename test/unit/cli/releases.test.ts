@@ -98,6 +98,7 @@ describe('release push --wait, and releases', () => {
     expect(stdout).toMatch(
       /\n {2}1\.0\.0 +[0-9a-f]{12} +\d+\.\d MB {2}git a1b2c3d, on main, by \S+ \d+ s ago — serving staging\n {4}needs \S+, glibc ≥ [\d.]+, ERTS [\d.]+ included\n/,
     );
+    expect(stdout).toMatch(/\n {4}needs .*\n {4}warning: hello 1\.0\.0 cannot run on fleet web — .* refused\n/);
     expect(stdout).toMatch(
       /\n {2}6\.6\.6 +REJECTED by \S+ \d+ s ago\n {4}lib\/\.\.\/\.\.\/etc\/evil: '\.\.' segment\n/,
     );
