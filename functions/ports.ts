@@ -220,6 +220,14 @@ export type DeploymentProbe =
   | { readonly state: 'ended'; readonly status: 'succeeded' | 'failed'; readonly detail: string }
   | { readonly state: 'unknown'; readonly detail: string };
 
+/**
+ * What a deployer did with a stop request: `stopping` — stopped, the hosts it touched roll back; `rolling-back`
+ * — it had already failed and its automatic rollback runs (left to finish: stopping it would leave hosts
+ * half-way); `succeeded` — its last hook had already ended, it succeeded (the end is on its way);
+ * `not-running` — this deployer runs no such deployment (it ended, or its runner died).
+ */
+export type StopOutcome = 'stopping' | 'rolling-back' | 'succeeded' | 'not-running';
+
 /** Runs a bundle on a fleet. Progress arrives as {@link DeployerEvent}s (local callback, or EventBridge on AWS). */
 export interface Deployer {
   start(request: DeployRequest): Promise<{ externalId: string }>;
@@ -228,9 +236,9 @@ export interface Deployer {
   /**
    * Stop a running deployment and roll back the hosts it touched (CodeDeploy StopDeployment with rollback;
    * the local deployer kills the running hooks). The end arrives as the usual `deployment.finished`.
-   * `not-running`: this deployer runs no such deployment (it ended, or its runner died).
+   * `rollback: false` (a forced `fleet free`): stopped where it is, nothing rolled back.
    */
-  stop?(externalId: string, reason: string): Promise<'stopping' | 'not-running'>;
+  stop?(externalId: string, reason: string, options?: { readonly rollback?: boolean }): Promise<StopOutcome>;
 }
 
 // ---------------------------------------------------------------- notifications

@@ -58,5 +58,6 @@ function report(verdict: ReleaseView, upload: PushedUpload, out: Output, json?: 
     out.write(
       `${upload.app} ${upload.version} accepted${again} (${verdict.sha256.slice(0, 12)}, ${verdict.size} bytes)\n`,
     );
+    for (const warning of verdict.warnings ?? []) out.write(`${warning}\n`); // as a local push prints them
   }
 }

@@ -9,6 +9,7 @@ export type ChatCommand =
   | { readonly kind: 'promote'; readonly app: string; readonly from: string; readonly to: string }
   | { readonly kind: 'lock'; readonly app: string; readonly env: string; readonly reason?: string }
   | { readonly kind: 'unlock'; readonly app: string; readonly env: string }
+  | { readonly kind: 'abort'; readonly app: string; readonly env: string; readonly reason?: string }
   | {
       readonly kind: 'maintenance';
       readonly app: string;
@@ -18,6 +19,7 @@ export type ChatCommand =
     }
   | { readonly kind: 'status'; readonly app?: string }
   | { readonly kind: 'history'; readonly app: string; readonly env: string }
+  | { readonly kind: 'releases'; readonly app: string }
   | { readonly kind: 'help' };
 
 export type ChatParseResult =
@@ -31,9 +33,11 @@ export const CHAT_USAGE = [
   'promote <app> <from-env> to <to-env>',
   'lock <app> <env> [reason…]',
   'unlock <app> <env>',
+  'abort <app> <env> [reason…]',
   'maintenance on|off <app> <env> [reason…]',
   'status [<app>]',
   'history <app> <env>',
+  'releases <app>',
   'help',
 ] as const;
 
@@ -73,6 +77,12 @@ const parsers: Record<string, (args: Words) => ChatCommand | string> = {
     return names({ kind: 'lock', app, env, ...(text ? { reason: text } : {}) }, [app, env]);
   },
   unlock: (args) => appEnv(args, 'unlock <app> <env>', (app, env) => ({ kind: 'unlock', app, env })),
+  abort: (args) => {
+    const [app, env, ...reason] = args;
+    if (!app || !env) return 'expected: abort <app> <env> [reason…]';
+    const text = reason.join(' ').trim();
+    return names({ kind: 'abort', app, env, ...(text ? { reason: text } : {}) }, [app, env]);
+  },
   maintenance: (args) => {
     const [mode, app, env, ...reason] = args;
     if ((mode !== 'on' && mode !== 'off') || !app || !env) return 'expected: maintenance on|off <app> <env> [reason…]';
@@ -85,6 +95,11 @@ const parsers: Record<string, (args: Words) => ChatCommand | string> = {
     return app === undefined ? { kind: 'status' } : names({ kind: 'status', app }, [app]);
   },
   history: (args) => appEnv(args, 'history <app> <env>', (app, env) => ({ kind: 'history', app, env })),
+  releases: (args) => {
+    const [app, ...extra] = args;
+    if (app === undefined || extra.length > 0) return 'expected: releases <app>';
+    return names({ kind: 'releases', app }, [app]);
+  },
   help: () => ({ kind: 'help' }),
 };
 

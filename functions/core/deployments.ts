@@ -16,7 +16,8 @@ export const LIFECYCLE_EVENTS: readonly LifecycleEvent[] = [
   'ValidateService',
 ];
 
-export type Trigger = 'cli' | 'slack' | 'push' | 'build' | 'promote' | 'rollback' | 'auto-rollback';
+/** Who started a deployment: the local CLI, the write API (`--server`, a deploy token), Slack, GitHub, CI, … */
+export type Trigger = 'cli' | 'api' | 'slack' | 'push' | 'build' | 'promote' | 'rollback' | 'auto-rollback';
 
 export interface HookResult {
   readonly event: LifecycleEvent;

@@ -77,7 +77,7 @@ export const jobSchema = z.discriminatedUnion('type', [
     env: z.string(),
     /** Version, git sha or branch; omitted: newest accepted release. */
     ref: z.string().optional(),
-    trigger: z.enum(['cli', 'slack', 'push', 'build', 'promote', 'rollback']),
+    trigger: z.enum(['cli', 'api', 'slack', 'push', 'build', 'promote', 'rollback']),
     requestedBy: z.string(),
     replyTo,
   }),

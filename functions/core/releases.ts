@@ -22,6 +22,8 @@ export interface Release {
   readonly rejectedEntry?: string | undefined;
   /** Accepted: what it needs from a host (absent on releases recorded before tarmac read it). */
   readonly needs?: ReleaseNeeds | undefined;
+  /** Accepted: what the push warned about (hosts of the app's fleet that cannot run it, as known then). */
+  readonly warnings?: readonly string[] | undefined;
 }
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;

@@ -17,9 +17,12 @@ export interface SlackRequester {
 export type SlackDecision =
   | { readonly kind: 'reply'; readonly text: string; readonly mention?: string }
   | { readonly kind: 'enqueue'; readonly job: Job; readonly text: string }
-  | { readonly kind: 'read'; readonly command: Extract<ChatCommand, { kind: 'status' | 'history' }> };
+  | { readonly kind: 'read'; readonly command: Extract<ChatCommand, { kind: ReadKind }> };
 
-type Mutating = Exclude<ChatCommand, { kind: 'status' | 'history' | 'help' }>;
+type ReadKind = 'status' | 'history' | 'releases';
+type Mutating = Exclude<ChatCommand, { kind: ReadKind | 'help' }>;
+const READS: readonly string[] = ['status', 'history', 'releases'] satisfies ReadKind[];
+const isRead = (c: ChatCommand): c is Extract<ChatCommand, { kind: ReadKind }> => READS.includes(c.kind);
 
 /**
  * Decide what a slash command means for this configuration. Pure. Unknown names and users or channels not
@@ -37,7 +40,7 @@ export function decideSlackCommand(
   if (command.kind === 'help') return { kind: 'reply', text: chatHelp(who.slashCommand) };
   const unknown = unknownName(config, command);
   if (unknown) return { kind: 'reply', text: unknown };
-  if (command.kind === 'status' || command.kind === 'history') return { kind: 'read', command };
+  if (isRead(command)) return { kind: 'read', command };
   const env = command.kind === 'promote' ? command.to : command.env;
   if (!allowed(config, command.app, env, who)) {
     return {
@@ -84,6 +87,10 @@ function jobOf(command: Mutating, who: SlackRequester, correlationId: string): J
       return { ...base, type: 'lock', env: command.env, reason: command.reason ?? '(no reason given)', by, replyTo };
     case 'unlock':
       return { ...base, type: 'unlock', env: command.env, by, replyTo };
+    case 'abort': {
+      const reason = command.reason === undefined ? {} : { reason: command.reason };
+      return { ...base, type: 'abort', env: command.env, ...reason, by, replyTo };
+    }
     case 'maintenance': {
       const reason = command.reason === undefined ? {} : { reason: command.reason };
       return { ...base, type: 'maintenance', env: command.env, on: command.on, ...reason, by, replyTo };
@@ -98,7 +105,8 @@ function describe(command: Mutating): string {
     case 'promote':
       return `promote ${command.app} ${command.from} to ${command.to}`;
     case 'lock':
-      return `lock ${command.app}/${command.env}${command.reason ? ` ("${command.reason}")` : ''}`;
+    case 'abort':
+      return `${command.kind} ${command.app}/${command.env}${command.reason ? ` ("${command.reason}")` : ''}`;
     case 'maintenance':
       return `maintenance ${command.on ? 'on' : 'off'} ${command.app}/${command.env}`;
     default:

@@ -68,7 +68,17 @@ export async function updateDeployment(
   }
 }
 
-/** Newest first. */
+/**
+ * How many deployments past `limit` are read to order by time. Ids are ULIDs, time-ordered per generator,
+ * so id order differs from time order only where generators' clocks differ (two worker Lambdas, a CLI and a
+ * server): by a few, never by this many.
+ */
+const ORDER_SLACK = 20;
+
+/**
+ * Newest first by when each was requested (`createdAt`; the id breaks ties), in both stores: the sort key
+ * is the id, so the newest `limit + ORDER_SLACK` by id are read and ordered by time.
+ */
 export async function deploymentHistory(
   state: StateStore,
   app: string,
@@ -76,8 +86,15 @@ export async function deploymentHistory(
   limit = 20,
 ): Promise<Deployment[]> {
   const { pk, prefix } = keys.deploymentsOf(app, env);
-  return (await state.query<Deployment>(pk, { prefix, limit, descending: true })).map((i) => i.value);
+  const items = await state.query<Deployment>(pk, { prefix, limit: limit + ORDER_SLACK, descending: true });
+  return items
+    .map((i) => i.value)
+    .sort((a, b) => newerFirst(a.createdAt, b.createdAt) || newerFirst(a.id, b.id))
+    .slice(0, limit);
 }
+
+/** ISO 8601 UTC times (and ULIDs) order as plain strings. */
+const newerFirst = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
 
 export async function getCurrent(state: StateStore, app: string, env: string): Promise<CurrentRelease | undefined> {
   return (await state.get<CurrentRelease>(keys.current(app, env)))?.value;

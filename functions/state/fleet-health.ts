@@ -1,5 +1,5 @@
 import { type DeploymentStatus, isFinished } from '../core/deployments';
-import type { Deployer, StateStore } from '../ports';
+import type { Deployer, StateStore, StopOutcome } from '../ports';
 import { getDeployment } from './deployments';
 import { type FleetSlot, fleetHolder } from './fleets';
 import { keys } from './keys';
@@ -35,6 +35,8 @@ export interface FleetFreed {
   readonly forced: boolean;
   /** Why it was stale, or what the deployer said when forced. */
   readonly why: string;
+  /** Forced while it ran: what the deployer did when asked to stop it where it is (no rollback). */
+  readonly stopped?: StopOutcome | undefined;
   readonly at: string;
 }
 

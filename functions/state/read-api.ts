@@ -1,6 +1,8 @@
 import type { Deployment } from '../core/deployments';
+import type { Maintenance } from '../core/maintenance';
 import type { DeploymentPlan } from '../core/plans';
 import type { EnvironmentSummary } from '../core/summaries';
+import type { AccessRecord } from './access';
 import type { FailedJob } from './failed-jobs';
 import type { FleetView } from './fleet-health';
 import type { ReleaseView } from './release-views';
@@ -12,6 +14,12 @@ export interface PlanView {
   readonly instance: { readonly unit: string; readonly port: number; readonly systemUser: string };
 }
 
+/** An environment's audited operator activity besides deployments, newest first. */
+export interface EnvironmentActivity {
+  readonly access: readonly AccessRecord[];
+  readonly maintenance: readonly Maintenance[];
+}
+
 /**
  * The read side the HTTP edge needs (JSON API, Slack `status`/`history`). Implemented over the state
  * repositories in functions/state; injected so the edge never reaches into state layout itself.
@@ -20,6 +28,8 @@ export interface ReadApi {
   environment(app: string, env: string): Promise<EnvironmentSummary>;
   /** Deployments of one environment, newest first. */
   history(app: string, env: string, limit: number): Promise<readonly Deployment[]>;
+  /** What `history` lists between the deployments: operator sessions (eval, console) and maintenance switches. */
+  activity?(app: string, env: string, limit: number): Promise<EnvironmentActivity>;
   /** Which deployment holds a fleet, since when, and whether that hold is stale. */
   fleet?(name: string): Promise<FleetView>;
   /** Jobs the worker gave up on (never retried, or out of attempts), newest first. */

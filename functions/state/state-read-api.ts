@@ -1,11 +1,12 @@
 import { estimateDuration } from '../core/estimate';
 import type { Deployer, StateStore } from '../ports';
+import { accessHistory } from './access';
 import { deploymentHistory, getCurrent, getDeployment } from './deployments';
 import { listFailedJobs } from './failed-jobs';
 import { inspectFleet } from './fleet-health';
 import { jobOutcome } from './jobs';
 import { getLock } from './locks';
-import { getMaintenance } from './maintenance';
+import { getMaintenance, maintenanceHistory } from './maintenance';
 import type { ReadApi } from './read-api';
 import { releaseViews } from './release-views';
 
@@ -41,6 +42,13 @@ export function stateReadApi(state: StateStore, deployer?: Deployer): ReadApi {
       };
     },
     history: (app, env, limit) => deploymentHistory(state, app, env, limit),
+    async activity(app, env, limit) {
+      const [access, maintenance] = await Promise.all([
+        accessHistory(state, app, env, limit),
+        maintenanceHistory(state, app, env, limit),
+      ]);
+      return { access, maintenance };
+    },
     fleet: (name) => inspectFleet(state, deployer, name),
     failedJobs: (limit) => listFailedJobs(state, limit),
     releases: (app, envs) => releaseViews(state, app, envs),

@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AwsAdapters, openAwsAdapters } from '../../functions/adapters/aws';
 import { ROLLBACK_CREATOR } from '../../functions/adapters/aws/codedeploy-rollbacks';
+import { SsmSecretStore } from '../../functions/adapters/aws/ssm-secrets';
+import { main } from '../../functions/cli/main';
+import { memoryOutput } from '../../functions/cli/output';
 import { parseConfig } from '../../functions/core/config';
 import { deploymentHistory, getCurrent, getDeployment } from '../../functions/state/deployments';
 import { listFailedJobs } from '../../functions/state/failed-jobs';
@@ -15,6 +19,7 @@ import { inspectFleet } from '../../functions/state/fleet-health';
 import { fleetHolder } from '../../functions/state/fleets';
 import { getLock } from '../../functions/state/locks';
 import { listReleases } from '../../functions/state/releases';
+import { issueToken } from '../../functions/state/tokens';
 import { type EventSource, startEventSource } from '../support/aws-event-source';
 import { intakeClient, settled, slackStandIn } from '../support/aws-pipeline';
 import { createMotoStack, type MotoStack } from '../support/aws-stack';
@@ -24,6 +29,7 @@ import { type CodeDeployService, type DeploymentRecord, startCodeDeployService }
 import { buildFixture } from '../support/fixture';
 import { bootTestHosts, type TestHosts } from '../support/hosts';
 import { EXAMPLE_CONFIG } from '../support/http-harness';
+import { startLambdaFront } from '../support/lambda-front';
 import { type RunningMoto, startMoto } from '../support/moto';
 import { health } from '../support/pipeline';
 
@@ -52,10 +58,26 @@ describe('AWS pipeline on moto and real hosts', () => {
   let intake: ReturnType<typeof intakeClient>;
   let tarballs: ReturnType<typeof buildFixture>;
   let dir: string;
+  let front: Awaited<ReturnType<typeof startLambdaFront>>;
+  let token: string;
   const slack = slackStandIn();
   const config = parseConfig(CONFIG);
+  /** The CLI with `--server` (the webhook Lambda behind a Function URL stand-in), from a dir with no data. */
+  const tarmac = async (...args: string[]) => {
+    vi.stubEnv('TARMAC_TOKEN', token);
+    const out = memoryOutput();
+    const where = ['--config', join(dir, 'elsewhere', 'none.yml'), '--data', join(dir, 'elsewhere', '.tarmac')];
+    const code = await main(['node', 'tarmac', ...where, '--server', front.url, ...args], out);
+    return { code, stdout: out.out.join(''), stderr: out.err.join('') };
+  };
   /** tarmac's view when CodeDeploy's rollback deployment began running. */
-  const duringRollback: { holder?: string | undefined; stale?: string | undefined; status?: string | undefined }[] = [];
+  const duringRollback: {
+    holder?: string | undefined;
+    stale?: string | undefined;
+    status?: string | undefined;
+    /** What `tarmac abort` answered then (`--server`, the Lambda). */
+    abort?: { code: number; stdout: string; stderr: string };
+  }[] = [];
 
   const versionsOn = (port: number) =>
     Promise.all(hosts.hosts.map(async (host) => (await health(host.address, port)).body.version));
@@ -101,6 +123,8 @@ describe('AWS pipeline on moto and real hosts', () => {
           holder: fleet.holder?.deploymentId,
           stale: fleet.stale,
           status: deployment?.externalId === triggering ? deployment?.status : `other: ${deployment?.externalId}`,
+          // An abort now is too late to stop anything: the rollback is left to finish.
+          abort: await tarmac('abort', 'hello', 'staging', '--reason', 'during the rollback'),
         });
       },
     });
@@ -117,12 +141,18 @@ describe('AWS pipeline on moto and real hosts', () => {
       vi.stubEnv(name, value);
     }
     vi.stubGlobal('fetch', slack.fetch);
+    token = await issueToken(
+      new SsmSecretStore({ client: new SSMClient(moto.clientConfig) }),
+      { now: () => new Date() },
+      { name: 'ops_bot', scope: 'deploy', environments: [] },
+    );
     const webhook = await import('../../functions/handlers/webhook');
     const worker = await import('../../functions/handlers/worker');
     const deployEventsModule = await import('../../functions/handlers/deploy-events');
     deployEvents = (event) => deployEventsModule.handler(event as never);
     aws = openAwsAdapters(process.env);
     intake = intakeClient(webhook.handler as never);
+    front = await startLambdaFront(webhook.handler as never);
     events = startEventSource({
       client: new SQSClient(moto.clientConfig),
       queueUrl: stack.queueUrl,
@@ -134,6 +164,7 @@ describe('AWS pipeline on moto and real hosts', () => {
 
   afterAll(async () => {
     await events?.stop();
+    await front?.close();
     await codeDeploy?.stop();
     await moto?.stop();
     await hosts?.teardown();
@@ -250,13 +281,83 @@ describe('AWS pipeline on moto and real hosts', () => {
       rollbackInfo: { rollbackTriggeringDeploymentId: deployment.externalId },
     });
     // While CodeDeploy's rollback ran, the fleet was held by the failed deployment, and not stale.
-    expect(duringRollback).toEqual([{ holder: deployment.id, stale: undefined, status: 'in_progress' }]);
+    expect(duringRollback).toEqual([
+      {
+        holder: deployment.id,
+        stale: undefined,
+        status: 'in_progress',
+        abort: {
+          code: 0,
+          stdout: `hello/staging: deployment ${deployment.id} (3.0.0) already failed and is rolling back to the release before it — left to finish so no host is left half-way; the fleet is free when it ends\n`,
+          stderr: '',
+        },
+      },
+    ]);
+    expect(deployment.aborted).toBeUndefined();
     await quiet();
     expect(await fleetHolder(aws.state, 'web')).toBeUndefined();
     expect(await versionsOn(PORTS.staging)).toEqual(['1.0.0', '1.0.0']);
     expect((await getCurrent(aws.state, 'hello', 'staging'))?.version).toBe('1.0.0');
     expect((await getDeployment(aws.state, deployment.id))?.status).toBe('rolled_back');
   }, 200_000);
+
+  it('aborts a rollout through the Lambda mid-way: StopDeployment, CodeDeploy rolls both hosts back', async () => {
+    const started = await tarmac('deploy', 'hello', 'staging', '--version', '2.0.0');
+    expect(started).toMatchObject({ code: 0, stderr: '' });
+    // Mid-rollout (one at a time): the first instance serves 2.0.0, the second runs its hooks.
+    const running = async () => {
+      for (;;) {
+        const record = [...codeDeploy.records.values()].find((r) => r.description.includes('release 2.0.0-'));
+        const [first, second] = record?.targets ?? [];
+        if (record && first?.status === 'Succeeded' && second?.status === 'InProgress') return record;
+        if (record && record.status !== 'Created' && record.status !== 'InProgress') throw new Error(record.status);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const stopped = await running();
+    const aborted = await tarmac('abort', 'hello', 'staging', '--reason', 'error rate', '--wait');
+    expect(aborted.stderr).toBe('');
+    expect(aborted.stdout).toMatch(/^hello\/staging: aborting \S+ \(2\.0\.0\) — the hosts it touched roll back/);
+    expect(aborted.stdout).toMatch(/hello\/staging 2\.0\.0: rolled back\n/);
+    expect(aborted.code).toBe(0);
+
+    expect(stopped.status).toBe('Stopped');
+    // A second abort while CodeDeploy's rollback ran was left alone (and did not stop the rollback).
+    expect(duringRollback.at(-1)?.abort?.stdout).toContain('already failed and is rolling back');
+    // The second instance's running hook was stopped: it failed there, and it never got to ValidateService.
+    expect(stopped.targets.map((t) => t.status)).toEqual(['Succeeded', 'Failed']);
+    const rollback = [...codeDeploy.records.values()].find(
+      (r) => r.rollbackInfo?.rollbackTriggeringDeploymentId === stopped.deploymentId,
+    );
+    expect(rollback).toMatchObject({ status: 'Succeeded', creator: ROLLBACK_CREATOR });
+    expect(rollback?.targets.map((t) => [t.instance.host, t.status])).toEqual([
+      ['h1', 'Succeeded'],
+      ['h2', 'Succeeded'],
+    ]);
+    expect(await versionsOn(PORTS.staging)).toEqual(['1.0.0', '1.0.0']);
+    await quiet();
+    const deployment = await getDeployment(aws.state, stopped.description.split(' ')[2] ?? '');
+    expect(deployment).toMatchObject({
+      status: 'rolled_back',
+      trigger: 'api',
+      requestedBy: 'ops_bot',
+      aborted: { by: 'ops_bot', reason: 'error rate' },
+    });
+    expect(deployment?.error).toContain(
+      `CodeDeploy deployment ${stopped.deploymentId} of group hello-staging was stopped`,
+    );
+    expect(await fleetHolder(aws.state, 'web')).toBeUndefined();
+    expect((await getCurrent(aws.state, 'hello', 'staging'))?.version).toBe('1.0.0');
+    const history = await tarmac('history', 'hello', 'staging');
+    expect(history.stdout.split('\n')[0]).toMatch(
+      /2\.0\.0\s+rolled_back api\s+ops_bot .* aborted by ops_bot: "error rate"$/,
+    );
+    // Too late to abort now: nothing runs.
+    expect((await tarmac('abort', 'hello', 'staging')).stderr).toBe(
+      'error: hello/staging: nothing to abort — no deployment of it runs\n',
+    );
+    expect(codeDeploy.errors).toEqual([]);
+  }, 240_000);
 
   it('runs the valid jobs behind a poison message in one group, and records the poison', async () => {
     const sqs = new SQSClient(moto.clientConfig);

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConcurrentChangeError } from '../../functions/core/errors';
 import type { StateStore } from '../../functions/ports';
 import { claimOnce } from '../../functions/state/dedup';
+import { deploymentHistory } from '../../functions/state/deployments';
+import { keys } from '../../functions/state/keys';
 import { branchesAt, recordPush } from '../../functions/state/pushes';
 import type { FakeClock } from '../support/fake-clock';
 
@@ -26,6 +28,26 @@ export function stateContract(name: string, setup: () => Promise<StateUnderTest>
   }
 
   describe(`StateStore contract: ${name}`, () => {
+    it('lists an environment’s deployments newest first by time, not by id', () =>
+      withState(async ({ state }) => {
+        // Ids from two generators whose clocks differ: id order is not time order.
+        const at = (id: string, createdAt: string) =>
+          state.put(keys.deployment('hello', 'staging', id), { id, app: 'hello', env: 'staging', createdAt });
+        await at('01J0000000000000000000000B', '2030-01-01T10:00:00.000Z');
+        await at('01J0000000000000000000000A', '2030-01-01T11:00:00.000Z');
+        await at('01J0000000000000000000000C', '2030-01-01T09:00:00.000Z');
+        await at('01J0000000000000000000000D', '2030-01-01T11:00:00.000Z');
+        const ids = async (limit: number) =>
+          (await deploymentHistory(state, 'hello', 'staging', limit)).map((d) => d.id);
+        expect(await ids(10)).toEqual([
+          '01J0000000000000000000000D', // same time as A: the id breaks the tie
+          '01J0000000000000000000000A',
+          '01J0000000000000000000000B',
+          '01J0000000000000000000000C',
+        ]);
+        expect(await ids(2)).toEqual(['01J0000000000000000000000D', '01J0000000000000000000000A']);
+      }));
+
     it('returns undefined for a missing item', () =>
       withState(async ({ state }) => {
         expect(await state.get(key)).toBeUndefined();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { revisionDir } from '../../functions/adapters/local/local-deployer/paths';
 import { main } from '../../functions/cli/main';
 import { memoryOutput } from '../../functions/cli/output';
 import { pushToServer } from '../../functions/cli/release-push';
@@ -133,11 +134,20 @@ describe('tarmac --server on real hosts: deploy --wait and abort mid-rollout', (
       if (d?.status !== 'in_progress' && d?.status !== 'pending') throw new Error(`deployment ended: ${d?.status}`);
       await sleep(50);
     }
-    const aborted = await remote('abort', 'hello', 'staging', '--reason', 'bad metrics', '--wait');
-    expect(aborted.stderr).toBe('');
+    const aborted = await remote('abort', 'hello', 'staging', '--reason', 'bad metrics');
+    expect(aborted).toMatchObject({ code: 0, stderr: '' });
     expect(aborted.stdout).toContain(`hello/staging: aborting ${id} (2.0.0) — the hosts it touched roll back`);
-    expect(aborted.stdout).toMatch(/hello\/staging 2\.0\.0: rolled back\n/);
-    expect(aborted.code).toBe(0);
+    // Aborted again once its rollback has begun (its revision is on h1): the rollback is left to finish (no
+    // host left half-way), and followed.
+    const rollbackDir = `/proc/${hosts.hosts[0]?.pid1}/root${revisionDir('hello-staging', `${id}-rollback`)}`;
+    while (!existsSync(rollbackDir)) await sleep(50);
+    const again = await remote('abort', 'hello', 'staging', '--reason', 'twice', '--wait');
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain(
+      `hello/staging: deployment ${id} (2.0.0) already failed and is rolling back to the release before it — left to finish`,
+    );
+    expect(again.stdout).toMatch(/hello\/staging 2\.0\.0: rolled back\n/);
+    expect(again.code).toBe(0);
     const final = await getDeployment(runtime.adapters.state, id);
     expect(final?.error).toMatch(/^aborted by ci_bot: "bad metrics"/);
     expect(final?.aborted).toMatchObject({ by: 'ci_bot', reason: 'bad metrics' });
@@ -146,7 +156,7 @@ describe('tarmac --server on real hosts: deploy --wait and abort mid-rollout', (
     expect((await remote('fleet', 'list')).stdout).toContain('fleet web                free\n');
     const history = await remote('history', 'hello', 'staging');
     expect(history.stdout.split('\n')[0]).toMatch(
-      /2\.0\.0\s+rolled_back cli\s+ci_bot .* aborted by ci_bot: "bad metrics"$/,
+      /2\.0\.0\s+rolled_back api\s+ci_bot .* aborted by ci_bot: "bad metrics"$/,
     );
   }, 240_000);
 });

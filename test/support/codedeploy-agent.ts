@@ -74,6 +74,7 @@ export async function runRevision(
   target: TargetRecord,
   revision: { deploymentId: string; application: string; group: string; groupId: string; bundleFile: string },
   env: Readonly<Record<string, string>>,
+  stopped?: () => string | undefined,
 ): Promise<{ ok: boolean; touched: boolean }> {
   const { instance } = target;
   target.status = 'InProgress';
@@ -101,6 +102,7 @@ export async function runRevision(
       logger: silentLogger(),
       provideRelease: async () => {},
       report,
+      ...(stopped ? { aborted: stopped } : {}),
     },
     instance.host,
     hostRevision,

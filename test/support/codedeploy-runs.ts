@@ -21,7 +21,9 @@ export interface DeploymentRecord {
   };
   readonly autoRollback?: { enabled?: boolean; events?: string[] } | undefined;
   readonly description: string;
-  status: 'Created' | 'InProgress' | 'Succeeded' | 'Failed';
+  status: 'Created' | 'InProgress' | 'Succeeded' | 'Failed' | 'Stopped';
+  /** StopDeployment was called (and whether it asked for the touched instances to be rolled back). */
+  stopRequest?: { autoRollback: boolean };
   creator: string;
   readonly createTime: number;
   startTime?: number;
@@ -91,13 +93,14 @@ export async function executeDeployment(ctx: ServiceContext, record: DeploymentR
           await publish(ctx, record, INSTANCE_STATE_CHANGE, 'START', target.instance);
           const env = instanceProfile(ctx.moto, target.instance);
           const revision = { ...names(record, group.id), bundleFile };
-          const outcome = await runRevision(ctx.hosts.manager, target, revision, env);
+          const stopped = () => (record.stopRequest ? 'stopped by StopDeployment' : undefined);
+          const outcome = await runRevision(ctx.hosts.manager, target, revision, env, stopped);
           if (outcome.touched) touched.push(target.instance.instanceId);
           await publish(ctx, record, INSTANCE_STATE_CHANGE, outcome.ok ? 'SUCCESS' : 'FAILURE', target.instance);
           return outcome.ok;
         }),
       );
-      if (outcomes.includes(false)) {
+      if (outcomes.includes(false) || record.stopRequest) {
         ok = false;
         break;
       }
@@ -107,18 +110,34 @@ export async function executeDeployment(ctx: ServiceContext, record: DeploymentR
   }
   for (const t of record.targets) if (t.status === 'Pending') t.status = 'Skipped';
   record.completeTime = Date.now() / 1000;
+  if (record.stopRequest) {
+    // Stopped, even when its last instance had just finished: the stop was asked while it ran.
+    record.status = 'Stopped';
+    if (record.stopRequest.autoRollback) await startRollback(ctx, record, touched, true);
+    else record.rollbackInfo = { rollbackMessage: 'Stopped without a rollback' };
+    return publish(ctx, record, DEPLOYMENT_STATE_CHANGE, 'STOP');
+  }
   record.status = ok ? 'Succeeded' : 'Failed';
   if (!ok) await startRollback(ctx, record, touched);
   await publish(ctx, record, DEPLOYMENT_STATE_CHANGE, ok ? 'SUCCESS' : 'FAILURE');
 }
 
-/** "If a deployment fails … the last known good version of an application revision is deployed." */
-async function startRollback(ctx: ServiceContext, failed: DeploymentRecord, touched: string[]): Promise<void> {
+/**
+ * "If a deployment fails … the last known good version of an application revision is deployed." A stop
+ * with `autoRollbackEnabled` (`requested`) rolls back whatever the group's configuration says.
+ */
+async function startRollback(
+  ctx: ServiceContext,
+  failed: DeploymentRecord,
+  touched: string[],
+  requested = false,
+): Promise<void> {
   // The group's last deployment that succeeded (records are in creation order).
   const good = [...ctx.records.values()]
     .filter((r) => r.deploymentGroupName === failed.deploymentGroupName && r.status === 'Succeeded')
     .at(-1);
-  const wanted = failed.autoRollback?.enabled && failed.autoRollback.events?.includes('DEPLOYMENT_FAILURE');
+  const wanted =
+    requested || (failed.autoRollback?.enabled && failed.autoRollback.events?.includes('DEPLOYMENT_FAILURE'));
   if (!wanted || !good?.revision) {
     failed.rollbackInfo = { rollbackMessage: 'Automatic rollback was not performed: no last successful revision' };
     return;

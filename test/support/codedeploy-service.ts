@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Instance } from './codedeploy-agent';
 import { type DeploymentRecord, deploymentInfo, executeDeployment, type ServiceContext } from './codedeploy-runs';
+import { stopDeployment } from './codedeploy-stop';
 import type { TestHosts } from './hosts';
 import type { RunningMoto } from './moto';
 
@@ -21,7 +22,7 @@ export interface CodeDeployServiceOptions {
 }
 
 /** Calls moto answers well enough, forwarded to it; the rest is this service's own. */
-const OWN_CALLS = new Set(['GetDeployment', 'ListDeploymentTargets', 'BatchGetDeploymentTargets']);
+const OWN_CALLS = new Set(['GetDeployment', 'ListDeploymentTargets', 'BatchGetDeploymentTargets', 'StopDeployment']);
 
 /**
  * A stand-in for the CodeDeploy service, in front of moto. The create side (CreateApplication,
@@ -38,6 +39,8 @@ const OWN_CALLS = new Set(['GetDeployment', 'ListDeploymentTargets', 'BatchGetDe
  * - ListDeploymentTargets / BatchGetDeploymentTargets: not implemented by moto ("Returns an array of target
  *   IDs that are associated a deployment" / "Returns an array of one or more targets associated with a
  *   deployment").
+ * - StopDeployment: moto's marks nothing stopped and runs no rollback (there is no agent to stop); this one
+ *   stops the running lifecycle event and rolls the touched instances back (test/support/codedeploy-stop.ts).
  * - moto has no agent, no rollback: "CodeDeploy rolls back deployments by redeploying a previously deployed
  *   revision of an application as a new deployment"; here that deployment is created on moto (so it has a
  *   moto id) and recorded with `creator: codeDeployRollback`, which moto's CreateDeployment cannot set.
@@ -120,7 +123,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServiceCon
   const body = Buffer.concat(chunks);
   const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
   if (!OWN_CALLS.has(op)) return forward(req, res, body, ctx.moto);
-  const input = JSON.parse(body.toString() || '{}') as { deploymentId?: string; targetIds?: string[] };
+  const input = JSON.parse(body.toString() || '{}') as {
+    deploymentId?: string;
+    targetIds?: string[];
+    autoRollbackEnabled?: boolean;
+  };
   const record = ctx.records.get(input.deploymentId ?? '');
   const reply = (status: number, value: unknown) => {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
@@ -133,6 +140,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: ServiceCon
     });
   }
   if (op === 'GetDeployment') return reply(200, { deploymentInfo: deploymentInfo(record) });
+  if (op === 'StopDeployment') return reply(...(await stopDeployment(ctx, record, input)));
   if (op === 'ListDeploymentTargets')
     return reply(200, { targetIds: record.targets.map((t) => t.instance.instanceId) });
   const wanted = new Set(input.targetIds ?? []);

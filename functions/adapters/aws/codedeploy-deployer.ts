@@ -6,16 +6,16 @@ import {
   type DeploymentTarget,
   GetDeploymentCommand,
   ListDeploymentTargetsCommand,
-  StopDeploymentCommand,
 } from '@aws-sdk/client-codedeploy';
 import { canaryGroupName } from '../../core/canary';
 import type { HostResult } from '../../core/deployments';
 import { TarmacError } from '../../core/errors';
 import { type DeploymentPlan, defaultMinHealthyHosts, type Strategy } from '../../core/plans';
-import type { Deployer, DeploymentProbe, DeployRequest } from '../../ports';
+import type { Deployer, DeploymentProbe, DeployRequest, StopOutcome } from '../../ports';
 import { translateCreateError } from './codedeploy-errors';
 import { toHostResult } from './codedeploy-hosts';
 import { probeCodeDeployDeployment } from './codedeploy-probe';
+import { stopCodeDeployDeployment } from './codedeploy-stop';
 import type { CodeDeployFacts } from './eventbridge';
 
 export interface CodeDeployNames {
@@ -128,19 +128,11 @@ export class CodeDeployDeployer implements Deployer {
   /**
    * Abort: StopDeployment with `autoRollbackEnabled`, so CodeDeploy redeploys the last good revision to the
    * instances it touched; its STOP and the rollback's end arrive through EventBridge as usual. A deployment
-   * CodeDeploy already finished (or never knew) is `not-running`.
+   * CodeDeploy already completed is `succeeded`, or `rolling-back` while its automatic rollback runs (left to
+   * finish); one it never knew, or that ended otherwise, is `not-running`.
    */
-  async stop(externalId: string): Promise<'stopping' | 'not-running'> {
-    try {
-      await this.client.send(new StopDeploymentCommand({ deploymentId: externalId, autoRollbackEnabled: true }));
-      return 'stopping';
-    } catch (error) {
-      const name = (error as { name?: string }).name;
-      if (name === 'DeploymentAlreadyCompletedException' || name === 'DeploymentDoesNotExistException') {
-        return 'not-running';
-      }
-      throw error;
-    }
+  stop(externalId: string, _reason?: string, options?: { readonly rollback?: boolean }): Promise<StopOutcome> {
+    return stopCodeDeployDeployment(this.client, externalId, (id) => this.describe(id), options?.rollback ?? true);
   }
 
   /** Per-host progress of a CodeDeploy deployment: each instance's lifecycle events, with log tails. */

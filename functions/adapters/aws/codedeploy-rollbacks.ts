@@ -21,7 +21,9 @@ export async function rollbackNotification(
   if (!triggeredBy) return undefined;
   const deploymentId = await lookup.resolve(triggeredBy);
   if (deploymentId === undefined) return undefined;
-  const failed = `CodeDeploy deployment ${triggeredBy} of group ${deploymentGroup} failed`;
+  // A deployment stopped with rollback (`tarmac abort`: StopDeployment) ends Stopped, not Failed.
+  const stopped = state !== 'START' && (await lookup.describe(triggeredBy)).status === 'Stopped';
+  const failed = `CodeDeploy deployment ${triggeredBy} of group ${deploymentGroup} ${stopped ? 'was stopped' : 'failed'}`;
   switch (state) {
     case 'SUCCESS':
       return {

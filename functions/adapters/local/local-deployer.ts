@@ -2,7 +2,15 @@ import type { HookResult, LifecycleEvent } from '../../core/deployments';
 import type { DeploymentPlan } from '../../core/plans';
 import type { Hosts } from '../../hosts/manager';
 import { type Logger, silentLogger } from '../../log';
-import type { Clock, Deployer, DeployerEvent, DeploymentProbe, DeployRequest, SecretStore } from '../../ports';
+import type {
+  Clock,
+  Deployer,
+  DeployerEvent,
+  DeploymentProbe,
+  DeployRequest,
+  SecretStore,
+  StopOutcome,
+} from '../../ports';
 import { deployHost, type HostOutcome, type Revision } from './local-deployer/host-deployment';
 import type { PathCapableStore } from './local-deployer/host-files';
 import { clearInterruptedRun } from './local-deployer/interrupted';
@@ -53,6 +61,10 @@ export class LocalDeployer implements Deployer {
   private readonly running = new Map<string, Promise<void>>();
   /** Runs an operator aborted (`stop`): external id → why. */
   private readonly aborts = new Map<string, string>();
+  /** Runs stopped where they are (a forced `fleet free`): no rollback follows. */
+  private readonly noRollback = new Set<string>();
+  /** Runs past their rollout: rolling back, or succeeded and reporting it (what `stop` answers then). */
+  private readonly phases = new Map<string, 'rolling-back' | 'succeeded'>();
   private readonly plans = new Map<string, DeploymentPlan>();
   private readonly logger: Logger;
 
@@ -71,6 +83,8 @@ export class LocalDeployer implements Deployer {
     void run.finally(() => {
       this.running.delete(externalId);
       this.aborts.delete(externalId);
+      this.phases.delete(externalId);
+      this.noRollback.delete(externalId);
       this.plans.delete(externalId);
     });
     return { externalId };
@@ -89,11 +103,15 @@ export class LocalDeployer implements Deployer {
   /**
    * Abort a run of this deployer: no further hook starts, the running ones are stopped (SIGTERM, then
    * SIGKILL), and the hosts it touched are rolled back to the last good revision; the outcome is reported as
-   * usual once that rollback is over. A run already in its rollback is left to finish it.
+   * usual once that rollback is over. A run already in its rollback is left to finish it (`rolling-back`), one
+   * whose last hook ended is not stopped (`succeeded`).
    */
-  async stop(externalId: string, reason: string): Promise<'stopping' | 'not-running'> {
+  async stop(externalId: string, reason: string, options?: { readonly rollback?: boolean }): Promise<StopOutcome> {
     const plan = this.plans.get(externalId);
     if (!this.running.has(externalId) || !plan) return 'not-running';
+    const phase = this.phases.get(externalId);
+    if (phase) return phase;
+    if (options?.rollback === false) this.noRollback.add(externalId);
     this.aborts.set(externalId, reason);
     this.logger.warn({ deploymentId: plan.deploymentId, reason }, 'aborting deployment');
     await stopRunningHooks(this.options.hosts, plan.batches.flat(), {
@@ -134,6 +152,7 @@ export class LocalDeployer implements Deployer {
       aborted,
     });
     if (result.ok) {
+      this.phases.set(externalId, 'succeeded'); // past its last hook: an abort no longer stops anything
       const good: GoodRevision = {
         deploymentId: plan.deploymentId,
         bundleKey: request.bundle.key,
@@ -152,9 +171,11 @@ export class LocalDeployer implements Deployer {
         at: this.now(),
       });
     }
-    const abortedBy = aborted();
+    // An automatic rollback follows: an abort from now on leaves it to finish (hosts are not left half-way).
+    if (request.autoRollback && !this.noRollback.has(externalId)) this.phases.set(externalId, 'rolling-back');
     // A host whose PID 1 was killed fails its hook a moment before it is gone: give it that moment.
-    if (!abortedBy) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    if (!aborted()) await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const abortedBy = aborted();
     const up = await this.upHosts();
     const error = abortedBy
       ? `${abortedBy}${result.failedEvent ? ` during ${result.failedEvent} on ${result.host}` : ''}`
@@ -166,8 +187,9 @@ export class LocalDeployer implements Deployer {
     // until the hosts serve the previous release again.
     const failedAt = this.now();
     // An aborted run always rolls back: abort means "put the hosts back".
-    const rollback =
-      request.autoRollback || abortedBy ? await this.rollBack(plan, externalId, result.touched, log) : {};
+    const rollsBack = (request.autoRollback || abortedBy !== undefined) && !this.noRollback.has(externalId);
+    if (rollsBack) this.phases.set(externalId, 'rolling-back');
+    const rollback = rollsBack ? await this.rollBack(plan, externalId, result.touched, log) : {};
     await this.emit({
       type: 'deployment.finished',
       deploymentId: plan.deploymentId,

@@ -19,7 +19,10 @@ export function printFleets(out: Output, fleets: readonly FleetView[], now: Date
     }
     const freed = f.lastFreed;
     if (freed) {
-      out.write(`  last freed by ${freed.by} ${formatAge(freed.at, now)} ago: "${freed.reason}" (${freed.why})\n`);
+      const stopped = freed.stopped === 'stopping' ? '; its deployment was stopped where it was, not rolled back' : '';
+      out.write(
+        `  last freed by ${freed.by} ${formatAge(freed.at, now)} ago: "${freed.reason}" (${freed.why})${stopped}\n`,
+      );
     }
   }
 }

@@ -34,6 +34,7 @@ export function printReleases(out: Output, app: string, releases: readonly Relea
       `  ${r.version.padEnd(12)} ${r.sha256.slice(0, 12)}  ${formatSize(r.size).padStart(8)}  ${[...git, who].join(', ')} — ${serving}\n`,
     );
     if (r.needs) out.write(`    needs ${describeNeeds(r.needs)}\n`);
+    for (const warning of r.warnings ?? []) out.write(`    ${warning}\n`); // what its push warned about
   }
 }
 

@@ -7,10 +7,10 @@ import { TarmacError } from '../../core/errors';
 import { type DurationEstimate, describeEstimate, describeProgress, progressOf } from '../../core/estimate';
 import type { Maintenance } from '../../core/maintenance';
 import type { EnvironmentSummary } from '../../core/summaries';
-import { type AccessRecord, accessHistory } from '../../state/access';
+import type { AccessRecord } from '../../state/access';
 import type { FailedJob } from '../../state/failed-jobs';
 import type { FleetView } from '../../state/fleet-health';
-import { maintenanceHistory } from '../../state/maintenance';
+import type { EnvironmentActivity } from '../../state/read-api';
 import { stateReadApi } from '../../state/state-read-api';
 import { withLocalRuntime } from '../local-client';
 import type { GlobalOptions } from '../main';
@@ -147,18 +147,18 @@ export function registerStatus(program: Command, out: Output): void {
       const server = serverFor(options);
       if (server) {
         const path = `/apps/${encodeURIComponent(app)}/environments/${encodeURIComponent(env)}/deployments?limit=${limit}`;
-        return show((await server.get<{ deployments: Deployment[] }>(path)).deployments);
+        const answer = await server.get<{ deployments: Deployment[] } & Partial<EnvironmentActivity>>(path);
+        if (options.json) return show(answer.deployments);
+        return printHistory(out, app, env, answer.deployments, answer.access, answer.maintenance);
       }
       await withLocalRuntime(
         options,
         async (runtime) => {
-          const history = [...(await stateReadApi(runtime.adapters.state).history(app, env, limit))];
+          const read = stateReadApi(runtime.adapters.state);
+          const history = [...(await read.history(app, env, limit))];
           if (options.json) return show(history);
-          const [access, maintenance] = await Promise.all([
-            accessHistory(runtime.adapters.state, app, env, limit),
-            maintenanceHistory(runtime.adapters.state, app, env, limit),
-          ]);
-          printHistory(out, app, env, history, access, maintenance);
+          const activity = await read.activity?.(app, env, limit);
+          printHistory(out, app, env, history, activity?.access, activity?.maintenance);
         },
         {
           work: false,

@@ -115,6 +115,18 @@ export function ReleaseFacts(props: { sha256: string; gitSha?: string | undefine
   );
 }
 
+/** Who aborted the deployment (`tarmac abort`), why, and when; nothing for one that was not aborted. */
+export function Aborted(props: { deployment: Deployment; now: Date }) {
+  const aborted = props.deployment.aborted;
+  if (!aborted) return null;
+  return (
+    <p class="aborted">
+      Aborted by <b>{aborted.by}</b>
+      {aborted.reason ? `: “${aborted.reason}”` : ''} <Age iso={aborted.at} now={props.now} />
+    </p>
+  );
+}
+
 /** A deployment with its per-host results and output; `open` (the deployment page) expands the output. */
 export function DeploymentBlock(props: { deployment: Deployment; now: Date; open?: boolean }) {
   const d = props.deployment;
@@ -128,6 +140,7 @@ export function DeploymentBlock(props: { deployment: Deployment; now: Date; open
           </span>
         ) : null}
       </ReleaseFacts>
+      <Aborted deployment={d} now={props.now} />
       {d.error ? <p class="error">{d.error}</p> : null}
       <HookTable hosts={d.hosts} />
       <HookTails hosts={d.hosts} open={props.open} />

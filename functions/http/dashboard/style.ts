@@ -46,6 +46,7 @@ padding:.5rem .7rem;margin:.6rem 0;overflow-wrap:anywhere}
 .deploy-line{display:flex;flex-wrap:wrap;gap:.2rem .6rem;align-items:center;font-size:.9rem}
 .deploy .facts{font-size:.78rem;margin:.15rem 0 0}
 .error{color:var(--bad);font-size:.85rem;margin:.3rem 0;overflow-wrap:anywhere}
+.aborted{font-size:.85rem;margin:.3rem 0;overflow-wrap:anywhere}
 .scroll{overflow-x:auto}
 table.hooks{border-collapse:collapse;width:100%;margin:.4rem 0;font-size:.82rem}
 table.hooks th,table.hooks td{padding:.2rem .35rem;text-align:left;border-bottom:1px solid var(--line);white-space:nowrap}

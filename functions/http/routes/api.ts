@@ -48,7 +48,11 @@ export function apiRoutes(deps: AppDeps): Hono<AppEnv> {
     if (unknown) return problem(c, 404, unknown);
     if (!deps.readApi) return problem(c, 501, 'read API not available yet');
     const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 20) || 20, 1), 100);
-    return c.json({ deployments: await deps.readApi.history(app, env, limit) });
+    const [deployments, activity] = await Promise.all([
+      deps.readApi.history(app, env, limit),
+      deps.readApi.activity?.(app, env, limit), // eval/console sessions and maintenance switches, audited
+    ]);
+    return c.json({ deployments, ...activity });
   });
 
   routes.get('/apps/:app/releases', async (c) => {

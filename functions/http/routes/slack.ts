@@ -12,6 +12,7 @@ import { methodNotAllowed, problem, requireContentType, tooLarge } from '../resp
 import type { IntakeSecrets } from '../secrets';
 import { rawBody, slackSignature } from '../signatures';
 import { decideSlackCommand, type SlackDecision } from '../slack-commands';
+import { releasesText } from '../slack-releases';
 
 const MAX_BYTES = 32 * 1024;
 
@@ -112,6 +113,11 @@ async function readAnswer(
   const read = deps.readApi;
   if (!read) return `${command.kind}: not available yet`;
   const now = deps.clock.now();
+  if (command.kind === 'releases') {
+    if (!read.releases) return 'releases: not available yet';
+    const envs = Object.keys(findApp(deps.config, command.app)?.environments ?? {});
+    return releasesText(command.app, await read.releases(command.app, envs), now);
+  }
   if (command.kind === 'history') {
     const deployments = await read.history(command.app, command.env, 10);
     if (deployments.length === 0) {

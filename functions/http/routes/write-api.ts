@@ -28,7 +28,7 @@ export function writeRoutes(deps: AppDeps): Hono<AppEnv> {
       type: 'deploy',
       env: c.req.param('env'),
       ...(b.version ? { ref: b.version } : {}),
-      trigger: 'cli',
+      trigger: 'api', // through the write API (`--server`), not a local CLI run
       requestedBy: who,
     })),
   );

@@ -43,9 +43,10 @@ export async function abort(deps: WorkerDeps, job: Abort): Promise<JobResult> {
     await tell(deps, job, 'rejected', message);
     return { outcome: 'refused', message };
   }
-  await updateDeployment(deps.state, running.id, mark);
   const stopping =
     running.externalId && deps.deployer.stop ? await deps.deployer.stop(running.externalId, why) : 'not-running';
+  if (stopping === 'succeeded' || stopping === 'rolling-back') return tooLate(deps, job, running, stopping);
+  await updateDeployment(deps.state, running.id, mark);
   if (stopping === 'stopping') {
     return answer(
       deps,
@@ -65,6 +66,32 @@ export async function abort(deps: WorkerDeps, job: Abort): Promise<JobResult> {
     event: { type: 'deployment.finished', deploymentId: running.id, status: 'failed', at: now.toISOString(), error },
   });
   return answer(deps, job, `${job.app}/${job.env}: deployment ${running.id} ${error}`, running.id);
+}
+
+/**
+ * The deployment is past what an abort stops: its last hook ended (it succeeded), or it failed and its
+ * automatic rollback runs — stopping that would leave hosts half-way, so it is left to finish. Nothing is
+ * recorded as aborted. A rollback under way is `done` (`abort --wait` follows it to its end); a success is
+ * refused, as any abort with nothing to abort.
+ */
+async function tooLate(
+  deps: WorkerDeps,
+  job: Abort,
+  running: Deployment,
+  stopping: 'succeeded' | 'rolling-back',
+): Promise<JobResult> {
+  const what = `deployment ${running.id} (${running.version})`;
+  if (stopping === 'rolling-back') {
+    return answer(
+      deps,
+      job,
+      `${job.app}/${job.env}: ${what} already failed and is rolling back to the release before it — left to finish so no host is left half-way; the fleet is free when it ends`,
+      running.id,
+    );
+  }
+  const message = `${job.app}/${job.env}: nothing to abort: ${what} already succeeded (its last hook had ended) — to undo it: tarmac rollback ${job.app} ${job.env}`;
+  await tell(deps, job, 'rejected', message);
+  return { outcome: 'refused', message, deploymentId: running.id };
 }
 
 async function answer(deps: WorkerDeps, job: Abort, message: string, deploymentId: string): Promise<JobResult> {

@@ -1,6 +1,7 @@
 import { formatAge } from '../../core/clock';
-import { isFinished } from '../../core/deployments';
+import { type Deployment, isFinished } from '../../core/deployments';
 import type { JobOf } from '../../core/jobs';
+import type { StopOutcome } from '../../ports';
 import { getDeployment } from '../../state/deployments';
 import { inspectFleet, recordFleetFreed } from '../../state/fleet-health';
 import { releaseFleet } from '../../state/fleets';
@@ -31,7 +32,9 @@ export async function fleetFree(deps: WorkerDeps, job: JobOf<'fleet-free'>): Pro
     return { outcome: 'refused', message };
   }
   const why = view.stale ?? `forced while running: ${view.detail ?? 'no word from the deployer'}`;
-  const text = `fleet ${job.fleet} freed by ${job.by}: "${job.reason}" (${why})`;
+  const deployment = await getDeployment(deps.state, holder.deploymentId);
+  const stopped = view.stale ? undefined : await stopWhereItIs(deps, deployment, job);
+  const text = `fleet ${job.fleet} freed by ${job.by}: "${job.reason}" (${why})${stopped ? STOPPED[stopped] : ''}`;
   await recordFleetFreed(deps.state, {
     fleet: job.fleet,
     deploymentId: holder.deploymentId,
@@ -39,11 +42,11 @@ export async function fleetFree(deps: WorkerDeps, job: JobOf<'fleet-free'>): Pro
     reason: job.reason,
     forced: !view.stale,
     why,
+    ...(stopped ? { stopped } : {}),
     at: now.toISOString(),
   });
-  const deployment = await getDeployment(deps.state, holder.deploymentId);
   if (deployment && !isFinished(deployment.status)) {
-    const status = view.ended ?? 'failed';
+    const status = view.ended ?? (stopped === 'succeeded' ? 'succeeded' : 'failed');
     await deployerEvent(deps, {
       v: 1,
       type: 'deployer-event',
@@ -64,4 +67,25 @@ export async function fleetFree(deps: WorkerDeps, job: JobOf<'fleet-free'>): Pro
   }
   await tell(deps, job, 'info', text);
   return { outcome: 'done', message: text, deploymentId: holder.deploymentId };
+}
+
+const STOPPED: Record<StopOutcome, string> = {
+  stopping: ' — its deployment was stopped where it is, not rolled back: check what the hosts serve (tarmac status)',
+  'rolling-back': ' — its automatic rollback was still running and was left to finish',
+  succeeded: ' — its deployment had just succeeded',
+  'not-running': '',
+};
+
+/**
+ * A forced free of a live deployment also stops it (CodeDeploy StopDeployment, the local run's hooks), so
+ * nothing keeps running on a fleet tarmac now calls free — without a rollback, which would run there too.
+ */
+async function stopWhereItIs(
+  deps: WorkerDeps,
+  deployment: Deployment | undefined,
+  job: JobOf<'fleet-free'>,
+): Promise<StopOutcome | undefined> {
+  if (!deployment?.externalId || isFinished(deployment.status) || !deps.deployer.stop) return undefined;
+  const reason = `fleet ${job.fleet} freed by ${job.by}: "${job.reason}"`;
+  return deps.deployer.stop(deployment.externalId, reason, { rollback: false });
 }

@@ -9,6 +9,7 @@ import { checkAndStore } from '../check-and-store';
 import { ContentBeingDroppedError, dropRejectedContent, holdContent, letGoOfContent } from '../content-refs';
 import { crashPoint } from '../crash-points';
 import type { CheckResult, WorkerDeps } from '../deps';
+import { platformWarnings } from '../push-warnings';
 import { tell } from '../tell';
 import { deployPushedRelease } from './push';
 
@@ -96,7 +97,7 @@ async function accept(
   check: Extract<CheckResult, { ok: true }>,
   artifactKey: string,
 ): Promise<JobResult> {
-  const { release, created } = await recordRelease(deps.state, {
+  const candidate: Release = {
     ...releaseBase(deps, job),
     sha256: check.sha256,
     size: check.size,
@@ -104,11 +105,18 @@ async function accept(
     artifactKey,
     status: 'accepted',
     ...(check.needs ? { needs: check.needs } : {}),
+  };
+  // Warned, not refused: the deploy refuses a host that cannot run it (before anything is stopped).
+  const warnings = await platformWarnings(deps, candidate);
+  const { release, created } = await recordRelease(deps.state, {
+    ...candidate,
+    ...(warnings.length ? { warnings } : {}),
   });
   crashPoint('after-ingest');
-  const message = created
+  const verdict = created
     ? `${job.app} ${release.version} accepted (${release.sha256.slice(0, 12)}, ${release.size} bytes)`
     : `${job.app} ${release.version} already recorded (${release.sha256.slice(0, 12)})`;
+  const message = [verdict, ...warnings].join('\n');
   await tell(deps, job, 'info', message);
   if (release.gitSha) await deployPushedRelease(deps, release, job.correlationId, record.deploymentId);
   return { outcome: 'done', message };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openLocalAdapters } from '../../../functions/adapters/local';
 import { recordFailedJob } from '../../../functions/state/failed-jobs';
+import { recordFleetFreed } from '../../../functions/state/fleet-health';
 import { acquireFleet } from '../../../functions/state/fleets';
 import { cliInTempDir } from './cli-harness';
 
@@ -48,6 +49,24 @@ describe('tarmac fleet and status: stale fleets and failed jobs', () => {
     const { stdout } = await tarmac('fleet', 'list');
     expect(stdout).toMatch(/fleet web +free/);
     expect(stdout).toMatch(/last freed by .+ ago: "record lost in a crash"/);
+  });
+
+  it('says when a forced free stopped the deployment where it was', async () => {
+    const adapters = openLocalAdapters(paths.data);
+    await recordFleetFreed(adapters.state, {
+      fleet: 'web',
+      deploymentId: 'd-live',
+      by: 'ops',
+      reason: 'host gone',
+      forced: true,
+      why: 'forced while running: CodeDeploy d-X is InProgress',
+      stopped: 'stopping',
+      at: new Date().toISOString(),
+    });
+    adapters.close();
+    expect((await tarmac('fleet', 'list')).stdout).toMatch(
+      /last freed by ops \d+ s ago: "host gone" \(forced while running: CodeDeploy d-X is InProgress\); its deployment was stopped where it was, not rolled back\n/,
+    );
   });
 
   it('fails on an unknown fleet naming the known ones, and without a reason', async () => {

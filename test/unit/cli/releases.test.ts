@@ -23,6 +23,11 @@ const config = join(REPO_ROOT, 'examples/tarmac.yml');
 const hostile = join(dir, 'hostile.tar.gz');
 let server: RunningServer;
 let fixture: string;
+// The server's fleet declares hosts the fixture (built here, x86_64) cannot run on: push warns, deploy refuses.
+const SERVER_CONFIG = EXAMPLE_CONFIG.replace(
+  /fleets:\n {2}web:\n/,
+  'fleets:\n  web:\n    platform: { arch: aarch64 }\n',
+);
 
 beforeAll(async () => {
   fixture = buildFixture()['1.0.0'];
@@ -32,12 +37,12 @@ beforeAll(async () => {
   adapters.close();
   vi.stubEnv('TARMAC_BUILD_SECRET', SECRETS.build_webhook_secret);
   server = await startServer({
-    config: parseConfig(EXAMPLE_CONFIG),
+    config: parseConfig(SERVER_CONFIG),
     dataDir: data,
     port: 0,
     logger: silentLogger(),
     onStarted: async ({ adapters, logger }) => {
-      const runtime = await openLocalRuntime({ dataDir: data, config: parseConfig(EXAMPLE_CONFIG), logger, adapters });
+      const runtime = await openLocalRuntime({ dataDir: data, config: parseConfig(SERVER_CONFIG), logger, adapters });
       return () => runtime.close();
     },
   });
@@ -55,11 +60,14 @@ const tarmac = async (...args: string[]) => {
 };
 
 describe('release push --wait, and releases', () => {
-  it('waits for the verdict on an accepted release and exits 0', async () => {
+  it('waits for the verdict on an accepted release and exits 0, warning about the fleet it cannot run on', async () => {
     const push = ['release', 'push', fixture, '--app', 'hello', '--version', '1.0.0', '--sha', 'a1b2c3d4e5f6'];
     const { code, stdout, stderr } = await tarmac('--server', server.url, ...push, '--branch', 'main', '--wait');
     expect(stderr).toBe('');
-    expect(stdout).toMatch(/hello 1\.0\.0 accepted \([0-9a-f]{12}, \d+ bytes\)\n$/);
+    expect(stdout).toMatch(/hello 1\.0\.0 accepted \([0-9a-f]{12}, \d+ bytes\)\n/);
+    expect(stdout).toMatch(
+      /\nwarning: hello 1\.0\.0 cannot run on fleet web — it needs x86_64, glibc ≥ [\d.]+, ERTS [\d.]+ included; h1 \(declared\) has aarch64, no glibc found, no Erlang\/OTP: architecture x86_64 ≠ aarch64; h2 \(declared\) .* — a deploy there will be refused\n$/,
+    );
     expect(code).toBe(0);
   }, 60_000);
 
@@ -90,6 +98,7 @@ describe('release push --wait, and releases', () => {
     expect(stdout).toMatch(
       /\n {2}1\.0\.0 +[0-9a-f]{12} +\d+\.\d MB {2}git a1b2c3d, on main, by \S+ \d+ s ago — serving staging\n {4}needs \S+, glibc ≥ [\d.]+, ERTS [\d.]+ included\n/,
     );
+    expect(stdout).toMatch(/\n {4}needs .*\n {4}warning: hello 1\.0\.0 cannot run on fleet web — .* refused\n/);
     expect(stdout).toMatch(
       /\n {2}6\.6\.6 +REJECTED by \S+ \d+ s ago\n {4}lib\/\.\.\/\.\.\/etc\/evil: '\.\.' segment\n/,
     );

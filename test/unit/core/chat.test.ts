@@ -24,6 +24,9 @@ describe('parseChatCommand', () => {
     ['status', { kind: 'status' }],
     ['status hello', { kind: 'status', app: 'hello' }],
     ['history hello staging', { kind: 'history', app: 'hello', env: 'staging' }],
+    ['abort hello staging', { kind: 'abort', app: 'hello', env: 'staging' }],
+    ['abort hello staging error rate up', { kind: 'abort', app: 'hello', env: 'staging', reason: 'error rate up' }],
+    ['releases hello', { kind: 'releases', app: 'hello' }],
     ['help', { kind: 'help' }],
   ];
 
@@ -37,6 +40,10 @@ describe('parseChatCommand', () => {
     ['launch hello', /unknown command "launch"/],
     ['constructor', /unknown command "constructor"/],
     ['deploy hello', /name the environment/],
+    ['abort hello', /expected: abort <app> <env>/],
+    ['releases', /expected: releases <app>/],
+    ['releases hello staging', /expected: releases <app>/],
+    ['releases Hello', /"Hello" is not an app/],
     ['deploy hello production', /name the environment/],
     ['deploy hello 1.0 production', /name the environment/],
     ['deploy hello to', /name the environment/],

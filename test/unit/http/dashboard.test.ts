@@ -127,6 +127,29 @@ describe('dashboard GET /deployments/:id', () => {
   });
 });
 
+describe('dashboard: an aborted deployment', () => {
+  it('says who aborted it, why and when, on the card and the deployment page, escaped', async () => {
+    const { app, adapters, clock } = await open();
+    const seeded = await seedDeployment(adapters.state, clock, { env: 'staging', version: '2.0.0' });
+    await updateDeployment(adapters.state, seeded.id, (d) => ({
+      ...d,
+      status: 'rolled_back',
+      error: 'aborted by ops during AfterInstall on h2',
+      aborted: { by: 'ops', reason: 'error rate <b>up</b>', at: clock.now().toISOString() },
+    }));
+    clock.advance(5 * 60_000);
+    const pages = [card(await (await app.request('/')).text(), 'hello-staging')];
+    pages.push(await (await app.request(`/deployments/${seeded.id}`)).text());
+    for (const html of pages) {
+      expect(html).toMatch(
+        /<p class="aborted">Aborted by <b>ops<\/b>: “error rate &lt;b&gt;up&lt;\/b&gt;” <time[^>]*>5 min ago<\/time><\/p>/,
+      );
+    }
+    const plain = await seedDeployment(adapters.state, clock, { env: 'production', version: '1.0.0' });
+    expect(await (await app.request(`/deployments/${plain.id}`)).text()).not.toContain('Aborted by');
+  });
+});
+
 describe('dashboard GET /: operations', () => {
   it('marks a stale fleet and lists the jobs the worker gave up on, with their correlation ids', async () => {
     const { app, adapters, clock } = await open();

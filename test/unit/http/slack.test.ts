@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deployment } from '../../../functions/core/deployments';
+import type { Release } from '../../../functions/core/releases';
 import { keys } from '../../../functions/state/keys';
+import { recordRelease } from '../../../functions/state/releases';
 import { stateReadApi } from '../../../functions/state/state-read-api';
 import { type HttpHarness, httpHarness, slackForm, slackHeaders } from '../../support/http-harness';
 
@@ -31,6 +33,8 @@ describe('POST /slack/commands', () => {
       ['promote hello staging to production', { type: 'promote', from: 'staging', to: 'production' }],
       ['lock hello production release freeze', { type: 'lock', env: 'production', reason: 'release freeze' }],
       ['unlock hello production', { type: 'unlock', env: 'production', by: '@alice' }],
+      // Who aborted: the Slack user, as for a lock.
+      ['abort hello staging error rate', { type: 'abort', env: 'staging', reason: 'error rate', by: '@alice' }],
     ];
     for (const [text, job] of cases) {
       const { status, body } = await command(text);
@@ -136,6 +140,46 @@ describe('POST /slack/commands', () => {
     expect(status).toContain('• hello/production: nothing deployed — locked by @bob: "freeze"');
     const history = (await command('history hello staging')).body.text;
     expect(history).toContain('• 1.0.0 succeeded — slack by @alice, 2 h ago');
+  });
+
+  it('answers releases from state: accepted with where each serves, rejected with the reason', async () => {
+    h = await httpHarness({ override: ({ state }) => ({ readApi: stateReadApi(state) }) });
+    const { state } = h.adapters;
+    const release = (version: string, sha: string, extra: Partial<Release>): Release => ({
+      app: 'hello',
+      version,
+      sha256: sha.repeat(64),
+      size: 1000,
+      id: `${version}-${sha.repeat(12)}`,
+      artifactKey: `sha256/${sha.repeat(64)}`,
+      uploadedBy: 'ci',
+      createdAt: '2029-12-31T22:00:00.000Z',
+      status: 'accepted',
+      ...extra,
+    });
+    await recordRelease(state, release('1.0.0', 'a', { gitSha: '1234567890' }));
+    await recordRelease(
+      state,
+      release('6.6.6', 'b', {
+        status: 'rejected',
+        rejection: 'entry ../evil escapes the release',
+        createdAt: '2029-12-31T23:00:00.000Z',
+      }),
+    );
+    await state.put(keys.current('hello', 'staging'), {
+      releaseId: '1.0.0-aaaaaaaaaaaa',
+      version: '1.0.0',
+      deploymentId: 'dep1',
+      at: '2029-12-31T22:00:00.000Z',
+    });
+    const text = (await command('releases hello')).body.text;
+    expect(text.split('\n')).toEqual([
+      'hello: 1 accepted, 1 rejected',
+      '• 6.6.6 REJECTED by ci 1 h ago: entry ../evil escapes the release',
+      '• 1.0.0 aaaaaaaaaaaa — git 1234567, by ci 2 h ago — serving staging',
+    ]);
+    expect((await command('releases hello', { trigger_id: 't-2' })).status).toBe(200);
+    expect(await h.drain()).toEqual([]);
   });
 
   it('formats status and history with Block Kit, text kept as the fallback', async () => {

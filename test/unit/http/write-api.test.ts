@@ -30,7 +30,7 @@ describe('the write API (/api with a deploy token)', () => {
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
 
-  it('queues a deploy as the same job a local command queues, with the token name as requester', async () => {
+  it('queues a deploy as the job a local command queues, with the token name as requester and trigger api', async () => {
     const { ci } = await withTokens();
     const res = await call('POST', '/apps/hello/environments/staging/deploy', ci, { version: '1.4.2' });
     expect(res.status).toBe(202);
@@ -41,7 +41,7 @@ describe('the write API (/api with a deploy token)', () => {
         app: 'hello',
         env: 'staging',
         ref: '1.4.2',
-        trigger: 'cli',
+        trigger: 'api',
         requestedBy: 'ci_bot',
         idempotencyKey: `api-ci_bot-${KEY}`,
       }),

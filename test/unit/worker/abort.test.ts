@@ -10,10 +10,12 @@ describe('worker: aborting a deployment (tarmac abort)', () => {
   let h: ReturnType<typeof workerHarness>;
   let worker: Worker;
   let running: boolean;
+  let past: 'succeeded' | 'rolling-back' | undefined;
   const stops: { externalId: string; reason: string }[] = [];
   beforeEach(() => {
     h = workerHarness();
     running = true;
+    past = undefined;
     stops.length = 0;
     worker = createWorker({
       ...h.deps,
@@ -21,7 +23,7 @@ describe('worker: aborting a deployment (tarmac abort)', () => {
         start: (r) => h.deployer.start(r),
         stop: async (externalId, reason) => {
           stops.push({ externalId, reason });
-          return running ? 'stopping' : 'not-running';
+          return past ?? (running ? 'stopping' : 'not-running');
         },
       },
     });
@@ -79,5 +81,31 @@ describe('worker: aborting a deployment (tarmac abort)', () => {
       `hello/production: nothing to abort — no deployment of it runs (fleet web runs hello/staging, deployment ${other})`,
     );
     expect(stops).toEqual([]);
+  });
+
+  it('says there is nothing to abort once the last hook ended, and leaves the success alone', async () => {
+    const id = await deploying();
+    past = 'succeeded';
+    const result = await abort('staging', 'too late');
+    expect(result).toMatchObject({ outcome: 'refused', deploymentId: id });
+    expect(result.message).toBe(
+      `hello/staging: nothing to abort: deployment ${id} (1.0.0) already succeeded (its last hook had ended) — to undo it: tarmac rollback hello staging`,
+    );
+    const deployment = await getDeployment(h.deps.state, id);
+    expect(deployment?.aborted).toBeUndefined();
+    expect(deployment?.status).toBe('in_progress'); // the deployer's success is on its way, not overwritten
+    expect((await fleetHolder(h.deps.state, 'web'))?.deploymentId).toBe(id);
+  });
+
+  it('leaves an automatic rollback under way to finish, and says so', async () => {
+    const id = await deploying();
+    past = 'rolling-back';
+    const result = await abort();
+    expect(result).toMatchObject({ outcome: 'done', deploymentId: id });
+    expect(result.message).toBe(
+      `hello/staging: deployment ${id} (1.0.0) already failed and is rolling back to the release before it — left to finish so no host is left half-way; the fleet is free when it ends`,
+    );
+    expect((await getDeployment(h.deps.state, id))?.status).toBe('in_progress');
+    expect((await fleetHolder(h.deps.state, 'web'))?.deploymentId).toBe(id);
   });
 });

@@ -14,12 +14,21 @@ describe('worker: freeing a fleet (tarmac fleet free)', () => {
   let h: ReturnType<typeof workerHarness>;
   let probe: DeploymentProbe;
   let worker: Worker;
+  const stops: { externalId: string; reason: string; options?: { rollback?: boolean } | undefined }[] = [];
   beforeEach(() => {
     h = workerHarness();
     probe = { state: 'running', detail: 'CodeDeploy d-X is InProgress' };
+    stops.length = 0;
     worker = createWorker({
       ...h.deps,
-      deployer: { start: (r) => h.deployer.start(r), inspect: async () => probe },
+      deployer: {
+        start: (r) => h.deployer.start(r),
+        inspect: async () => probe,
+        stop: async (externalId, reason, options) => {
+          stops.push({ externalId, reason, options });
+          return 'stopping';
+        },
+      },
     });
   });
   afterEach(() => h.close());
@@ -90,14 +99,27 @@ describe('worker: freeing a fleet (tarmac fleet free)', () => {
     expect((await fleetHolder(h.deps.state, 'web'))?.deploymentId).toBe(first);
   });
 
-  it('frees a live one with --force, saying so in the record', async () => {
+  it('frees a live one with --force, stopping its deployment where it is, saying so in the record', async () => {
     const id = await deploying();
     await free({ reason: 'host is gone for good', force: true });
-    expect((await getDeployment(h.deps.state, id))?.error).toContain(
-      'forced while running: CodeDeploy d-X is InProgress',
-    );
+    const error = (await getDeployment(h.deps.state, id))?.error;
+    expect(error).toContain('forced while running: CodeDeploy d-X is InProgress');
+    expect(error).toContain('its deployment was stopped where it is, not rolled back: check what the hosts serve');
+    // CodeDeploy StopDeployment without a rollback: nothing keeps running on a fleet tarmac calls free.
+    expect(stops).toEqual([
+      { externalId: 'ext-1', reason: 'fleet web freed by ops: "host is gone for good"', options: { rollback: false } },
+    ]);
     expect(await fleetHolder(h.deps.state, 'web')).toBeUndefined();
-    expect((await fleet()).lastFreed).toMatchObject({ forced: true });
+    expect((await fleet()).lastFreed).toMatchObject({ forced: true, stopped: 'stopping' });
+  });
+
+  it('does not stop anything when the hold is stale', async () => {
+    await deploying();
+    probe = { state: 'ended', status: 'failed', detail: 'CodeDeploy d-X Stopped' };
+    await free({ reason: 'stopped in the console', force: true });
+    expect(stops).toEqual([]);
+    expect((await fleet()).lastFreed).toMatchObject({ forced: false });
+    expect((await fleet()).lastFreed?.stopped).toBeUndefined();
   });
 
   it('marks a slot whose deployment can no longer be found as stale, and frees it', async () => {
