@@ -9,6 +9,7 @@ import { followRoutes } from './routes/api-follow';
 import { artifactRoutes } from './routes/artifacts';
 import { buildRoutes } from './routes/builds';
 import { githubRoutes } from './routes/github';
+import { operatorRoutes } from './routes/operator-api';
 import { slackRoutes } from './routes/slack';
 import { writeRoutes } from './routes/write-api';
 import { IntakeSecrets, MissingIntakeSecretError } from './secrets';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Writes and follow-up reads first: apiRoutes answers any other method with 405.
   app.route('/api', writeRoutes(deps));
   app.route('/api', followRoutes(deps));
+  app.route('/api', operatorRoutes(deps));
   app.route('/api', apiRoutes(deps));
   app.route('/', dashboardRoutes(deps));
 

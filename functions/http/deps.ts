@@ -1,7 +1,16 @@
 import type { TarmacConfig } from '../core/config/schema';
 import type { TokenGrant } from '../core/tokens';
 import type { Logger } from '../log';
-import type { ArtifactStore, Clock, Ids, JobQueue, SecretStore, StateStore, UploadUrls } from '../ports';
+import type {
+  ArtifactStore,
+  Clock,
+  Ids,
+  JobQueue,
+  OperatorAccess,
+  SecretStore,
+  StateStore,
+  UploadUrls,
+} from '../ports';
 import type { ReadApi } from '../state/read-api';
 
 /** Size caps of the intake. */
@@ -27,6 +36,8 @@ export interface AppDeps {
   readonly limits?: Partial<IntakeLimits>;
   /** Read side for `/api/*` and Slack `status`/`history`. Omitted: those answer "not available yet". */
   readonly readApi?: ReadApi;
+  /** `logs` and `eval` on the server's own hosts (`/api/…/logs`, `…/eval`). Omitted: those answer 501. */
+  readonly operator?: OperatorAccess;
   /** How long intake secrets are cached per process. @default 60_000 */
   readonly secretTtlMs?: number;
   /**

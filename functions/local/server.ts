@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../log';
 import { planView } from '../state/plan-view';
 import { stateReadApi } from '../state/state-read-api';
 import { hasNamedTokens } from '../state/token-check';
+import { localOperatorAccess } from './operator';
 
 /** Stops whatever an {@link ServeOptions.onStarted} hook started (e.g. the worker loop). */
 export type Stopper = () => Promise<void> | void;
@@ -89,8 +90,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       state: adapters.state,
       ...(unreachableHosts ? { unreachableHosts } : {}),
     };
+    const operator = options.dataDir
+      ? localOperatorAccess({ config: options.config, dataDir: options.dataDir, adapters, logger })
+      : undefined;
     const app = createApp({
       ...adapters,
+      ...(operator ? { operator: operator.access } : {}),
       dashboardToken,
       config: options.config,
       logger,
@@ -108,6 +113,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       async close() {
         await stop?.();
         await closeServer(server);
+        await operator?.close();
         if (ownsAdapters) adapters.close();
       },
     };

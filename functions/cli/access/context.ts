@@ -6,6 +6,7 @@ import { SsmSecretStore } from '../../adapters/aws/ssm-secrets';
 import { openLocalAdapters } from '../../adapters/local';
 import { type Instance, instanceOf } from '../../core/config';
 import { TarmacError } from '../../core/errors';
+import { chooseHost } from '../../core/host-choice';
 import type { Redactor } from '../../core/redact';
 import { HostManager } from '../../hosts/manager';
 import { createLogger, type Logger, silentLogger } from '../../log';
@@ -113,24 +114,7 @@ const dataDirLogger = (data: string) =>
     destination: pino.destination({ dest: join(data, 'tarmac.log'), mkdir: true, sync: true, mode: 0o600 }),
   });
 
-/**
- * The host a command targets: `--host` when it is one of the fleet's, the only host when the fleet has one;
- * anything else says which hosts there are.
- */
+/** The host a command targets (`--host`, or the fleet's only one): {@link chooseHost} over the fleet's hosts. */
 export async function pickHost(access: Access, host: string | undefined): Promise<string> {
-  const { instance } = access;
-  const hosts = await access.hosts.fleetHosts(instance);
-  if (host !== undefined && hosts.includes(host)) return host;
-  const known = hosts.join(', ') || 'none';
-  if (host !== undefined) {
-    throw new TarmacError(
-      `host ${host} is not one of fleet ${instance.fleet}'s (hosts: ${known}) — pass one of them with --host`,
-      { host, fleet: instance.fleet, known: hosts },
-    );
-  }
-  if (hosts.length === 1) return hosts[0] as string;
-  throw new TarmacError(`fleet ${instance.fleet} has ${hosts.length} hosts (${known}) — say which with --host`, {
-    fleet: instance.fleet,
-    known: hosts,
-  });
+  return chooseHost(access.instance.fleet, await access.hosts.fleetHosts(access.instance), host);
 }

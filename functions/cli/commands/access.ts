@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { TarmacError } from '../../core/errors';
 import { type Access, type AccessOptions, openAccess, pickHost, refuseServer } from '../access/context';
-import { deploymentWindow, showLogs } from '../access/logs';
-import { consoleOnHost, evalOnHost } from '../access/session';
+import { deploymentWindow, type JournalSource, type LogsRequest, localJournals, showLogs } from '../access/logs';
+import { evalOnServer, serverJournals } from '../access/remote';
+import { consoleOnHost, evalOnHost, printEval } from '../access/session';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
+import { remoteCapable, serverFor } from '../server-mode';
 
 interface LogsFlags {
   host?: string;
@@ -27,6 +29,30 @@ function count(flag: string, value: string | undefined, fallback: number, max: n
   return n;
 }
 
+/** `--aws` reaches the hosts from here; `--server` has the server reach them: not both. */
+function refuseAwsWithServer(options: AccessOptions, command: string): void {
+  if (options.aws) {
+    throw new TarmacError(
+      `tarmac ${command}: --aws and --server both say how to reach the hosts — drop --aws (the server reaches its own hosts)`,
+    );
+  }
+}
+
+/** Show logs until done (or, with `follow`, until Ctrl-C); the hosts that could not be read. */
+async function followLogs(
+  out: Output,
+  request: Pick<LogsRequest, 'source' | 'query' | 'follow' | 'pollMs' | 'json'>,
+): Promise<string[]> {
+  const stop = new AbortController();
+  const onInt = () => stop.abort();
+  process.once('SIGINT', onInt);
+  try {
+    return await showLogs({ ...request, signal: stop.signal, out, now: () => Date.now() / 1000 });
+  } finally {
+    process.off('SIGINT', onInt);
+  }
+}
+
 /** Run with an opened instance, closing it afterwards. */
 async function withAccess<T>(
   options: AccessOptions,
@@ -45,8 +71,7 @@ async function withAccess<T>(
 }
 
 export function registerAccess(program: Command, out: Output): void {
-  program
-    .command('logs')
+  remoteCapable(program.command('logs'))
     .description("the unit's journal from every host of the fleet, merged by time, prefixed by host, secrets redacted")
     .argument('<app>')
     .argument('<env>')
@@ -58,43 +83,36 @@ export function registerAccess(program: Command, out: Output): void {
     .addOption(program.createOption('--poll-ms <ms>', 'how often --follow asks each host').hideHelp())
     .action(async (app: string, env: string, flags: LogsFlags) => {
       const options = { ...program.opts<GlobalOptions>(), aws: flags.aws };
+      const lines = count('--lines', flags.lines, 100, 100_000);
+      // All of a deployment's window unless --lines says otherwise.
+      const query = flags.lines !== undefined || !flags.deployment ? { lines } : {};
+      const show = async (source: JournalSource, query: { lines?: number }, pollMs: number) => {
+        const failed = await followLogs(out, {
+          source,
+          query,
+          follow: Boolean(flags.follow),
+          pollMs: count('--poll-ms', flags.pollMs, pollMs, 600_000),
+          json: Boolean(options.json),
+        });
+        if (failed.length > 0) out.exitCode = 1;
+      };
+      const server = serverFor(options);
+      if (server) {
+        refuseAwsWithServer(options, 'logs');
+        const remote = { app, env, host: flags.host, deployment: flags.deployment, follow: Boolean(flags.follow) };
+        return show(serverJournals(server, { ...remote, ...query }), query, 2000);
+      }
       await withAccess(options, app, env, 'logs', async (access) => {
-        const window = flags.deployment ? await deploymentWindow(access, flags.deployment) : {};
-        if (flags.follow && window.until !== undefined) {
-          throw new TarmacError(
-            `deployment ${flags.deployment} has ended: there is nothing to --follow — drop --follow`,
-          );
-        }
-        const lines = count('--lines', flags.lines, 100, 100_000);
-        const query = { ...window, ...(flags.lines !== undefined || !flags.deployment ? { lines } : {}) };
+        const window = flags.deployment ? await deploymentWindow(access, flags.deployment, Boolean(flags.follow)) : {};
         const hosts = flags.host
           ? [await pickHost(access, flags.host)]
           : await access.hosts.fleetHosts(access.instance);
         if (hosts.length === 0) throw new TarmacError(`fleet ${access.instance.fleet} has no hosts`);
-        const stop = new AbortController();
-        const onInt = () => stop.abort();
-        process.once('SIGINT', onInt);
-        try {
-          const failed = await showLogs({
-            access,
-            hosts,
-            query,
-            follow: Boolean(flags.follow),
-            pollMs: count('--poll-ms', flags.pollMs, access.hosts.via === 'aws' ? 5000 : 1000, 600_000),
-            signal: stop.signal,
-            out,
-            json: Boolean(options.json),
-            now: () => Date.now() / 1000,
-          });
-          if (failed.length > 0) out.exitCode = 1;
-        } finally {
-          process.off('SIGINT', onInt);
-        }
+        await show(localJournals(access, hosts), { ...window, ...query }, access.hosts.via === 'aws' ? 5000 : 1000);
       });
     });
 
-  program
-    .command('eval')
+  remoteCapable(program.command('eval'))
     .description('run an Elixir expression in the running release on one host (bin/<release> rpc), audited in history')
     .argument('<app>')
     .argument('<env>')
@@ -111,6 +129,13 @@ export function registerAccess(program: Command, out: Output): void {
       ) => {
         const options = { ...program.opts<GlobalOptions>(), aws: flags.aws };
         const timeout = count('--timeout', flags.timeout, 60, 3600);
+        const server = serverFor(options);
+        if (server) {
+          refuseAwsWithServer(options, 'eval');
+          const answer = await evalOnServer(server, { app, env, host: flags.host, expression, timeoutSec: timeout });
+          out.exitCode = printEval(answer, { app, env }, out);
+          return;
+        }
         await withAccess(options, app, env, 'eval', async (access) => {
           out.exitCode = await evalOnHost(access, await pickHost(access, flags.host), expression, out, timeout * 1000);
         });
