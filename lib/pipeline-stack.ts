@@ -69,7 +69,15 @@ export class PipelineStack extends Stack {
         deadLetterQueueUrl: jobs.deadLetterQueue.queueUrl,
       }),
     };
-    const webhook = new Webhook(this, 'Webhook', { ...base, queue: jobs.queue, table, bucket });
+    const fleetTags = Object.values(this.config.fleets).flatMap((f) => (f.ec2_tags ? [f.ec2_tags] : []));
+    const webhook = new Webhook(this, 'Webhook', {
+      ...base,
+      queue: jobs.queue,
+      table,
+      bucket,
+      secretScopes: instances.map((i) => i.secretScope),
+      fleetTags,
+    });
     new Worker(this, 'Worker', {
       ...base,
       timeout: workerTimeout,
@@ -81,7 +89,7 @@ export class PipelineStack extends Stack {
       applications: codeDeploy.applications,
       deploymentGroups: codeDeploy.groups,
       deploymentConfigs: codeDeploy.configs.all,
-      fleetTags: Object.values(this.config.fleets).flatMap((f) => (f.ec2_tags ? [f.ec2_tags] : [])),
+      fleetTags,
     });
     new DeployEvents(this, 'DeployEvents', {
       ...base,

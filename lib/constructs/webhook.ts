@@ -6,11 +6,12 @@ import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { WEBHOOK_TIMEOUT_ENV } from '../../functions/core/function-env';
 import { GLOBAL_SCOPE } from '../../functions/core/secrets';
 import { ValidationError } from '../errors';
 import { CONTENT_PREFIX, secretPath, TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
 import { acknowledgeWildcardResources } from './nag';
-import { kmsViaSsm, readObjects, readSecrets, writeObjects } from './statements';
+import { kmsViaSsm, readObjects, readSecrets, runCommandStatements, writeObjects } from './statements';
 import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
 
 /** Senders give up quickly (GitHub after 10 s, Slack after 3 s): a longer timeout only hides a hang. */
@@ -24,6 +25,10 @@ export interface WebhookProps extends TarmacFunctionBase {
   readonly timeout?: Duration;
   /** @default 256 */
   readonly memorySize?: number;
+  /** Secret scopes of every instance (`<app>/<env>`): `logs` and `eval` redact their values. @default [] */
+  readonly secretScopes?: readonly string[];
+  /** Each fleet's `ec2_tags`: `logs` and `eval` run on instances carrying all of one fleet's tags. @default [] */
+  readonly fleetTags?: readonly Readonly<Record<string, string>>[];
 }
 
 /**
@@ -53,6 +58,8 @@ export class Webhook extends Construct {
       timeout,
       memorySize: props.memorySize ?? 256,
     });
+    // The API bounds a host command (logs, eval) by this timeout: it must answer before Lambda cuts it off.
+    fn.addEnvironment(WEBHOOK_TIMEOUT_ENV, String(timeout.toSeconds()));
     props.queue.grantSendMessages(fn);
     props.table.grantReadWriteData(fn);
     const statements = [
@@ -62,15 +69,19 @@ export class Webhook extends Construct {
       readObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX, CONTENT_PREFIX]),
       writeObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX, CONTENT_PREFIX]),
       new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
-      readSecrets(this, [GLOBAL_SCOPE]),
+      // The instances' secrets are read (never written) to redact them out of logs and eval answers.
+      readSecrets(this, [GLOBAL_SCOPE, ...(props.secretScopes ?? [])]),
       kmsViaSsm(this, ['kms:Decrypt']),
+      ...runCommandStatements(this, props.fleetTags ?? []),
     ];
     for (const statement of statements) fn.addToRolePolicy(statement);
     acknowledgeWildcardResources(
       fn,
       statements,
       'Uploads go to keys under tmp/ and uploads/ chosen per upload; intake secrets are the names under ' +
-        `${secretPath(GLOBAL_SCOPE)}; KMS keys are usable only through SSM (kms:ViaService).`,
+        `${secretPath(GLOBAL_SCOPE)} and the instances' scopes (read only, to redact logs and eval answers); KMS keys ` +
+        'are usable only through SSM (kms:ViaService); SendCommand reaches only instances with a fleet’s tags, ' +
+        'and its invocations and the instance list can only be read account-wide.',
     );
     // Auth NONE on purpose: GitHub, CI and Slack cannot sign AWS SigV4 requests. Every route verifies an
     // HMAC signature (X-Hub-Signature-256, the build secret, X-Slack-Signature) before it does anything.
