@@ -5,6 +5,11 @@ export class HostChoiceError extends TarmacError {
   override readonly name = 'HostChoiceError';
 }
 
+/** An operator's command gave no answer: its host could not be reached, or it did not end in time. */
+export class NoAnswerError extends TarmacError {
+  override readonly name = 'NoAnswerError';
+}
+
 /**
  * The host an operator's command targets: `host` when it is one of the fleet's, the only host when the fleet
  * has one; anything else says which hosts there are. The same words locally and from a server.

@@ -3,7 +3,7 @@ import { journalArgv, releaseCommandArgv } from '../bundle/operator-commands';
 import { type Instance, instanceOf } from '../core/config/instances';
 import type { TarmacConfig } from '../core/config/schema';
 import { TarmacError } from '../core/errors';
-import { chooseHost } from '../core/host-choice';
+import { chooseHost, NoAnswerError } from '../core/host-choice';
 import { type JournalQuery, type JournalRead, journalReadOf } from '../core/journal';
 import type { Redactor } from '../core/redact';
 import type { Logger } from '../log';
@@ -109,7 +109,12 @@ async function evalOnHost(deps: OperatorAccessDeps, request: OperatorEvalRequest
     () => deps.clock.now(),
     async () => {
       const argv = releaseCommandArgv(instance, { kind: 'rpc', expression: request.expression }, session);
-      const result = await deps.hosts.exec(host, argv, { timeoutMs, comment });
+      const result = await deps.hosts.exec(host, argv, { timeoutMs, comment }).catch((error: unknown) => {
+        const why = redact(error instanceof Error ? error.message : String(error));
+        throw new NoAnswerError(`eval on ${host} gave no answer within ${Math.round(timeoutMs / 1000)} s: ${why}`, {
+          host,
+        });
+      });
       answer = {
         host,
         unit: instance.unit,

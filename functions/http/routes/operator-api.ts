@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
 import { unknownNameMessage } from '../../core/config';
 import { TarmacError } from '../../core/errors';
-import { HostChoiceError } from '../../core/host-choice';
+import { HostChoiceError, NoAnswerError } from '../../core/host-choice';
 import type { JournalQuery } from '../../core/journal';
 import type { OperatorAccess, OperatorEvalAnswer } from '../../ports';
 import { runOnce } from '../../state/api-requests';
@@ -130,16 +130,14 @@ async function evaluate(c: Context<AppEnv>, deps: AppDeps): Promise<Response> {
 
 /** The eval's answer, or why there is none (a bad host, no answer in time) — stored either way: run once. */
 async function evalOutcome(
-  operator: OperatorAccess,
+  operator: Pick<OperatorAccess, 'eval'>,
   request: Parameters<OperatorAccess['eval']>[0],
 ): Promise<EvalOutcome> {
   try {
     return { ok: true, answer: await operator.eval(request) };
   } catch (error) {
     if (error instanceof HostChoiceError) return { ok: false, status: 400, error: error.message };
-    if (!(error instanceof TarmacError)) throw error;
-    const limit = Math.round(Math.min(request.timeoutMs, operator.maxMs) / 1000);
-    const message = `eval on ${request.host ?? 'the host'} gave no answer within ${limit} s: ${error.message}`;
-    return { ok: false, status: 504, error: message };
+    if (error instanceof NoAnswerError) return { ok: false, status: 504, error: error.message };
+    throw error;
   }
 }
