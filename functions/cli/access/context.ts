@@ -46,11 +46,11 @@ export interface AccessOptions extends GlobalOptions {
   readonly aws?: boolean;
 }
 
-/** Refuse `--server` until these commands can go through the server (never a silent local run). */
+/** Refuse `--server` where a command opens the hosts itself (never a silent local run); logs and eval branch before. */
 export function refuseServer(options: GlobalOptions, command: string): void {
   if (!options.server) return;
   throw new TarmacError(
-    `tarmac ${command} does not work with --server yet: the server does not reach hosts for you — run it without --server where tarmac.yml is (local hosts: the same --data; AWS: --aws with AWS credentials)`,
+    `tarmac ${command} does not work with --server yet — run it without --server where tarmac.yml is (local hosts: the same --data; AWS: --aws with AWS credentials)`,
     { command, server: options.server },
   );
 }

@@ -222,9 +222,9 @@ describe('choosing a host', () => {
   });
 
   it('refuses --server rather than running against local hosts', () => {
-    expect(() => refuseServer({ config: 'c', data: 'd', server: 'https://x' }, 'eval')).toThrow(
-      'tarmac eval does not work with --server yet',
+    expect(() => refuseServer({ config: 'c', data: 'd', server: 'https://x' }, 'console')).toThrow(
+      'tarmac console does not work with --server yet',
     );
-    expect(() => refuseServer({ config: 'c', data: 'd' }, 'eval')).not.toThrow();
+    expect(() => refuseServer({ config: 'c', data: 'd' }, 'console')).not.toThrow();
   });
 });
