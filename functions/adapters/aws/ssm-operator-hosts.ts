@@ -16,7 +16,7 @@ export class SsmOperatorHosts implements OperatorHosts {
     private readonly pollMs = 500,
   ) {}
 
-  hostsOf(target: FleetTarget): Promise<string[]> {
+  async hostsOf(target: FleetTarget): Promise<string[]> {
     if (!target.ec2Tags || Object.keys(target.ec2Tags).length === 0) {
       throw new TarmacError(
         `fleet ${target.fleet} has no ec2_tags, so the server cannot find its instances — add fleets.${target.fleet}.ec2_tags to tarmac.yml`,
