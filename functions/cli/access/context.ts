@@ -4,11 +4,13 @@ import { DynamoStateStore } from '../../adapters/aws/dynamodb-state';
 import { SsmHosts } from '../../adapters/aws/ssm-hosts';
 import { SsmSecretStore } from '../../adapters/aws/ssm-secrets';
 import { openLocalAdapters } from '../../adapters/local';
-import { type Instance, instanceOf } from '../../core/config';
+import { type Instance, instanceOf, sshHostsOf } from '../../core/config';
 import { TarmacError } from '../../core/errors';
 import { chooseHost } from '../../core/host-choice';
 import type { Redactor } from '../../core/redact';
+import { FleetHosts } from '../../hosts/fleet-hosts';
 import { HostManager } from '../../hosts/manager';
+import { SshHosts } from '../../hosts/ssh/ssh-hosts';
 import { createLogger, type Logger, silentLogger } from '../../log';
 import type { StateStore } from '../../ports';
 import { loadConfig } from '../context';
@@ -38,7 +40,7 @@ export interface Access {
   readonly redact: Redactor;
   /** Where the sessions' start and end events go (local: `<data>/tarmac.log`). */
   readonly logger: Logger;
-  close(): void;
+  close(): void | Promise<void>;
 }
 
 export interface AccessOptions extends GlobalOptions {
@@ -57,10 +59,13 @@ export function refuseServer(options: GlobalOptions, command: string): void {
 
 /** Open `<app>/<env>` for access in the mode the options ask for; `comment` names the command in SSM. */
 export async function openAccess(options: AccessOptions, app: string, env: string, comment: string): Promise<Access> {
-  const instance = instanceOf(loadConfig(options), app, env);
+  const config = loadConfig(options);
+  const instance = instanceOf(config, app, env);
   if (options.aws) return openAws(instance, comment);
   const adapters = openLocalAdapters(options.data);
-  const manager = new HostManager({ dataDir: options.data });
+  // The deployer's hosts: the configuration's SSH servers, every other name a local test host.
+  const ssh = new SshHosts({ dataDir: options.data, hosts: sshHostsOf(config) });
+  const manager = new FleetHosts(new HostManager({ dataDir: options.data }), ssh);
   try {
     const hosts: AccessHosts = {
       via: 'local',
@@ -74,7 +79,10 @@ export async function openAccess(options: AccessOptions, app: string, env: strin
       state: adapters.state,
       redact: await secretRedactor(adapters.secrets, instance),
       logger: dataDirLogger(options.data),
-      close: () => adapters.close(),
+      close: async () => {
+        adapters.close();
+        await manager.close(); // the SSH masters this command opened, if any
+      },
     };
   } catch (error) {
     adapters.close();

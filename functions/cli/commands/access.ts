@@ -66,7 +66,7 @@ async function withAccess<T>(
   try {
     return await fn(access);
   } finally {
-    access.close();
+    await access.close();
   }
 }
 
