@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { TarmacError } from '../../core/errors';
-import { type Access, type AccessOptions, openAccess, pickHost, refuseServer } from '../access/context';
-import { deploymentWindow, type JournalSource, type LogsRequest, localJournals, showLogs } from '../access/logs';
+import { pickHost } from '../access/context';
+import { deploymentWindow, type JournalSource, localJournals } from '../access/logs';
 import { evalOnServer, serverJournals } from '../access/remote';
 import { consoleOnHost, evalOnHost, printEval } from '../access/session';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
 import { remoteCapable, serverFor } from '../server-mode';
+import { count, followLogs, refuseAwsWithServer, withAccess } from './access-run';
 
 interface LogsFlags {
   host?: string;
@@ -18,57 +19,6 @@ interface LogsFlags {
 }
 
 const AWS_FLAG = 'through SSM with this shell’s AWS credentials (the fleet’s ec2_tags find the instances)';
-
-/** A whole number from a flag, or an error naming the flag and the value. */
-function count(flag: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > max) {
-    throw new TarmacError(`${flag} must be a whole number from 1 to ${max} (given ${value})`, { flag, value });
-  }
-  return n;
-}
-
-/** `--aws` reaches the hosts from here; `--server` has the server reach them: not both. */
-function refuseAwsWithServer(options: AccessOptions, command: string): void {
-  if (options.aws) {
-    throw new TarmacError(
-      `tarmac ${command}: --aws and --server both say how to reach the hosts — drop --aws (the server reaches its own hosts)`,
-    );
-  }
-}
-
-/** Show logs until done (or, with `follow`, until Ctrl-C); the hosts that could not be read. */
-async function followLogs(
-  out: Output,
-  request: Pick<LogsRequest, 'source' | 'query' | 'follow' | 'pollMs' | 'json'>,
-): Promise<string[]> {
-  const stop = new AbortController();
-  const onInt = () => stop.abort();
-  process.once('SIGINT', onInt);
-  try {
-    return await showLogs({ ...request, signal: stop.signal, out, now: () => Date.now() / 1000 });
-  } finally {
-    process.off('SIGINT', onInt);
-  }
-}
-
-/** Run with an opened instance, closing it afterwards. */
-async function withAccess<T>(
-  options: AccessOptions,
-  app: string,
-  env: string,
-  what: string,
-  fn: (a: Access) => Promise<T>,
-) {
-  refuseServer(options, what);
-  const access = await openAccess(options, app, env, `tarmac ${what}`);
-  try {
-    return await fn(access);
-  } finally {
-    await access.close();
-  }
-}
 
 export function registerAccess(program: Command, out: Output): void {
   remoteCapable(program.command('logs'))
