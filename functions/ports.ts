@@ -6,6 +6,7 @@
 import type { Clock, Ids } from './core/clock';
 import type { Deployment, HookResult, LifecycleEvent } from './core/deployments';
 import type { Job } from './core/jobs';
+import type { JournalQuery, JournalRead } from './core/journal';
 import type { DeploymentPlan } from './core/plans';
 
 export type { Clock, Ids };
@@ -307,4 +308,76 @@ export interface ConsoleSessions {
   }): Promise<ConsoleOpening>;
   /** End a session the client could not use (no plugin on its side): never left open on the instance. */
   terminate?(sessionId: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------- operator access
+
+/** What a command on one host gave back. */
+export interface HostCommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs an operator's command (`journalctl`, a release's `rpc`) as root on one host of a fleet. */
+export interface OperatorHosts {
+  /** The fleet's hosts: local host names, or the running EC2 instances carrying all of its `ec2_tags`. */
+  hostsOf(target: FleetTarget): Promise<string[]>;
+  /** `timeoutMs` bounds the command on the host and the wait for it; `comment` names the request (SSM shows it). */
+  exec(
+    host: string,
+    argv: readonly string[],
+    options: { readonly timeoutMs: number; readonly comment: string },
+  ): Promise<HostCommandResult>;
+}
+
+/** `GET /api/…/logs`: the unit's journal on some hosts of the environment's fleet. */
+export interface OperatorLogsRequest {
+  readonly app: string;
+  readonly env: string;
+  /** One host; omitted: every host of the fleet. */
+  readonly host?: string | undefined;
+  readonly query: JournalQuery;
+  /** The token's name (the server's log says who read). */
+  readonly by: string;
+}
+
+export interface OperatorLogsAnswer {
+  readonly unit: string;
+  /** How the server reaches its hosts: `local` or `aws`. */
+  readonly via: string;
+  /** One read per host, every known secret already redacted. */
+  readonly reads: JournalRead[];
+}
+
+/** `POST /api/…/eval`: `bin/<release> rpc` on one host, audited. */
+export interface OperatorEvalRequest {
+  readonly app: string;
+  readonly env: string;
+  /** Omitted: the fleet's only host. */
+  readonly host?: string | undefined;
+  readonly expression: string;
+  readonly timeoutMs: number;
+  /** The token's name: `by` in the audit record. */
+  readonly by: string;
+}
+
+export interface OperatorEvalAnswer {
+  readonly host: string;
+  readonly unit: string;
+  /** The audit record's id (also the transient unit's suffix on the host). */
+  readonly session: string;
+  readonly exitCode: number | null;
+  /** Redacted. */
+  readonly stdout: string;
+  /** Redacted. */
+  readonly stderr: string;
+}
+
+/** The server side of `logs` and `eval` over `--server` (worker/operator-access.ts, over {@link OperatorHosts}). */
+export interface OperatorAccess {
+  /** The longest a command may take on this server (a Lambda's budget), in ms. */
+  readonly maxMs: number;
+  logs(request: OperatorLogsRequest): Promise<OperatorLogsAnswer>;
+  eval(request: OperatorEvalRequest): Promise<OperatorEvalAnswer>;
 }

@@ -1,4 +1,5 @@
 import type { Instance } from '../core/config/instances';
+import type { JournalQuery } from '../core/journal';
 import { serviceEnvironmentLines, startWrapperPath, stateDirPath } from './unit';
 
 /**
@@ -7,16 +8,7 @@ import { serviceEnvironmentLines, startWrapperPath, stateDirPath } from './unit'
  * must see the instance exactly as its unit does.
  */
 
-export interface JournalQuery {
-  /** The last N entries (omitted with `afterCursor`: everything after it). */
-  readonly lines?: number;
-  /** Epoch seconds: entries from then on (a deployment's start). */
-  readonly since?: number;
-  /** Epoch seconds: entries up to then (a deployment's end). */
-  readonly until?: number;
-  /** Go on after this cursor (`--follow` polls with the cursor of the previous read). */
-  readonly afterCursor?: string;
-}
+export type { JournalQuery };
 
 /**
  * `journalctl` for the instance's unit (the release's output and systemd's own lines about the unit), in

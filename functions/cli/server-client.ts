@@ -33,8 +33,14 @@ export class ServerClient {
     return this.token ? { authorization: `Bearer ${this.token}` } : {};
   }
 
-  get<T>(path: string): Promise<T> {
-    return this.request<T>('GET', path);
+  /** `timeoutMs`: how long to wait for the answer (default 15 s; longer for reads that run on hosts). */
+  get<T>(path: string, options: { timeoutMs?: number } = {}): Promise<T> {
+    return this.request<T>('GET', path, undefined, undefined, options.timeoutMs);
+  }
+
+  /** A POST the server answers itself (not a queued job, e.g. an eval), under one Idempotency-Key across its retry. */
+  post<T>(path: string, body: object, options: { timeoutMs?: number } = {}): Promise<T> {
+    return this.request<T>('POST', path, body, randomUUID(), options.timeoutMs);
   }
 
   /** A write; answers the queued job's `{ idempotencyKey }` (the same one for a retried request). */
@@ -50,7 +56,7 @@ export class ServerClient {
     return this.request<T>(method, path, body);
   }
 
-  private async request<T>(method: string, path: string, body?: object, key?: string): Promise<T> {
+  private async request<T>(method: string, path: string, body?: object, key?: string, timeoutMs = 15_000): Promise<T> {
     const url = `${this.base}/api${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
@@ -59,7 +65,8 @@ export class ServerClient {
     const init = { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) };
     let response: Response;
     try {
-      response = await fetchOnce(url, init).catch(() => (key ? fetchOnce(url, init) : Promise.reject(new Error())));
+      const once = () => fetchOnce(url, init, timeoutMs);
+      response = await once().catch(() => (key ? once() : Promise.reject(new Error())));
     } catch (error) {
       const cause = error instanceof Error && error.message ? `: ${error.message}` : '';
       throw new TarmacError(`cannot reach the tarmac server at ${this.base}${cause} — check --server`, {
@@ -71,7 +78,8 @@ export class ServerClient {
   }
 }
 
-const fetchOnce = (url: string, init: RequestInit) => fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+const fetchOnce = (url: string, init: RequestInit, timeoutMs: number) =>
+  fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
 
 async function errorOf(response: Response, sentToken: boolean): Promise<string> {
   const text = await response.text();

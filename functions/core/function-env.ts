@@ -24,3 +24,12 @@ export function functionEnvironment(values: FunctionEnvValues): Record<string, s
   const names = Object.keys(FUNCTION_ENV) as (keyof typeof FUNCTION_ENV)[];
   return Object.fromEntries(names.map((key) => [FUNCTION_ENV[key], values[key]]));
 }
+
+/** The webhook function's own timeout in seconds (set by lib/constructs/webhook.ts): its API bounds host commands by it. */
+export const WEBHOOK_TIMEOUT_ENV = 'TARMAC_WEBHOOK_TIMEOUT_SEC';
+
+/** What the webhook may spend on one host command: its timeout less 3 s to answer in (at least 1 s). */
+export function webhookBudgetMs(timeoutSec: string | undefined): number {
+  const sec = Number(timeoutSec);
+  return Math.max(1, (Number.isFinite(sec) && sec > 0 ? sec : 10) - 3) * 1000;
+}

@@ -11,6 +11,23 @@ export interface JournalEntry {
   readonly text: string;
 }
 
+/** Which entries of the unit's journal to read (`journalctl` options; bundle/operator-commands.ts builds the argv). */
+export interface JournalQuery {
+  /** The last N entries (omitted with `afterCursor`: everything after it). */
+  readonly lines?: number;
+  /** Epoch seconds: entries from then on (a deployment's start). */
+  readonly since?: number;
+  /** Epoch seconds: entries up to then (a deployment's end). */
+  readonly until?: number;
+  /** Go on after this cursor (`--follow` polls with the cursor of the previous read). */
+  readonly afterCursor?: string;
+}
+
+/** What one read of one host gave: its entries and the cursor to go on from, or why it could not be read. */
+export type JournalRead =
+  | { readonly host: string; readonly entries: JournalEntry[]; readonly cursor?: string | undefined }
+  | { readonly host: string; readonly error: string };
+
 export interface JournalChunk {
   readonly entries: JournalEntry[];
   /** The cursor `--show-cursor` printed after the last entry: where the next read goes on. */
@@ -39,6 +56,17 @@ export function parseJournal(host: string, output: string): JournalChunk {
     else if (last) last.text += `\n${line}`;
   }
   return { entries, cursor };
+}
+
+/** What `journalctl` answered on a host, as a read: its entries and cursor, or why it failed. */
+export function journalReadOf(
+  host: string,
+  result: { readonly code: number | null; readonly stdout: string; readonly stderr: string },
+): JournalRead {
+  if (result.code !== 0) {
+    return { host, error: `journalctl failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}` };
+  }
+  return { host, ...parseJournal(host, result.stdout) };
 }
 
 /** Entries of several hosts in time order; entries of one host keep their order (a stable sort). */

@@ -16,6 +16,8 @@ export interface TokenGrant {
   readonly scope: TokenScope;
   /** Environments a deploy token may change, `app/env` or `app/*`; empty: every environment. */
   readonly environments: readonly string[];
+  /** Not a named token: the shared dashboard token, or nobody (an open local `/api`). Never reads logs. */
+  readonly shared?: true;
 }
 
 /**
@@ -27,6 +29,11 @@ export interface TokenNeed {
   readonly admin?: boolean;
   readonly app?: string;
   readonly env?: string;
+  /**
+   * A read of what hosts print (`logs`): a named token (read or deploy) whose environments cover `app/env` —
+   * never the shared dashboard token or an open `/api`, since a journal says more than the dashboard does.
+   */
+  readonly hostOutput?: boolean;
 }
 
 const NAME = /^[a-z][a-z0-9_]{0,39}$/;
@@ -80,8 +87,14 @@ export function splitToken(text: string): { name: string; secret: string } | und
 export function permits(grant: TokenGrant, need: TokenNeed): boolean {
   if (grant.scope === 'admin') return true;
   if (need.admin) return false;
+  if (need.hostOutput) return !grant.shared && covers(grant, need);
   if (!need.write) return true;
   if (grant.scope !== 'deploy') return false;
+  return covers(grant, need);
+}
+
+/** Whether the grant's environments (none: all) include the one the request names. */
+function covers(grant: TokenGrant, need: TokenNeed): boolean {
   if (grant.environments.length === 0) return true;
   if (need.app === undefined) return false; // fleet-wide writes need a token for every environment
   return grant.environments.some((p) => p === `${need.app}/${need.env}` || p === `${need.app}/*`);
@@ -92,9 +105,13 @@ export function refusalOf(grant: TokenGrant, need: TokenNeed): string {
   if (need.admin) {
     return `token "${grant.name}" is a ${grant.scope} token — secrets and tokens need an admin token (tarmac tokens create <name> --scope admin, run where the secret store is: locally or with --aws)`;
   }
-  if (grant.scope !== 'deploy') {
+  if (need.hostOutput && grant.shared) {
+    return `what hosts print (logs of ${need.app}/${need.env}) needs a named token, not ${grant.name === 'anonymous' ? 'none' : 'the shared dashboard token'} — tarmac tokens create <name> --scope read, then set TARMAC_TOKEN`;
+  }
+  if (!need.hostOutput && grant.scope !== 'deploy') {
     return `token "${grant.name}" is a read token — this request changes state and needs a deploy token (tarmac tokens create <name> --scope deploy)`;
   }
   const what = need.app === undefined ? 'fleet-wide requests' : `${need.app}/${need.env}`;
-  return `token "${grant.name}" may change only ${grant.environments.join(', ')} — not ${what}`;
+  const may = need.hostOutput ? 'read the logs of' : 'change';
+  return `token "${grant.name}" may ${may} only ${grant.environments.join(', ')} — not ${what}`;
 }

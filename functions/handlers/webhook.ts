@@ -8,15 +8,18 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { handle } from 'hono/aws-lambda';
+import { lazySsmOperatorHosts } from '../adapters/aws/lazy-operator-hosts';
 import { lazyAwsStores } from '../adapters/aws/lazy-stores';
 import { randomIds } from '../adapters/system';
 import { parseConfig } from '../core/config/parse';
+import { WEBHOOK_TIMEOUT_ENV, webhookBudgetMs } from '../core/function-env';
 import { GLOBAL_SCOPE } from '../core/secrets';
 import { createApp } from '../http/app';
 import { createLogger } from '../log';
 import type { ConsoleSessions } from '../ports';
 import { planView } from '../state/plan-view';
 import { stateReadApi } from '../state/state-read-api';
+import { operatorAccess } from '../worker/operator-access';
 
 const env = process.env;
 const aws = lazyAwsStores(env);
@@ -24,6 +27,7 @@ const aws = lazyAwsStores(env);
 const configFile = env.TARMAC_CONFIG ?? join(env.LAMBDA_TASK_ROOT ?? '/var/task', 'tarmac.yml');
 
 const config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
+const logger = createLogger({ name: 'tarmac-webhook', destination: process.stdout });
 const app = createApp({
   ...aws,
   config,
@@ -32,7 +36,18 @@ const app = createApp({
   dashboardToken: async () =>
     (await aws.secrets.get(GLOBAL_SCOPE, 'dashboard_token')) ?? randomBytes(32).toString('hex'),
   ids: randomIds(),
-  logger: createLogger({ name: 'tarmac-webhook', destination: process.stdout }),
+  logger,
+  // logs and eval over --server: SSM Run Command on the fleet's instances, bounded by this function's timeout.
+  operator: operatorAccess({
+    config,
+    hosts: lazySsmOperatorHosts(env.AWS_REGION as string),
+    secrets: aws.secrets,
+    state: aws.state,
+    clock: aws.clock,
+    logger,
+    via: 'aws',
+    maxMs: webhookBudgetMs(env[WEBHOOK_TIMEOUT_ENV]),
+  }),
   // A Lambda request body is at most 6 MB; bigger tarballs go through the presigned URL.
   limits: { maxArtifactBytes: 6 * 1024 * 1024 },
   consoles: lazyConsoles(),

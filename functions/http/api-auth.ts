@@ -5,7 +5,7 @@ import type { AppEnv } from './deps';
 import { problem } from './responses';
 
 /** Who reads an open `/api` (no token of any kind configured: local mode on loopback). */
-const ANONYMOUS: TokenGrant = { name: 'anonymous', scope: 'read', environments: [] };
+const ANONYMOUS: TokenGrant = { name: 'anonymous', scope: 'read', environments: [], shared: true };
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Secrets and tokens: never open, whatever the method (the admin API, `routes/admin-api.ts`). */

@@ -11,6 +11,7 @@ import { artifactRoutes } from './routes/artifacts';
 import { buildRoutes } from './routes/builds';
 import { consoleRoutes } from './routes/console';
 import { githubRoutes } from './routes/github';
+import { operatorRoutes } from './routes/operator-api';
 import { slackRoutes } from './routes/slack';
 import { writeRoutes } from './routes/write-api';
 import { IntakeSecrets, MissingIntakeSecretError } from './secrets';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.route('/api', consoleRoutes(deps));
   app.route('/api', followRoutes(deps));
+  app.route('/api', operatorRoutes(deps));
   app.route('/api', apiRoutes(deps));
   app.route('/', dashboardRoutes(deps));
 

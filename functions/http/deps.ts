@@ -7,6 +7,7 @@ import type {
   ConsoleSessions,
   Ids,
   JobQueue,
+  OperatorAccess,
   SecretStore,
   StateStore,
   UploadUrls,
@@ -38,6 +39,8 @@ export interface AppDeps {
   readonly readApi?: ReadApi;
   /** `console --server`: how a client reaches a console. Omitted: `POST …/console` answers 501. */
   readonly consoles?: ConsoleSessions;
+  /** `logs` and `eval` on the server's own hosts (`/api/…/logs`, `…/eval`). Omitted: those answer 501. */
+  readonly operator?: OperatorAccess;
   /** How long intake secrets are cached per process. @default 60_000 */
   readonly secretTtlMs?: number;
   /**

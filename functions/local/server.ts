@@ -18,6 +18,7 @@ import { stateReadApi } from '../state/state-read-api';
 import { hasNamedTokens } from '../state/token-check';
 import { websocketConsoles } from './console-hosts';
 import { consoleRoute } from './console-socket';
+import { localOperatorAccess } from './operator';
 import { fleetHostsOf } from './runtime';
 
 /** Stops whatever an {@link ServeOptions.onStarted} hook started (e.g. the worker loop). */
@@ -102,9 +103,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     };
     const consoleHosts =
       options.consoleHosts ?? (options.dataDir ? fleetHostsOf(options.dataDir, options.config, logger) : undefined);
+    const operator = options.dataDir
+      ? localOperatorAccess({ config: options.config, dataDir: options.dataDir, adapters, logger })
+      : undefined;
     const app = createApp({
       ...adapters,
       ...(consoleHosts ? { consoles: websocketConsoles(options.config) } : {}),
+      ...(operator ? { operator: operator.access } : {}),
       dashboardToken,
       config: options.config,
       logger,
@@ -124,6 +129,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         await stop?.();
         await closeServer(server);
         if (!options.consoleHosts && consoleHosts instanceof FleetHosts) await consoleHosts.close();
+        await operator?.close();
         if (ownsAdapters) adapters.close();
       },
     };

@@ -44,3 +44,23 @@ export async function accessHistory(state: StateStore, app: string, env: string,
   const { pk, prefix } = keys.accessOf(app, env);
   return (await state.query<AccessRecord>(pk, { prefix, limit, descending: true })).map((i) => i.value);
 }
+
+/**
+ * Record a session, run it, record how it ended — also when running it threw, so a session that is cut off
+ * still leaves its trace. `now` stamps the end (the record's `at` is its start).
+ */
+export async function auditedSession(
+  state: StateStore,
+  record: AccessRecord,
+  now: () => Date,
+  run: () => Promise<number | null>,
+): Promise<number | null> {
+  await recordAccess(state, record);
+  let exitCode: number | null = null;
+  try {
+    exitCode = await run();
+    return exitCode;
+  } finally {
+    await finishAccess(state, record, { endedAt: now().toISOString(), exitCode });
+  }
+}

@@ -51,6 +51,8 @@ export const keys = {
     pk: `app#${app}`,
     sk: `seen#${update}#${branch}`,
   }),
+  /** An API request answered at once but run only once (`POST …/eval`): its state and answer, by idempotency key. */
+  apiRequest: (idempotencyKey: string): StateKey => ({ pk: 'api-request', sk: idempotencyKey }),
   /** Exactly-once record of a job, by idempotency key. */
   job: (idempotencyKey: string): StateKey => ({ pk: 'job', sk: idempotencyKey }),
 };

@@ -11,7 +11,7 @@ export function sameSecret(given: string, expected: string): boolean {
 }
 
 /** The grant of the legacy shared read token (`_global/dashboard_token`, `TARMAC_DASHBOARD_TOKEN`). */
-export const DASHBOARD_GRANT: TokenGrant = { name: 'dashboard', scope: 'read', environments: [] };
+export const DASHBOARD_GRANT: TokenGrant = { name: 'dashboard', scope: 'read', environments: [], shared: true };
 
 /**
  * The grant of a presented bearer token, or undefined. `globals` are the `_global` secrets (one cached

@@ -80,3 +80,39 @@ export function migrationLock(table: ITable, scopes: readonly string[]): PolicyS
     conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } },
   });
 }
+
+/**
+ * SSM Run Command (AWS-RunShellScript) to a fleet's instances: maintenance switches (the worker), `logs` and
+ * `eval` over the API (the webhook). SendCommand is allowed with the AWS-owned shell document only, and on
+ * instances only when they carry all the tags of one fleet (`ssm:resourceTag/<key>`: instance ids are found
+ * at run time). GetCommandInvocation and DescribeInstances take no resource narrower than the account; both
+ * only read.
+ */
+export function runCommandStatements(
+  scope: IConstruct,
+  fleetTags: readonly Readonly<Record<string, string>>[],
+): PolicyStatement[] {
+  if (fleetTags.length === 0) return [];
+  const stack = Stack.of(scope);
+  const document = stack.formatArn({
+    service: 'ssm',
+    account: '',
+    resource: 'document',
+    resourceName: 'AWS-RunShellScript',
+  });
+  const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+  return [
+    new PolicyStatement({ actions: ['ssm:SendCommand'], resources: [document] }),
+    ...fleetTags.map(
+      (tags) =>
+        new PolicyStatement({
+          actions: ['ssm:SendCommand'],
+          resources: [instances],
+          conditions: {
+            StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`ssm:resourceTag/${k}`, v])),
+          },
+        }),
+    ),
+    new PolicyStatement({ actions: ['ssm:GetCommandInvocation', 'ec2:DescribeInstances'], resources: ['*'] }),
+  ];
+}

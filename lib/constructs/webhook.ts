@@ -7,11 +7,12 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CONSOLE_DOCUMENT } from '../../functions/core/console-protocol';
+import { WEBHOOK_TIMEOUT_ENV } from '../../functions/core/function-env';
 import { GLOBAL_SCOPE } from '../../functions/core/secrets';
 import { ValidationError } from '../errors';
 import { CONTENT_PREFIX, secretPath, TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
 import { acknowledgeWildcardResources } from './nag';
-import { kmsViaSsm, readObjects, readSecrets, writeObjects, writeSecrets } from './statements';
+import { kmsViaSsm, readObjects, readSecrets, runCommandStatements, writeObjects, writeSecrets } from './statements';
 import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
 
 /** Senders give up quickly (GitHub after 10 s, Slack after 3 s): a longer timeout only hides a hang. */
@@ -25,9 +26,15 @@ export interface WebhookProps extends TarmacFunctionBase {
   readonly timeout?: Duration;
   /** @default 256 */
   readonly memorySize?: number;
-  /** The instances' secret scopes (`<app>/<env>`): `secrets set|init --server` writes there. */
+  /**
+   * The instances' secret scopes (`<app>/<env>`): `secrets set|init --server` writes there, and `logs` and `eval`
+   * read them to redact their values. @default []
+   */
   readonly secretScopes?: readonly string[];
-  /** The fleets' `ec2_tags`: `console --server` may start sessions on instances carrying all of one's. */
+  /**
+   * The fleets' `ec2_tags`: `console --server` may start sessions, and `logs` and `eval` run commands, on instances
+   * carrying all of one fleet's tags. @default []
+   */
   readonly fleetTags?: readonly Readonly<Record<string, string>>[];
 }
 
@@ -58,6 +65,8 @@ export class Webhook extends Construct {
       timeout,
       memorySize: props.memorySize ?? 256,
     });
+    // The API bounds a host command (logs, eval) by this timeout: it must answer before Lambda cuts it off.
+    fn.addEnvironment(WEBHOOK_TIMEOUT_ENV, String(timeout.toSeconds()));
     props.queue.grantSendMessages(fn);
     props.table.grantReadWriteData(fn);
     const statements = [
@@ -67,20 +76,25 @@ export class Webhook extends Construct {
       readObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX, CONTENT_PREFIX]),
       writeObjects(props.bucket, [TMP_PREFIX, UPLOADS_PREFIX, CONTENT_PREFIX]),
       new PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
-      readSecrets(this, [GLOBAL_SCOPE]),
-      // The admin API (an admin token): secrets and token records are written, and names listed (metadata
-      // only: DescribeParameters takes no narrower resource), never read back outside _global.
+      // The instances' secrets are read to redact them out of logs and eval answers; the admin API (an admin
+      // token) writes secrets and token records and lists names (metadata only: DescribeParameters takes no
+      // narrower resource).
+      readSecrets(this, [GLOBAL_SCOPE, ...(props.secretScopes ?? [])]),
       writeSecrets(this, [GLOBAL_SCOPE, ...(props.secretScopes ?? [])]),
       new PolicyStatement({ actions: ['ssm:DescribeParameters'], resources: ['*'] }),
       kmsViaSsm(this, ['kms:Decrypt', 'kms:Encrypt']),
       ...consoleStatements(this, props.fleetTags ?? []),
+      ...runCommandStatements(this, props.fleetTags ?? []),
     ];
     for (const statement of statements) fn.addToRolePolicy(statement);
     acknowledgeWildcardResources(
       fn,
       statements,
-      "Uploads go to keys under tmp/ and uploads/ chosen per upload; consoles reach instances found by tag at run time (StartSession only with a fleet's tags, TerminateSession only on its own sessions); intake secrets are the names under " +
-        `${secretPath(GLOBAL_SCOPE)}; KMS keys are usable only through SSM (kms:ViaService).`,
+      'Uploads go to keys under tmp/ and uploads/ chosen per upload; consoles reach instances found by tag at run time ' +
+        '(StartSession only with a fleet’s tags, TerminateSession only on its own sessions); intake secrets are the names under ' +
+        `${secretPath(GLOBAL_SCOPE)} and the instances' scopes (read to redact logs and eval answers); KMS keys ` +
+        'are usable only through SSM (kms:ViaService); SendCommand reaches only instances with a fleet’s tags, ' +
+        'and its invocations and the instance list can only be read account-wide.',
     );
     // Auth NONE on purpose: GitHub, CI and Slack cannot sign AWS SigV4 requests. Every route verifies an
     // HMAC signature (X-Hub-Signature-256, the build secret, X-Slack-Signature) before it does anything.

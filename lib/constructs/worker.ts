@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { IServerDeploymentConfig, IServerDeploymentGroup, ServerApplication } from 'aws-cdk-lib/aws-codedeploy';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { GLOBAL_SCOPE } from '../../functions/core/secrets';
 import { ValidationError } from '../errors';
 import { acknowledgeWildcardResources } from './nag';
-import { kmsViaSsm, readObjects, readSecrets, writeObjects, writeSecrets } from './statements';
+import { kmsViaSsm, readObjects, readSecrets, runCommandStatements, writeObjects, writeSecrets } from './statements';
 import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
 
 /** SQS FIFO event sources take at most 10 messages per batch. */
@@ -110,40 +110,5 @@ function codeDeployStatements(props: WorkerProps): PolicyStatement[] {
       actions: ['codedeploy:GetDeploymentConfig'],
       resources: props.deploymentConfigs.map((c) => c.deploymentConfigArn),
     }),
-  ];
-}
-
-/**
- * Maintenance mode: one SSM Run Command (AWS-RunShellScript) to a fleet's instances. SendCommand is allowed
- * with the AWS-owned shell document only, and on instances only when they carry all the tags of one fleet
- * (`ssm:resourceTag/<key>`: instance ids are found at run time). GetCommandInvocation and DescribeInstances
- * take no resource narrower than the account; both only read.
- */
-function runCommandStatements(
-  scope: Construct,
-  fleetTags: readonly Readonly<Record<string, string>>[],
-): PolicyStatement[] {
-  if (fleetTags.length === 0) return [];
-  const stack = Stack.of(scope);
-  const document = stack.formatArn({
-    service: 'ssm',
-    account: '',
-    resource: 'document',
-    resourceName: 'AWS-RunShellScript',
-  });
-  const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
-  return [
-    new PolicyStatement({ actions: ['ssm:SendCommand'], resources: [document] }),
-    ...fleetTags.map(
-      (tags) =>
-        new PolicyStatement({
-          actions: ['ssm:SendCommand'],
-          resources: [instances],
-          conditions: {
-            StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`ssm:resourceTag/${k}`, v])),
-          },
-        }),
-    ),
-    new PolicyStatement({ actions: ['ssm:GetCommandInvocation', 'ec2:DescribeInstances'], resources: ['*'] }),
   ];
 }

@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DynamoStateStore } from '../../functions/adapters/aws/dynamodb-state';
 import { SsmSecretStore } from '../../functions/adapters/aws/ssm-secrets';
 import { main } from '../../functions/cli/main';
 import { memoryOutput } from '../../functions/cli/output';
 import { parseConfig } from '../../functions/core/config';
+import { accessHistory } from '../../functions/state/access';
 import { issueToken } from '../../functions/state/tokens';
 import { type EventSource, startEventSource } from '../support/aws-event-source';
 import { createMotoStack } from '../support/aws-stack';
@@ -34,6 +36,8 @@ describe('tarmac --server against the webhook Lambda on moto', () => {
   let bucket = '';
   const instances: string[] = [];
   let store: SsmSecretStore;
+  let fleet: string[];
+  let table: string;
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -52,6 +56,10 @@ describe('tarmac --server against the webhook Lambda on moto', () => {
       new RunInstancesCommand({ ImageId: image, MinCount: 2, MaxCount: 2, TagSpecifications: tags }),
     );
     instances.push(...(run.Instances ?? []).map((i) => i.InstanceId as string));
+    await ssm.set('hello/staging', 'secret_key_base', 'skb-lambda-7e6d5c4b');
+    table = stack.functionEnv.TARMAC_TABLE as string;
+    // The two instances of fleet web (tag tarmac-fleet=web), as the webhook's SSM Run Command finds them.
+    fleet = [...instances].sort();
     for (const [name, value] of Object.entries({
       ...moto.env,
       ...stack.functionEnv,
@@ -141,6 +149,7 @@ describe('tarmac --server against the webhook Lambda on moto', () => {
     expect((listed.Contents ?? []).map((o) => o.Key)).toEqual([`sha256/${sha256}`]);
     s3.destroy();
   }, 120_000);
+
   it('sets, lists and initialises secrets in SSM through the Lambda with an admin token, the same lines as locally', async () => {
     const file = join(elsewhere, 'value');
     writeFileSync(file, 'lambda-db-password-0123\n');
@@ -191,5 +200,57 @@ describe('tarmac --server against the webhook Lambda on moto', () => {
       if (tty) Object.defineProperty(process.stdin, 'isTTY', tty);
       else Reflect.deleteProperty(process.stdin, 'isTTY');
     }
+  }, 60_000);
+
+  // moto records SendCommand and answers GetCommandInvocation with an empty Success, running nothing: this
+  // proves the webhook finds the fleet's instances by its tags, sends each the journalctl or rpc script
+  // (named in the Comment), answers as the CLI expects and audits eval with the token's name. The commands'
+  // effect on a real instance is proven on real hosts (integration/operator-access.test.ts) with the same argv.
+  const sentCommands = async () =>
+    ((await new SSMClient(moto.clientConfig).send(new ListCommandsCommand({}))).Commands ?? []).map((c) => ({
+      script: (c.Parameters?.commands ?? []).join('\n'),
+      comment: c.Comment,
+    }));
+
+  it('runs logs and eval through the Lambda on the fleet’s instances, eval audited by the token', async () => {
+    const logs = await tarmac(tokens.viewer, 'logs', 'hello', 'staging', '--lines', '7');
+    expect(logs).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'no journal entries of tarmac-hello-staging.service in this range\n',
+    });
+    const sent = await sentCommands();
+    expect(sent.filter((c) => c.comment === 'tarmac logs hello/staging')).toHaveLength(fleet.length);
+    expect(sent[0]?.script).toContain("'journalctl' '--unit=tarmac-hello-staging.service' '--output=short-unix'");
+    expect(sent[0]?.script).toContain("'--lines=7'");
+    const other = await tarmac(tokens.viewer, 'logs', 'hello', 'staging', '--host', 'i-00000000');
+    expect(other.stderr).toMatch(/^error: host i-00000000 is not one of fleet web's \(hosts: i-/);
+
+    const run = await tarmac(
+      tokens.ci,
+      'eval',
+      'hello',
+      'staging',
+      '--host',
+      fleet[1] as string,
+      'IO.puts("skb-lambda-7e6d5c4b")',
+    );
+    expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+    const evals = (await sentCommands()).filter((c) => c.comment === 'tarmac eval hello/staging by ci_bot');
+    expect(evals).toHaveLength(1);
+    expect(evals[0]?.script).toContain("'systemd-run' '--quiet' '--wait' '--collect' '--service-type=exec' '--pipe'");
+    const state = new DynamoStateStore({ table, clientConfig: moto.clientConfig });
+    const [record] = await accessHistory(state, 'hello', 'staging');
+    expect(record).toMatchObject({
+      kind: 'eval',
+      host: fleet[1],
+      by: 'ci_bot',
+      via: 'aws',
+      exitCode: 0,
+      expression: 'IO.puts("[redacted secret_key_base]")',
+    });
+    expect(record?.endedAt).toBeDefined();
+    const read = await tarmac(tokens.viewer, 'eval', 'hello', 'staging', '--host', fleet[0] as string, '1');
+    expect(read.stderr).toMatch(/token "viewer" is a read token/);
   }, 60_000);
 });

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FileSecretStore } from '../../functions/adapters/local/file-secrets';
 import { main } from '../../functions/cli/main';
 import { memoryOutput } from '../../functions/cli/output';
 import { parseConfig } from '../../functions/core/config';
-import { startServer } from '../../functions/local/server';
+import { type RunningServer, startServer } from '../../functions/local/server';
 import { silentLogger } from '../../functions/log';
 import { accessHistory } from '../../functions/state/access';
 import { issueToken } from '../../functions/state/tokens';
@@ -21,6 +21,10 @@ let hosts: TestHosts;
 let config: string;
 let secrets: Record<string, string>;
 const deployments: Record<string, string> = {};
+// `tarmac serve`'s API over the same data dir and hosts, for --server from a directory with no data.
+let server: RunningServer;
+const tokens = { ops: '', viewer: '' };
+const elsewhere = () => join(hosts.dataDir, 'another-directory');
 
 async function tarmac(...args: string[]) {
   const out = memoryOutput();
@@ -66,11 +70,28 @@ beforeAll(async () => {
   // next second, so the marker line falls outside it.
   await new Promise((resolve) => setTimeout(resolve, 1_100));
   await deploy('2.0.0', tarballs['2.0.0']);
+  for (const [name, value] of Object.entries(SECRETS)) await store.set('_global', name, value);
+  const clock = { now: () => new Date() };
+  tokens.ops = await issueToken(store, clock, { name: 'ops_bot', scope: 'deploy', environments: ['hello/staging'] });
+  tokens.viewer = await issueToken(store, clock, { name: 'viewer', scope: 'read', environments: [] });
+  const yml = readFileSync(config, 'utf8');
+  server = await startServer({ config: parseConfig(yml), dataDir: hosts.dataDir, port: 0, logger: silentLogger() });
 }, 400_000);
 
 afterAll(async () => {
+  vi.unstubAllEnvs();
+  await server?.close();
   await hosts?.teardown();
 });
+
+/** The CLI with --server, from a directory with no tarmac.yml and no data, with a token. */
+async function remote(token: string, ...args: string[]) {
+  vi.stubEnv('TARMAC_TOKEN', token);
+  const out = memoryOutput();
+  const where = ['--config', join(elsewhere(), 'tarmac.yml'), '--data', join(elsewhere(), '.tarmac')];
+  const code = await main(['node', 'tarmac', ...where, '--server', server.url, ...args], out);
+  return { code, stdout: out.out.join(''), stderr: out.err.join('') };
+}
 
 const secretValues = () => Object.values(secrets);
 /** One line per entry (continuation lines of a multi-line message carry the host but no time). */
@@ -144,10 +165,53 @@ describe('tarmac logs on real hosts', { timeout: 120_000 }, () => {
     expect(await child.exited).toBe(0);
   });
 
-  it('refuses --server (until the server reaches hosts) instead of running locally', async () => {
-    const remote = await tarmac('--server', 'http://127.0.0.1:9', 'logs', 'hello', 'staging');
-    expect(remote.code).toBe(1);
-    expect(remote.stderr).toContain('"tarmac logs" does not work with --server (http://127.0.0.1:9) yet');
+  it('works with --server: the same lines, redacted on the server, --host and --lines', async () => {
+    const here = await tarmac('logs', 'hello', 'staging', '--host', 'h1', '--lines', '8');
+    const there = await remote(tokens.viewer, 'logs', 'hello', 'staging', '--host', 'h1', '--lines', '8');
+    expect(there.stderr).toBe('');
+    expect(there).toEqual({ ...here, stderr: '' });
+    expect(entryLines(there.stdout, 'h1')).toHaveLength(8);
+    expect(entryLines(there.stdout, 'h2')).toEqual([]);
+    const all = await remote(tokens.ops, 'logs', 'hello', 'staging', '--lines', '1000');
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toContain('between-deploys leak=[redacted secret_key_base]');
+    expect(entryLines(all.stdout, 'h2').length).toBeGreaterThan(0);
+    for (const value of secretValues()) expect(all.stdout + all.stderr).not.toContain(value);
+    const window = await remote(tokens.viewer, 'logs', 'hello', 'staging', '--deployment', deployments['2.0.0'] ?? '');
+    expect(window.stdout).not.toContain('between-deploys');
+    expect(window.stdout).toMatch(/h2 .*Started/);
+    const bad = await remote(tokens.viewer, 'logs', 'hello', 'staging', '--host', 'h9');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(
+      "error: host h9 is not one of fleet web's (hosts: h1, h2) — pass one of them with --host\n",
+    );
+    expect(existsSync(elsewhere())).toBe(false);
+  });
+
+  it('follows with --server: a new line arrives through the polling API', async () => {
+    const child = spawnProcess(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin/tarmac.mjs'),
+        ...['--config', join(elsewhere(), 'tarmac.yml'), '--data', join(elsewhere(), '.tarmac')],
+        ...['--server', server.url, 'logs', 'hello', 'staging', '--lines', '1', '--follow', '--poll-ms', '300'],
+      ],
+      { env: { TARMAC_TOKEN: tokens.viewer } },
+    );
+    await child.waitFor(/^h2 {2}/m);
+    const said = await tarmac(
+      'eval',
+      'hello',
+      'staging',
+      '--host',
+      'h2',
+      'require Logger; Logger.warning("remote-" <> "followed"); :ok',
+    );
+    expect(said.code, said.stderr).toBe(0);
+    await child.waitFor(/^h2 .*remote-followed/m);
+    child.process.kill('SIGINT');
+    expect(await child.exited).toBe(0);
+    expect(child.output().match(/remote-followed/g)).toHaveLength(1);
   });
 });
 
@@ -197,6 +261,30 @@ describe('tarmac eval on real hosts', { timeout: 120_000 }, () => {
     expect(run.stdout + run.stderr).toContain('boom-from-eval');
     const which = await tarmac('eval', 'hello', 'staging', '1 + 1');
     expect(which.stderr).toContain('fleet web has 2 hosts (h1, h2) — say which with --host');
+  });
+
+  it('works with --server: the real answer, exit 1 on a raise, audited with the token name', async () => {
+    const run = await remote(
+      tokens.ops,
+      'eval',
+      'hello',
+      'staging',
+      '--host',
+      'h1',
+      'IO.puts(Atom.to_string(node()) <> " " <> System.fetch_env!("SECRET_KEY_BASE"))',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^hello_staging@\S+ \[redacted secret_key_base\]\n$/);
+    const raised = await remote(tokens.ops, 'eval', 'hello', 'staging', '--host', 'h2', 'raise "remote-" <> "boom"');
+    const local = await tarmac('eval', 'hello', 'staging', '--host', 'h2', 'raise "remote-" <> "boom"');
+    expect(raised.code).toBe(1);
+    expect(raised.stdout + raised.stderr).toContain('remote-boom');
+    expect(raised.stderr.split('\n').at(-2)).toBe(local.stderr.split('\n').at(-2));
+    const read = await remote(tokens.viewer, 'eval', 'hello', 'staging', '--host', 'h1', '1');
+    expect(read.stderr).toMatch(/token "viewer" is a read token/);
+    const history = await tarmac('history', 'hello', 'staging');
+    expect(history.stdout).toMatch(/eval\s+h2\s+exit 1\s+ops_bot\s+via local\s+"raise \\"remote-\\" <> \\"boom\\""/);
+    for (const value of secretValues()) expect(history.stdout + run.stdout).not.toContain(value);
   });
 
   it('records every eval and console in the history, secrets redacted', async () => {
@@ -342,5 +430,9 @@ describe('tarmac logs with a host down', { timeout: 60_000 }, () => {
     expect(run.code).toBe(1);
     expect(entryLines(run.stdout, 'h1')).toHaveLength(5);
     expect(run.stderr).toMatch(/^h2: unreachable: no running host h2/m);
+    const there = await remote(tokens.viewer, 'logs', 'hello', 'staging', '--lines', '5');
+    expect(there.code).toBe(1);
+    expect(entryLines(there.stdout, 'h1')).toHaveLength(5);
+    expect(there.stderr).toMatch(/^h2: unreachable: no running host h2/m);
   });
 });

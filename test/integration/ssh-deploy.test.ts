@@ -1,11 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HostOperatorHosts } from '../../functions/adapters/local/operator-hosts';
+import { SqliteStateStore } from '../../functions/adapters/local/sqlite-state';
 import { sshHostsOf } from '../../functions/core/config';
+import type { TarmacConfig } from '../../functions/core/config/schema';
 import { run } from '../../functions/hosts/run';
 import { HostKeyChangedError } from '../../functions/hosts/ssh/errors';
 import type { SshHosts } from '../../functions/hosts/ssh/ssh-hosts';
-import { createLogger } from '../../functions/log';
+import { createLogger, silentLogger } from '../../functions/log';
 import type { DeployerEvent } from '../../functions/ports';
+import { accessHistory } from '../../functions/state/access';
+import { operatorAccess } from '../../functions/worker/operator-access';
 import { buildFixture } from '../support/fixture';
 import { bootTestHosts, type TestHosts } from '../support/hosts';
 import { type DeployHarness, deployHarness, workDirIn } from '../support/local-deploy';
@@ -14,6 +22,7 @@ import { pin, sshConfig, trustedSshHosts, watchProcesses } from '../support/ssh-
 // Two real hosts running sshd; tarmac reaches them ONLY over SSH (the deployer is given SshHosts, never the
 // nsenter HostManager). nsenter is used by the test alone, to look (ps) and to inject faults.
 let hosts: TestHosts;
+let config: TarmacConfig;
 let ssh: SshHosts;
 let h: DeployHarness;
 let tarballs: ReturnType<typeof buildFixture>;
@@ -45,7 +54,7 @@ const migrations = async () =>
 beforeAll(async () => {
   tarballs = buildFixture();
   hosts = await bootTestHosts(2, { ssh: true });
-  const config = await sshConfig(hosts);
+  config = await sshConfig(hosts);
   ssh = await trustedSshHosts(
     hosts.dataDir,
     config,
@@ -99,6 +108,38 @@ describe('deploying to servers over SSH', { timeout: 300_000 }, () => {
     }
     // Nothing was left in the agent's secrets dir: the values came on stdin.
     expect(await inHost('h1', 'ls -A /var/lib/tarmac-agent/secrets 2>/dev/null | wc -l')).toBe('0\n');
+  });
+
+  it('reads the journal and runs eval over SSH as the API does (the server side of logs/eval --server)', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'tarmac-ssh-access-'));
+    const state = new SqliteStateStore(join(stateDir, 'state.db'));
+    try {
+      const access = operatorAccess({
+        config,
+        hosts: new HostOperatorHosts(ssh),
+        secrets: h.secrets,
+        state,
+        clock: { now: () => new Date() },
+        logger: silentLogger(),
+        via: 'local',
+        maxMs: 60_000,
+      });
+      const logs = await access.logs({ app: 'hello', env: 'staging', query: { lines: 50 }, by: 'ops_bot' });
+      expect(logs.reads.map((r) => ('entries' in r ? r.entries.length > 0 : r.error))).toEqual([true, true]);
+      const said = await access.eval({
+        app: 'hello',
+        env: 'staging',
+        host: 'h2',
+        expression: 'IO.puts(System.fetch_env!("SECRET_KEY_BASE"))',
+        timeoutMs: 60_000,
+        by: 'ops_bot',
+      });
+      expect(said).toMatchObject({ exitCode: 0, stdout: '[redacted secret_key_base]\n' });
+      expect((await accessHistory(state, 'hello', 'staging'))[0]).toMatchObject({ by: 'ops_bot', exitCode: 0 });
+    } finally {
+      state.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 
   it('rolls a release that fails its health check back over SSH', async () => {

@@ -77,7 +77,7 @@ export class SsmHosts {
   async exec(
     instanceId: string,
     argv: readonly string[],
-    options: { env?: Readonly<Record<string, string>>; input?: unknown; timeoutMs?: number } = {},
+    options: { env?: Readonly<Record<string, string>>; input?: unknown; timeoutMs?: number; waitMs?: number } = {},
   ): Promise<SsmExecResult> {
     if (options.input !== undefined) {
       throw new TarmacError('SSM Run Command cannot feed a command its stdin', { host: instanceId });
@@ -94,7 +94,8 @@ export class SsmHosts {
     );
     const commandId = sent.Command?.CommandId;
     if (!commandId) throw new TarmacError(`SSM SendCommand to ${instanceId} returned no command id`);
-    return this.wait(commandId, instanceId, Date.now() + (timeoutSec + 60) * 1000);
+    // `waitMs`: a caller with a deadline of its own (a Lambda) stops waiting sooner than SSM's own timeout.
+    return this.wait(commandId, instanceId, Date.now() + (options.waitMs ?? (timeoutSec + 60) * 1000));
   }
 
   /** Open a terminal on an instance running `argv` (as root, through sudo) with Session Manager. */

@@ -4,10 +4,13 @@ import { DynamoStateStore } from '../../adapters/aws/dynamodb-state';
 import { SsmHosts } from '../../adapters/aws/ssm-hosts';
 import { SsmSecretStore } from '../../adapters/aws/ssm-secrets';
 import { openLocalAdapters } from '../../adapters/local';
-import { type Instance, instanceOf } from '../../core/config';
+import { type Instance, instanceOf, sshHostsOf } from '../../core/config';
 import { TarmacError } from '../../core/errors';
+import { chooseHost } from '../../core/host-choice';
 import type { Redactor } from '../../core/redact';
+import { FleetHosts } from '../../hosts/fleet-hosts';
 import { HostManager } from '../../hosts/manager';
+import { SshHosts } from '../../hosts/ssh/ssh-hosts';
 import { createLogger, type Logger, silentLogger } from '../../log';
 import type { StateStore } from '../../ports';
 import { loadConfig } from '../context';
@@ -37,7 +40,7 @@ export interface Access {
   readonly redact: Redactor;
   /** Where the sessions' start and end events go (local: `<data>/tarmac.log`). */
   readonly logger: Logger;
-  close(): void;
+  close(): void | Promise<void>;
 }
 
 export interface AccessOptions extends GlobalOptions {
@@ -45,21 +48,24 @@ export interface AccessOptions extends GlobalOptions {
   readonly aws?: boolean;
 }
 
-/** Refuse `--server` until these commands can go through the server (never a silent local run). */
+/** Refuse `--server` where a command opens the hosts itself (never a silent local run); logs and eval branch before. */
 export function refuseServer(options: GlobalOptions, command: string): void {
   if (!options.server) return;
   throw new TarmacError(
-    `tarmac ${command} does not work with --server yet: the server does not reach hosts for you — run it without --server where tarmac.yml is (local hosts: the same --data; AWS: --aws with AWS credentials)`,
+    `tarmac ${command} does not work with --server yet — run it without --server where tarmac.yml is (local hosts: the same --data; AWS: --aws with AWS credentials)`,
     { command, server: options.server },
   );
 }
 
 /** Open `<app>/<env>` for access in the mode the options ask for; `comment` names the command in SSM. */
 export async function openAccess(options: AccessOptions, app: string, env: string, comment: string): Promise<Access> {
-  const instance = instanceOf(loadConfig(options), app, env);
+  const config = loadConfig(options);
+  const instance = instanceOf(config, app, env);
   if (options.aws) return openAws(instance, comment);
   const adapters = openLocalAdapters(options.data);
-  const manager = new HostManager({ dataDir: options.data });
+  // The deployer's hosts: the configuration's SSH servers, every other name a local test host.
+  const ssh = new SshHosts({ dataDir: options.data, hosts: sshHostsOf(config) });
+  const manager = new FleetHosts(new HostManager({ dataDir: options.data }), ssh);
   try {
     const hosts: AccessHosts = {
       via: 'local',
@@ -73,7 +79,10 @@ export async function openAccess(options: AccessOptions, app: string, env: strin
       state: adapters.state,
       redact: await secretRedactor(adapters.secrets, instance),
       logger: dataDirLogger(options.data),
-      close: () => adapters.close(),
+      close: async () => {
+        adapters.close();
+        await manager.close(); // the SSH masters this command opened, if any
+      },
     };
   } catch (error) {
     adapters.close();
@@ -113,24 +122,7 @@ const dataDirLogger = (data: string) =>
     destination: pino.destination({ dest: join(data, 'tarmac.log'), mkdir: true, sync: true, mode: 0o600 }),
   });
 
-/**
- * The host a command targets: `--host` when it is one of the fleet's, the only host when the fleet has one;
- * anything else says which hosts there are.
- */
+/** The host a command targets (`--host`, or the fleet's only one): {@link chooseHost} over the fleet's hosts. */
 export async function pickHost(access: Access, host: string | undefined): Promise<string> {
-  const { instance } = access;
-  const hosts = await access.hosts.fleetHosts(instance);
-  if (host !== undefined && hosts.includes(host)) return host;
-  const known = hosts.join(', ') || 'none';
-  if (host !== undefined) {
-    throw new TarmacError(
-      `host ${host} is not one of fleet ${instance.fleet}'s (hosts: ${known}) — pass one of them with --host`,
-      { host, fleet: instance.fleet, known: hosts },
-    );
-  }
-  if (hosts.length === 1) return hosts[0] as string;
-  throw new TarmacError(`fleet ${instance.fleet} has ${hosts.length} hosts (${known}) — say which with --host`, {
-    fleet: instance.fleet,
-    known: hosts,
-  });
+  return chooseHost(access.instance.fleet, await access.hosts.fleetHosts(access.instance), host);
 }

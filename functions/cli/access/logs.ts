@@ -1,14 +1,33 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type JournalQuery, journalArgv } from '../../bundle/operator-commands';
+import { journalArgv } from '../../bundle/operator-commands';
 import { TarmacError } from '../../core/errors';
-import { formatEntry, type JournalEntry, mergeJournals, parseJournal } from '../../core/journal';
-import { getDeployment } from '../../state/deployments';
+import {
+  formatEntry,
+  type JournalEntry,
+  type JournalQuery,
+  type JournalRead,
+  journalReadOf,
+  mergeJournals,
+} from '../../core/journal';
+import type { Redactor } from '../../core/redact';
+import { deploymentWindow as windowOf } from '../../state/log-window';
 import type { Output } from '../output';
 import type { Access } from './context';
 
+/** Where journals come from: this machine's view of the hosts ({@link localJournals}) or a server's `/api`. */
+export interface JournalSource {
+  /** The unit, for "no entries" messages. @example tarmac-hello-staging.service */
+  readonly unit: string;
+  /** Applied to every line before it is shown (a server has redacted already). */
+  readonly redact: Redactor;
+  /** The first read: every host asked for (the fleet's, or `--host`'s), all with the same query. */
+  first(query: JournalQuery): Promise<JournalRead[]>;
+  /** A later read of one host (`--follow`). */
+  next(host: string, query: JournalQuery): Promise<JournalRead>;
+}
+
 export interface LogsRequest {
-  readonly access: Access;
-  readonly hosts: readonly string[];
+  readonly source: JournalSource;
   readonly query: JournalQuery;
   /** Keep reading new entries (every `pollMs`) until `signal` aborts. */
   readonly follow: boolean;
@@ -21,25 +40,31 @@ export interface LogsRequest {
   readonly now: () => number;
 }
 
-type Read = { host: string; entries: JournalEntry[]; cursor?: string | undefined } | { host: string; error: string };
-
 /**
  * Print the unit's journal of every host, merged by time, one host-prefixed line per entry with every known
  * secret redacted; with `follow`, poll each host for what came after its cursor. A host that cannot be read
  * is named on stderr and the others go on. Returns the hosts that failed (in the last round).
  */
 export async function showLogs(request: LogsRequest): Promise<string[]> {
-  const { access, out } = request;
-  const width = Math.max(...request.hosts.map((h) => h.length));
+  const { source, out } = request;
   const cursors = new Map<string, string | undefined>();
   const failing = new Set<string>();
+  let hosts: string[] = [];
+  let width = 0;
   let query = (_host: string): JournalQuery => request.query;
   for (let round = 1; ; round++) {
     const roundStart = request.now();
-    const reads = await Promise.all(request.hosts.map((host) => readHost(access, host, query(host))));
+    const reads =
+      round === 1
+        ? await source.first(request.query)
+        : await Promise.all(hosts.map((host) => source.next(host, query(host))));
+    if (round === 1) {
+      hosts = reads.map((r) => r.host);
+      width = Math.max(0, ...hosts.map((h) => h.length));
+    }
     for (const read of reads) {
       if ('error' in read) {
-        if (!failing.has(read.host)) out.error(`${read.host}: ${access.redact(read.error)}\n`);
+        if (!failing.has(read.host)) out.error(`${read.host}: ${source.redact(read.error)}\n`);
         failing.add(read.host);
       } else {
         if (failing.delete(read.host) && round > 1) out.error(`${read.host}: reachable again\n`);
@@ -49,11 +74,11 @@ export async function showLogs(request: LogsRequest): Promise<string[]> {
     const entries = mergeJournals(reads.flatMap((r) => ('entries' in r ? [r.entries] : [])));
     for (const entry of entries) {
       // Redacted before formatting: JSON escaping would hide a value holding `"` or `\` from the redactor.
-      const shown = { ...entry, text: access.redact(entry.text) };
+      const shown = { ...entry, text: source.redact(entry.text) };
       out.write(`${request.json ? jsonEntry(shown) : formatEntry(shown, width)}\n`);
     }
-    if (round === 1 && entries.length === 0 && failing.size < request.hosts.length) {
-      out.error(`no journal entries of ${access.instance.unit} ${request.follow ? 'yet' : 'in this range'}\n`);
+    if (round === 1 && entries.length === 0 && failing.size < hosts.length) {
+      out.error(`no journal entries of ${source.unit} ${request.follow ? 'yet' : 'in this range'}\n`);
     }
     if (!request.follow || request.signal?.aborted) return [...failing];
     // From now on: what came after each host's cursor; a host with none yet is read from this round's start.
@@ -72,32 +97,31 @@ export async function showLogs(request: LogsRequest): Promise<string[]> {
 const jsonEntry = (e: JournalEntry) =>
   JSON.stringify({ host: e.host, at: new Date(Math.floor(e.at * 1000)).toISOString(), text: e.text });
 
-async function readHost(access: Access, host: string, query: JournalQuery): Promise<Read> {
+/** The journals of `hosts` as this process reaches them (the local hosts of `--data`, or SSM with `--aws`). */
+export function localJournals(access: Access, hosts: readonly string[]): JournalSource {
+  return {
+    unit: access.instance.unit,
+    redact: access.redact,
+    first: (query) => Promise.all(hosts.map((host) => readHost(access, host, query))),
+    next: (host, query) => readHost(access, host, query),
+  };
+}
+
+async function readHost(access: Access, host: string, query: JournalQuery): Promise<JournalRead> {
   try {
     const result = await access.hosts.exec(host, journalArgv(access.instance, query), { timeoutMs: 60_000 });
-    if (result.code !== 0) {
-      return { host, error: `journalctl failed (exit ${result.code}): ${(result.stderr || result.stdout).trim()}` };
-    }
-    return { host, ...parseJournal(host, result.stdout) };
+    return journalReadOf(host, result);
   } catch (error) {
     return { host, error: `unreachable: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
 
 /** The time window of `--deployment ID` (its start to its end), checked to be this environment's. */
-export async function deploymentWindow(access: Access, id: string): Promise<JournalQuery> {
+export async function deploymentWindow(access: Access, id: string, follow = false): Promise<JournalQuery> {
   const { app, env } = access.instance;
   if (!access.state)
     throw new TarmacError(
       '--deployment with --aws reads the state table — set TARMAC_STATE_TABLE (the stack output StateTableName)',
     );
-  const d = await getDeployment(access.state, id);
-  if (!d || d.app !== app || d.env !== env) {
-    const where = d ? ` (it is one of ${d.app}/${d.env})` : '';
-    throw new TarmacError(`no deployment ${id} of ${app}/${env}${where} — tarmac history ${app} ${env} lists them`, {
-      id,
-    });
-  }
-  const since = Date.parse(d.startedAt ?? d.createdAt) / 1000;
-  return d.endedAt ? { since, until: Date.parse(d.endedAt) / 1000 } : { since };
+  return windowOf(access.state, app, env, id, follow);
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { releaseCommandArgv } from '../../bundle/operator-commands';
 import { TarmacError } from '../../core/errors';
-import { type AccessRecord, finishAccess, recordAccess } from '../../state/access';
+import type { OperatorEvalAnswer } from '../../ports';
+import { type AccessRecord, auditedSession } from '../../state/access';
 import { whoami } from '../local-client';
 import type { Output } from '../output';
 import type { Access } from './context';
@@ -15,9 +16,8 @@ function auditState(access: Access) {
 }
 
 /**
- * Record a session, run it, record how it ended — also when running it threw. The session id is its
- * correlation id: the history record, the log events and the transient unit on the host
- * (`tarmac-<app>-<env>-rpc-<id>`) all carry it.
+ * Record a session, run it, record how it ended. The session id is its correlation id: the history record,
+ * the log events and the transient unit on the host (`tarmac-<app>-<env>-rpc-<id>`) all carry it.
  */
 async function audited(
   access: Access,
@@ -36,15 +36,18 @@ async function audited(
     via: access.hosts.via,
     ...fields,
   };
-  await recordAccess(state, record);
   const log = access.logger.child({ correlationId: id, app, env, host: record.host, kind: record.kind });
   log.info({ event: 'access.started', by: record.by, via: record.via }, `${record.kind} on ${record.host}`);
   let exitCode: number | null = null;
   try {
-    exitCode = await run(id);
+    exitCode = await auditedSession(
+      state,
+      record,
+      () => new Date(),
+      () => run(id),
+    );
     return exitCode;
   } finally {
-    await finishAccess(state, record, { endedAt: new Date().toISOString(), exitCode });
     log.info({ event: 'access.ended', exitCode }, `${record.kind} on ${record.host} ended`);
   }
 }
@@ -61,15 +64,38 @@ export async function evalOnHost(
   timeoutMs = 60_000,
 ): Promise<number> {
   const fields = { host, kind: 'eval' as const, expression: access.redact(expression) };
-  const code = await audited(access, fields, async (session) => {
+  let answer: OperatorEvalAnswer | undefined;
+  await audited(access, fields, async (session) => {
     const argv = releaseCommandArgv(access.instance, { kind: 'rpc', expression }, session);
     const result = await access.hosts.exec(host, argv, { timeoutMs });
-    if (result.stdout) out.write(access.redact(result.stdout));
-    if (result.stderr) out.error(access.redact(result.stderr));
-    if (result.code !== 0) out.error(notAnswered(access, host, result.code));
+    const { redact, instance } = access;
+    answer = { host, unit: instance.unit, session, exitCode: result.code, ...redactedOutput(result, redact) };
     return result.code;
   });
-  return code === 0 ? 0 : 1;
+  return printEval(answer as OperatorEvalAnswer, access.instance, out);
+}
+
+const redactedOutput = (r: { stdout: string; stderr: string }, redact: (t: string) => string) => ({
+  stdout: redact(r.stdout),
+  stderr: redact(r.stderr),
+});
+
+/**
+ * Print an eval's answer (already redacted, from this process or a server) and give the exit status: its
+ * output as it came, and on a failure what to look at next. The same lines locally and with `--server`.
+ */
+export function printEval(
+  answer: OperatorEvalAnswer,
+  names: { readonly app: string; readonly env: string },
+  out: Output,
+): number {
+  if (answer.stdout) out.write(answer.stdout);
+  if (answer.stderr) out.error(answer.stderr);
+  if (answer.exitCode === 0) return 0;
+  out.error(
+    `eval on ${answer.host} exited ${answer.exitCode ?? 'on a signal'} — is ${answer.unit} running there? tarmac logs ${names.app} ${names.env} --host ${answer.host}\n`,
+  );
+  return 1;
 }
 
 /** `tarmac console`: `bin/<release> remote` on one host, attached to this terminal. */
@@ -78,9 +104,4 @@ export async function consoleOnHost(access: Access, host: string): Promise<numbe
     access.hosts.attach(host, releaseCommandArgv(access.instance, { kind: 'remote' }, session)),
   );
   return code === 0 ? 0 : 1;
-}
-
-function notAnswered(access: Access, host: string, code: number | null): string {
-  const { instance } = access;
-  return `eval on ${host} exited ${code ?? 'on a signal'} — is ${instance.unit} running there? tarmac logs ${instance.app} ${instance.env} --host ${host}\n`;
 }

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { pluginSession } from '../../adapters/aws/ssm-session';
 import { TarmacError } from '../../core/errors';
-import { type Access, type AccessOptions, openAccess, pickHost, refuseServer } from '../access/context';
-import { deploymentWindow, showLogs } from '../access/logs';
+import { pickHost } from '../access/context';
+import { deploymentWindow, type JournalSource, localJournals } from '../access/logs';
+import { evalOnServer, serverJournals } from '../access/remote';
 import { consoleViaServer } from '../access/remote-console';
-import { consoleOnHost, evalOnHost } from '../access/session';
+import { consoleOnHost, evalOnHost, printEval } from '../access/session';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';
 import { remoteCapable, serverFor } from '../server-mode';
+import { count, followLogs, refuseAwsWithServer, withAccess } from './access-run';
 
 interface LogsFlags {
   host?: string;
@@ -20,36 +22,8 @@ interface LogsFlags {
 
 const AWS_FLAG = 'through SSM with this shell’s AWS credentials (the fleet’s ec2_tags find the instances)';
 
-/** A whole number from a flag, or an error naming the flag and the value. */
-function count(flag: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > max) {
-    throw new TarmacError(`${flag} must be a whole number from 1 to ${max} (given ${value})`, { flag, value });
-  }
-  return n;
-}
-
-/** Run with an opened instance, closing it afterwards. */
-async function withAccess<T>(
-  options: AccessOptions,
-  app: string,
-  env: string,
-  what: string,
-  fn: (a: Access) => Promise<T>,
-) {
-  refuseServer(options, what);
-  const access = await openAccess(options, app, env, `tarmac ${what}`);
-  try {
-    return await fn(access);
-  } finally {
-    access.close();
-  }
-}
-
 export function registerAccess(program: Command, out: Output): void {
-  program
-    .command('logs')
+  remoteCapable(program.command('logs'))
     .description("the unit's journal from every host of the fleet, merged by time, prefixed by host, secrets redacted")
     .argument('<app>')
     .argument('<env>')
@@ -61,43 +35,36 @@ export function registerAccess(program: Command, out: Output): void {
     .addOption(program.createOption('--poll-ms <ms>', 'how often --follow asks each host').hideHelp())
     .action(async (app: string, env: string, flags: LogsFlags) => {
       const options = { ...program.opts<GlobalOptions>(), aws: flags.aws };
+      const lines = count('--lines', flags.lines, 100, 100_000);
+      // All of a deployment's window unless --lines says otherwise.
+      const query = flags.lines !== undefined || !flags.deployment ? { lines } : {};
+      const show = async (source: JournalSource, query: { lines?: number }, pollMs: number) => {
+        const failed = await followLogs(out, {
+          source,
+          query,
+          follow: Boolean(flags.follow),
+          pollMs: count('--poll-ms', flags.pollMs, pollMs, 600_000),
+          json: Boolean(options.json),
+        });
+        if (failed.length > 0) out.exitCode = 1;
+      };
+      const server = serverFor(options);
+      if (server) {
+        refuseAwsWithServer(options, 'logs');
+        const remote = { app, env, host: flags.host, deployment: flags.deployment, follow: Boolean(flags.follow) };
+        return show(serverJournals(server, { ...remote, ...query }), query, 2000);
+      }
       await withAccess(options, app, env, 'logs', async (access) => {
-        const window = flags.deployment ? await deploymentWindow(access, flags.deployment) : {};
-        if (flags.follow && window.until !== undefined) {
-          throw new TarmacError(
-            `deployment ${flags.deployment} has ended: there is nothing to --follow — drop --follow`,
-          );
-        }
-        const lines = count('--lines', flags.lines, 100, 100_000);
-        const query = { ...window, ...(flags.lines !== undefined || !flags.deployment ? { lines } : {}) };
+        const window = flags.deployment ? await deploymentWindow(access, flags.deployment, Boolean(flags.follow)) : {};
         const hosts = flags.host
           ? [await pickHost(access, flags.host)]
           : await access.hosts.fleetHosts(access.instance);
         if (hosts.length === 0) throw new TarmacError(`fleet ${access.instance.fleet} has no hosts`);
-        const stop = new AbortController();
-        const onInt = () => stop.abort();
-        process.once('SIGINT', onInt);
-        try {
-          const failed = await showLogs({
-            access,
-            hosts,
-            query,
-            follow: Boolean(flags.follow),
-            pollMs: count('--poll-ms', flags.pollMs, access.hosts.via === 'aws' ? 5000 : 1000, 600_000),
-            signal: stop.signal,
-            out,
-            json: Boolean(options.json),
-            now: () => Date.now() / 1000,
-          });
-          if (failed.length > 0) out.exitCode = 1;
-        } finally {
-          process.off('SIGINT', onInt);
-        }
+        await show(localJournals(access, hosts), { ...window, ...query }, access.hosts.via === 'aws' ? 5000 : 1000);
       });
     });
 
-  program
-    .command('eval')
+  remoteCapable(program.command('eval'))
     .description('run an Elixir expression in the running release on one host (bin/<release> rpc), audited in history')
     .argument('<app>')
     .argument('<env>')
@@ -114,6 +81,13 @@ export function registerAccess(program: Command, out: Output): void {
       ) => {
         const options = { ...program.opts<GlobalOptions>(), aws: flags.aws };
         const timeout = count('--timeout', flags.timeout, 60, 3600);
+        const server = serverFor(options);
+        if (server) {
+          refuseAwsWithServer(options, 'eval');
+          const answer = await evalOnServer(server, { app, env, host: flags.host, expression, timeoutSec: timeout });
+          out.exitCode = printEval(answer, { app, env }, out);
+          return;
+        }
         await withAccess(options, app, env, 'eval', async (access) => {
           out.exitCode = await evalOnHost(access, await pickHost(access, flags.host), expression, out, timeout * 1000);
         });

@@ -22,14 +22,8 @@ export async function queue<B>(
   check: (body: B) => string | undefined,
   make: MakeJob<B>,
 ): Promise<Response> {
-  const key = c.req.header('idempotency-key');
-  if (!key || !KEY.test(key)) {
-    return problem(
-      c,
-      400,
-      'send an Idempotency-Key header: 8–64 letters, digits, _ or - (e.g. a UUID), new per request',
-    );
-  }
+  const key = idempotencyKeyOf(c);
+  if (typeof key !== 'string') return key;
   const allowed = requireGrant(c, need);
   if (!allowed.ok) return allowed.response;
   const body = await readBody(c, schema);
@@ -47,6 +41,14 @@ export async function queue<B>(
   );
 }
 
+/** The request's Idempotency-Key, or the 400 that says what to send. */
+export function idempotencyKeyOf(c: Context<AppEnv>): string | Response {
+  const key = c.req.header('idempotency-key');
+  if (key && KEY.test(key)) return key;
+  return problem(c, 400, 'send an Idempotency-Key header: 8–64 letters, digits, _ or - (e.g. a UUID), new per request');
+}
+
+/** The JSON body checked against `schema`, or the 400/415 that names what is wrong. */
 export async function readBody<B>(c: Context<AppEnv>, schema: z.ZodType<B>) {
   const text = await c.req.text();
   let raw: unknown = {};

@@ -183,6 +183,35 @@ describe('least privilege', () => {
   });
 });
 
+describe('webhook function (logs and eval over the API)', () => {
+  const webhook = () => statementsOf('AWS::IAM::Policy', 'WebhookFunction');
+
+  it('may send Run Commands only with the shell document and to instances carrying one fleet’s tags', () => {
+    const send = withAction(webhook(), 'ssm:SendCommand');
+    expect(send.map(resourcesOf)).toEqual([
+      ['arn:<AWS::Partition>:ssm:<AWS::Region>::document/AWS-RunShellScript'],
+      ['arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*'],
+      ['arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*'],
+    ]);
+    expect(send.slice(1).map((s) => s.Condition)).toEqual([
+      { StringEquals: { 'ssm:resourceTag/tarmac-fleet': 'web', 'ssm:resourceTag/team': 'core' } },
+      { StringEquals: { 'ssm:resourceTag/tarmac-fleet': 'jobs' } },
+    ]);
+    expect(send.every((s) => JSON.stringify(list(s.Action)) === '["ssm:SendCommand"]')).toBe(true);
+  });
+
+  it('reads the instances’ secrets (to redact them) but writes none, and knows its own timeout', () => {
+    const [read] = withAction(webhook(), 'ssm:GetParametersByPath');
+    expect(resourcesOf(read as Statement)).toContain(`${ARN}/tarmac/billing/production/*`);
+    expect(resourcesOf(read as Statement)).toContain(`${ARN}/tarmac/_global/*`);
+    expect(withAction(webhook(), 'ssm:PutParameter')).toEqual([]);
+    const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('WebhookFunction'),
+    )?.[1];
+    expect(fn?.Properties.Environment.Variables.TARMAC_WEBHOOK_TIMEOUT_SEC).toBe(String(fn?.Properties.Timeout));
+  });
+});
+
 describe('deploy-events function', () => {
   it('may read the state table and the deployments of tarmac’s groups, which its handler does', () => {
     const statements = statementsOf('AWS::IAM::Policy', 'DeployEventsFunction');

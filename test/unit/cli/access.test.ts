@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStateStore } from '../../../functions/adapters/local/sqlite-state';
 import { type Access, type AccessHosts, pickHost, refuseServer } from '../../../functions/cli/access/context';
-import { showLogs } from '../../../functions/cli/access/logs';
+import { localJournals, showLogs } from '../../../functions/cli/access/logs';
 import { consoleOnHost, evalOnHost } from '../../../functions/cli/access/session';
 import { memoryOutput } from '../../../functions/cli/output';
 import { instanceOf } from '../../../functions/core/config';
@@ -72,8 +72,7 @@ describe('tarmac logs over any hosts', () => {
     });
     const out = memoryOutput();
     const failed = await showLogs({
-      access: accessWith(hosts),
-      hosts: ['h1', 'h2', 'h3'],
+      source: localJournals(accessWith(hosts), ['h1', 'h2', 'h3']),
       query: { lines: 10 },
       follow: false,
       pollMs: 1,
@@ -93,8 +92,7 @@ describe('tarmac logs over any hosts', () => {
     const { hosts } = scriptedHosts({ h1: [journal([`20.5 x app[1]: key=${SECRET}`], 'c1')] });
     const out = memoryOutput();
     await showLogs({
-      access: accessWith(hosts),
-      hosts: ['h1'],
+      source: localJournals(accessWith(hosts), ['h1']),
       query: {},
       follow: false,
       pollMs: 1,
@@ -111,8 +109,7 @@ describe('tarmac logs over any hosts', () => {
     const { hosts } = scriptedHosts({ h1: [{ code: 0, stdout: '', stderr: '' }] });
     const out = memoryOutput();
     const failed = await showLogs({
-      access: accessWith(hosts),
-      hosts: ['h1'],
+      source: localJournals(accessWith(hosts), ['h1']),
       query: { since: 1, until: 2 },
       follow: false,
       pollMs: 1,
@@ -136,8 +133,7 @@ describe('tarmac logs over any hosts', () => {
       if (text.includes('back')) stop.abort();
     };
     await showLogs({
-      access: accessWith(hosts),
-      hosts: ['h1', 'h2'],
+      source: localJournals(accessWith(hosts), ['h1', 'h2']),
       query: { lines: 5 },
       follow: true,
       pollMs: 1,
@@ -226,9 +222,9 @@ describe('choosing a host', () => {
   });
 
   it('refuses --server rather than running against local hosts', () => {
-    expect(() => refuseServer({ config: 'c', data: 'd', server: 'https://x' }, 'eval')).toThrow(
-      'tarmac eval does not work with --server yet',
+    expect(() => refuseServer({ config: 'c', data: 'd', server: 'https://x' }, 'console')).toThrow(
+      'tarmac console does not work with --server yet',
     );
-    expect(() => refuseServer({ config: 'c', data: 'd' }, 'eval')).not.toThrow();
+    expect(() => refuseServer({ config: 'c', data: 'd' }, 'console')).not.toThrow();
   });
 });

@@ -151,6 +151,22 @@ describe('client commands with --server and a deploy token', () => {
     expect((await tarmac(tokens.ci, 'tokens', 'list')).stderr).toMatch(/need an admin token/);
   });
 
+  it('sends logs and eval to the server, which says when it does not reach hosts; --aws is refused beside it', async () => {
+    expect(await tarmac(tokens.viewer, 'logs', 'hello', 'staging')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'error: this server does not reach hosts (no operator access configured) — run the command where the hosts are\n',
+    });
+    expect((await tarmac(tokens.ci, 'eval', 'hello', 'staging', '--host', 'h1', '1')).stderr).toMatch(
+      /this server does not reach hosts/,
+    );
+    expect((await tarmac(tokens.viewer, 'logs', 'hello', 'staging', '--aws')).stderr).toBe(
+      'error: tarmac logs: --aws and --server both say how to reach the hosts — drop --aws (the server reaches its own hosts)\n',
+    );
+    expect(existsSync(elsewhere)).toBe(false);
+  });
+
   it('refuses --server for commands that cannot use it, before they touch anything', async () => {
     for (const args of [['config', 'check'], ['init'], ['hosts', 'list'], ['release', 'check', 'x.tar.gz']]) {
       const { code, stderr } = await tarmac(tokens.ci, ...args);

@@ -7,6 +7,7 @@ import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { KEPT_STDOUT_BYTES, SsmHosts, shellLine } from '../../../../functions/adapters/aws/ssm-hosts';
+import { SsmOperatorHosts } from '../../../../functions/adapters/aws/ssm-operator-hosts';
 import {
   SessionPluginMissingError,
   sessionArgv,
@@ -167,5 +168,32 @@ describe('a console through Session Manager', () => {
     const argv = sessionArgv({ target: 'i-1', command: `sudo -n 'a b' "c" it's` });
     const echoed = execFileSync('bash', ['-c', `printf '%s\\n' ${shellWords(argv)}`], { encoding: 'utf8' });
     expect(echoed.trimEnd().split('\n')).toEqual(argv);
+  });
+});
+
+describe('SsmOperatorHosts (the webhook’s logs and eval)', () => {
+  it('stops waiting at the caller’s timeout (a Lambda’s budget), naming the command still running', async () => {
+    const ssm = new SSMClient({ region: 'eu-west-1' });
+    const ssmMock = mockClient(ssm);
+    ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-9' } });
+    ssmMock.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
+    const operator = new SsmOperatorHosts(ssm, new EC2Client({ region: 'eu-west-1' }), 1);
+    await expect(
+      operator.exec('i-1', ['true'], { timeoutMs: 20, comment: 'tarmac eval hello/staging by ci_bot' }),
+    ).rejects.toThrow('SSM command cmd-9 on i-1 still InProgress');
+    const sent = ssmMock.commandCalls(SendCommandCommand)[0]?.args[0].input;
+    expect(sent?.Comment).toBe('tarmac eval hello/staging by ci_bot');
+    // On the host SSM still bounds it (its minimum execution timeout is 30 s).
+    expect(sent?.Parameters?.executionTimeout).toEqual(['30']);
+  });
+
+  it('needs the fleet’s ec2_tags to find its instances', async () => {
+    const operator = new SsmOperatorHosts(
+      new SSMClient({ region: 'eu-west-1' }),
+      new EC2Client({ region: 'eu-west-1' }),
+    );
+    await expect(operator.hostsOf({ fleet: 'web', hosts: ['h1'] })).rejects.toThrow(
+      'fleet web has no ec2_tags, so the server cannot find its instances — add fleets.web.ec2_tags to tarmac.yml',
+    );
   });
 });
