@@ -1,11 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import { WebSocketServer } from 'ws';
 import { type LocalAdapters, openLocalAdapters } from '../adapters/local';
 import type { TarmacConfig } from '../core/config/schema';
 import { TarmacError } from '../core/errors';
 import { GLOBAL_SCOPE } from '../core/secrets';
-import { FleetHosts } from '../hosts/fleet-hosts';
 import type { Hosts } from '../hosts/manager';
 import { unreachableLocalHosts } from '../hosts/unreachable';
 import { createApp } from '../http/app';
@@ -18,6 +15,7 @@ import { stateReadApi } from '../state/state-read-api';
 import { hasNamedTokens } from '../state/token-check';
 import { websocketConsoles } from './console-hosts';
 import { consoleRoute } from './console-socket';
+import { closeServer, isLoopback, listen, OpenBindError } from './listen';
 import { localOperatorAccess } from './operator';
 import { fleetHostsOf } from './runtime';
 
@@ -101,15 +99,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       state: adapters.state,
       ...(unreachableHosts ? { unreachableHosts } : {}),
     };
-    const consoleHosts =
-      options.consoleHosts ?? (options.dataDir ? fleetHostsOf(options.dataDir, options.config, logger) : undefined);
-    const operator = options.dataDir
-      ? localOperatorAccess({ config: options.config, dataDir: options.dataDir, adapters, logger })
+    // The hosts the deployer uses (test hosts, SSH servers): consoles, logs and eval reach them through one set.
+    const fleetHosts = options.dataDir ? fleetHostsOf(options.dataDir, options.config, logger) : undefined;
+    const consoleHosts = options.consoleHosts ?? fleetHosts;
+    const operator = fleetHosts
+      ? localOperatorAccess({ config: options.config, hosts: fleetHosts, adapters, logger })
       : undefined;
     const app = createApp({
       ...adapters,
       ...(consoleHosts ? { consoles: websocketConsoles(options.config) } : {}),
-      ...(operator ? { operator: operator.access } : {}),
+      ...(operator ? { operator } : {}),
       dashboardToken,
       config: options.config,
       logger,
@@ -128,8 +127,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       async close() {
         await stop?.();
         await closeServer(server);
-        if (!options.consoleHosts && consoleHosts instanceof FleetHosts) await consoleHosts.close();
-        await operator?.close();
+        await fleetHosts?.close();
         if (ownsAdapters) adapters.close();
       },
     };
@@ -137,23 +135,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (ownsAdapters) adapters.close();
     throw error;
   }
-}
-
-/** A bind that would put the read API and dashboard on the network with no token. */
-export class OpenBindError extends TarmacError {
-  constructor(host: string) {
-    super(
-      `refusing to listen on ${host} without a read token: the read API and the dashboard (deployments, locks, who asked) would be open to anyone who can reach it. Set one (tarmac tokens create <name> --scope read, TARMAC_DASHBOARD_TOKEN, or tarmac secrets set _global dashboard_token --stdin), listen on 127.0.0.1, or pass --insecure-open to serve them open on purpose`,
-      { host },
-    );
-    this.name = 'OpenBindError';
-  }
-}
-
-/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
-export function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || bare === '::ffff:127.0.0.1';
 }
 
 async function assertIntakeSecrets(adapters: LocalAdapters): Promise<void> {
@@ -164,29 +145,4 @@ async function assertIntakeSecrets(adapters: LocalAdapters): Promise<void> {
     `intake secret${missing.length > 1 ? 's' : ''} not set: ${missing.join(', ')} — the intake never runs without verifying signatures. Set:\n${commands}`,
     { missing },
   );
-}
-
-type NodeServer = ReturnType<typeof serve>;
-
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], port: number, hostname: string): Promise<NodeServer> {
-  return new Promise((resolve, reject) => {
-    // noServer: node-server hands it the upgrades its routes accept (the console); it never listens itself.
-    const websocket = { server: new WebSocketServer({ noServer: true }) };
-    const server = serve({ fetch, port, hostname, websocket }, () => resolve(server));
-    server.once('error', reject);
-  });
-}
-
-/** Graceful close: stop accepting, let in-flight requests finish (5 s at most), drop idle keep-alives. */
-function closeServer(server: NodeServer): Promise<void> {
-  return new Promise((resolve) => {
-    const http = server as NodeServer & { closeIdleConnections?: () => void; closeAllConnections?: () => void };
-    const force = setTimeout(() => http.closeAllConnections?.(), 5000);
-    force.unref();
-    server.close(() => {
-      clearTimeout(force);
-      resolve();
-    });
-    http.closeIdleConnections?.();
-  });
 }

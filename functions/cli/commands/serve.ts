@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { TarmacError } from '../../core/errors';
 import { GLOBAL_SCOPE } from '../../core/secrets';
+import { isLoopback } from '../../local/listen';
 import { openLocalRuntime } from '../../local/runtime';
-import { isLoopback, startServer } from '../../local/server';
+import { startServer } from '../../local/server';
 import { loadConfig } from '../context';
 import type { GlobalOptions } from '../main';
 import type { Output } from '../output';

@@ -3,7 +3,6 @@ import { formatAge } from '../../core/clock';
 import { allInstances, findApp, requireApp } from '../../core/config';
 import type { TarmacConfig } from '../../core/config/schema';
 import type { Deployment } from '../../core/deployments';
-import { TarmacError } from '../../core/errors';
 import { type DurationEstimate, describeEstimate, describeProgress, progressOf } from '../../core/estimate';
 import type { Maintenance } from '../../core/maintenance';
 import type { EnvironmentSummary } from '../../core/summaries';

@@ -3,7 +3,6 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
 import { unknownNameMessage } from '../../core/config';
-import { requireGrant } from '../api-auth';
 import type { AppDeps, AppEnv } from '../deps';
 import { problem, tooLarge } from '../responses';
 import { type MakeJob, queue } from './write-request';

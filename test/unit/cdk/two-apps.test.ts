@@ -143,6 +143,7 @@ describe('least privilege', () => {
     const ownSessions = (s: Statement) =>
       JSON.stringify(list(s.Action)) === JSON.stringify(['ssm:TerminateSession']) &&
       JSON.stringify(s.Condition) ===
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a JS placeholder
         JSON.stringify({ StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': ['${aws:userid}'] } });
     const describeOnly = (s: Statement) =>
       ['["ec2:DescribeInstances"]', '["ssm:DescribeParameters"]'].includes(JSON.stringify(list(s.Action)));
@@ -200,11 +201,14 @@ describe('webhook function (logs and eval over the API)', () => {
     expect(send.every((s) => JSON.stringify(list(s.Action)) === '["ssm:SendCommand"]')).toBe(true);
   });
 
-  it('reads the instances’ secrets (to redact them) but writes none, and knows its own timeout', () => {
+  it('reads the instances’ secrets (to redact them), writes only tarmac’s parameters (the admin API), and knows its own timeout', () => {
     const [read] = withAction(webhook(), 'ssm:GetParametersByPath');
     expect(resourcesOf(read as Statement)).toContain(`${ARN}/tarmac/billing/production/*`);
     expect(resourcesOf(read as Statement)).toContain(`${ARN}/tarmac/_global/*`);
-    expect(withAction(webhook(), 'ssm:PutParameter')).toEqual([]);
+    const writes = withAction(webhook(), 'ssm:PutParameter').flatMap((w) => resourcesOf(w));
+    expect(writes).toContain(`${ARN}/tarmac/_global/*`);
+    expect(writes).toContain(`${ARN}/tarmac/billing/production/*`);
+    expect(writes.every((r) => r.startsWith(`${ARN}/tarmac/`))).toBe(true);
     const fn = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
       id.startsWith('WebhookFunction'),
     )?.[1];
