@@ -93,26 +93,36 @@ export function runCommandStatements(
   fleetTags: readonly Readonly<Record<string, string>>[],
 ): PolicyStatement[] {
   if (fleetTags.length === 0) return [];
+  return [
+    ...documentOnFleets(scope, 'ssm:SendCommand', 'AWS-RunShellScript', fleetTags),
+    new PolicyStatement({ actions: ['ssm:GetCommandInvocation', 'ec2:DescribeInstances'], resources: ['*'] }),
+  ];
+}
+
+/**
+ * `action` (SendCommand, StartSession) with one AWS-owned SSM document only, and on EC2 instances only when they
+ * carry all the tags of one fleet (`ssm:resourceTag/<key>`: instance ids are found at run time).
+ */
+export function documentOnFleets(
+  scope: IConstruct,
+  action: string,
+  documentName: string,
+  fleetTags: readonly Readonly<Record<string, string>>[],
+): PolicyStatement[] {
   const stack = Stack.of(scope);
-  const document = stack.formatArn({
-    service: 'ssm',
-    account: '',
-    resource: 'document',
-    resourceName: 'AWS-RunShellScript',
-  });
+  const document = stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: documentName });
   const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
   return [
-    new PolicyStatement({ actions: ['ssm:SendCommand'], resources: [document] }),
+    new PolicyStatement({ actions: [action], resources: [document] }),
     ...fleetTags.map(
       (tags) =>
         new PolicyStatement({
-          actions: ['ssm:SendCommand'],
+          actions: [action],
           resources: [instances],
           conditions: {
             StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`ssm:resourceTag/${k}`, v])),
           },
         }),
     ),
-    new PolicyStatement({ actions: ['ssm:GetCommandInvocation', 'ec2:DescribeInstances'], resources: ['*'] }),
   ];
 }

@@ -12,7 +12,15 @@ import { GLOBAL_SCOPE } from '../../functions/core/secrets';
 import { ValidationError } from '../errors';
 import { CONTENT_PREFIX, secretPath, TMP_PREFIX, UPLOADS_PREFIX } from './artifact-layout';
 import { acknowledgeWildcardResources } from './nag';
-import { kmsViaSsm, readObjects, readSecrets, runCommandStatements, writeObjects, writeSecrets } from './statements';
+import {
+  documentOnFleets,
+  kmsViaSsm,
+  readObjects,
+  readSecrets,
+  runCommandStatements,
+  writeObjects,
+  writeSecrets,
+} from './statements';
 import { baseOf, type TarmacFunctionBase, tarmacFunction } from './tarmac-function';
 
 /** Senders give up quickly (GitHub after 10 s, Slack after 3 s): a longer timeout only hides a hang. */
@@ -119,27 +127,9 @@ function consoleStatements(
   fleetTags: readonly Readonly<Record<string, string>>[],
 ): PolicyStatement[] {
   if (fleetTags.length === 0) return [];
-  const stack = Stack.of(scope);
-  const document = stack.formatArn({
-    service: 'ssm',
-    account: '',
-    resource: 'document',
-    resourceName: CONSOLE_DOCUMENT,
-  });
-  const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
-  const sessions = stack.formatArn({ service: 'ssm', resource: 'session', resourceName: '*' });
+  const sessions = Stack.of(scope).formatArn({ service: 'ssm', resource: 'session', resourceName: '*' });
   return [
-    new PolicyStatement({ actions: ['ssm:StartSession'], resources: [document] }),
-    ...fleetTags.map(
-      (tags) =>
-        new PolicyStatement({
-          actions: ['ssm:StartSession'],
-          resources: [instances],
-          conditions: {
-            StringEquals: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`ssm:resourceTag/${k}`, v])),
-          },
-        }),
-    ),
+    ...documentOnFleets(scope, 'ssm:StartSession', CONSOLE_DOCUMENT, fleetTags),
     new PolicyStatement({
       actions: ['ssm:TerminateSession'],
       resources: [sessions],

@@ -7,19 +7,11 @@ import { keys } from '../../../functions/state/keys';
 import { ContentBeingDroppedError } from '../../../functions/worker/content-refs';
 import type { CheckResult } from '../../../functions/worker/deps';
 import { createWorker } from '../../../functions/worker/worker';
+import { helloConfigText } from '../../support/config-text';
 import { workerHarness } from '../../support/worker-harness';
 
 // Two apps whose release names differ: the same tarball passes for one and is refused for the other.
-const TWO_APPS = `
-fleets:
-  web: { hosts: [h1] }
-apps:
-  hello:
-    repo: acme/hello
-    release: hello
-    fleet: web
-    environments:
-      staging: { port: 4001 }
+const TWO_APPS = `${helloConfigText('{ hosts: [h1] }', '      staging: { port: 4001 }').trimEnd()}
   other:
     repo: acme/other
     release: other
