@@ -132,6 +132,22 @@ describe('host faults', { timeout: 120_000 }, () => {
     await hosts.manager.exec('h1', ['kill', ...other]);
   });
 
+  it('a resumed deployment drops a host’s migration claim of the dead run unless it is done', async () => {
+    // As lock.sh leaves them under the deployer's lock: a claim marked failed (the dead run's migration lost its
+    // output pipe with the worker) on h1, one marked done on h2.
+    const claims = '/var/lib/tarmac-agent/migrations/hello/staging/dep-y';
+    const mark = (host: string, status: string) =>
+      hosts.manager.exec(host, ['sh', '-c', `mkdir -p ${claims} && echo "${status} ${host} 1" > ${claims}/status`]);
+    await mark('h1', 'failed');
+    await mark('h2', 'done');
+    const plan = { app: 'hello', env: 'staging', deploymentId: 'dep-y', batches: [['h1', 'h2']] };
+    await clearInterruptedRun(hosts.manager, plan as unknown as DeploymentPlan, silentLogger());
+    const status = (host: string) => hosts.manager.exec(host, ['sh', '-c', `cat ${claims}/status 2>&1 || true`]);
+    expect((await status('h1')).stdout).toMatch(/No such file or directory/);
+    expect((await status('h2')).stdout).toBe('done h2 1\n');
+    await hosts.manager.exec('h2', ['rm', '-rf', claims]);
+  });
+
   it('a resumed deployment leaves alone a host it had already finished (not stopped, not restarted)', async () => {
     const done = await deploy('2.0.0');
     expect(done.status, done.error).toBe('succeeded');
