@@ -142,12 +142,21 @@ describe('tarmac --server on real hosts: deploy --wait and abort mid-rollout', (
     const rollbackDir = `/proc/${hosts.hosts[0]?.pid1}/root${revisionDir('hello-staging', `${id}-rollback`)}`;
     while (!existsSync(rollbackDir)) await sleep(50);
     const again = await remote('abort', 'hello', 'staging', '--reason', 'twice', '--wait');
-    expect(again.stderr).toBe('');
-    expect(again.stdout).toContain(
-      `hello/staging: deployment ${id} (2.0.0) already failed and is rolling back to the release before it — left to finish`,
-    );
-    expect(again.stdout).toMatch(/hello\/staging 2\.0\.0: rolled back\n/);
-    expect(again.code).toBe(0);
+    if (again.stderr === '') {
+      expect(again.stdout).toContain(
+        `hello/staging: deployment ${id} (2.0.0) already failed and is rolling back to the release before it — left to finish`,
+      );
+      expect(again.stdout).toMatch(/hello\/staging 2\.0\.0: rolled back\n/);
+      expect(again.code).toBe(0);
+    } else {
+      // The two hosts' rollback can end before the worker takes this request (seen on a quiet machine): then
+      // nothing runs any more. The rolling-back answer is pinned by aws/pipeline (abort issued from inside the
+      // rollback) and unit/worker/abort; either way no host is left half-way (below).
+      expect(again).toMatchObject({
+        code: 1,
+        stderr: 'error: hello/staging: nothing to abort — no deployment of it runs\n',
+      });
+    }
     const final = await getDeployment(runtime.adapters.state, id);
     expect(final?.error).toMatch(/^aborted by ci_bot: "bad metrics"/);
     expect(final?.aborted).toMatchObject({ by: 'ci_bot', reason: 'bad metrics' });
