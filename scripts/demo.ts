@@ -94,6 +94,8 @@ async function main(): Promise<void> {
   const server = await startServer({
     config,
     adapters,
+    // The hosts the deployer uses: `--server` logs, eval and console reach them through this server.
+    dataDir,
     port: Number(process.env.TARMAC_DEMO_PORT ?? 0),
     logger,
     onStarted: async ({ adapters: stores }) => {
