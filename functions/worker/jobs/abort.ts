@@ -6,7 +6,7 @@ import { dropPending, fleetHolder } from '../../state/fleets';
 import type { JobResult } from '../../state/jobs';
 import type { WorkerDeps } from '../deps';
 import { tell } from '../tell';
-import { deployerEvent } from './deployer-event';
+import { endDeployment } from './deployer-event';
 
 type Abort = JobOf<'abort'>;
 
@@ -57,14 +57,7 @@ export async function abort(deps: WorkerDeps, job: Abort): Promise<JobResult> {
   }
   // Nothing runs it (never handed to the deployer, or its runner died): end it now so the fleet is free.
   const error = `${why} — no live run to stop, so no host was rolled back: check what they serve (tarmac status)`;
-  await deployerEvent(deps, {
-    v: 1,
-    type: 'deployer-event',
-    idempotencyKey: job.idempotencyKey,
-    correlationId: job.correlationId,
-    app: job.app,
-    event: { type: 'deployment.finished', deploymentId: running.id, status: 'failed', at: now.toISOString(), error },
-  });
+  await endDeployment(deps, job, running.id, { status: 'failed', at: now.toISOString(), error });
   return answer(deps, job, `${job.app}/${job.env}: deployment ${running.id} ${error}`, running.id);
 }
 

@@ -94,3 +94,23 @@ export function summary(d: Deployment): string {
   const head = `${d.app}/${d.env} ${d.version}: ${d.status.replace('_', ' ')}`;
   return `${head}${hosts ? ` (${hosts})` : ''}${d.error ? ` — ${d.error}` : ''}`;
 }
+
+/**
+ * Ends a deployment no live run will end (its runner died, or it was stopped) exactly as a deployer's
+ * `deployment.finished` would, under the calling job's idempotency key and correlation id.
+ */
+export function endDeployment(
+  deps: WorkerDeps,
+  job: { readonly idempotencyKey: string; readonly correlationId: string; readonly app: string },
+  deploymentId: string,
+  ending: { readonly status: 'succeeded' | 'failed'; readonly at: string; readonly error?: string },
+): Promise<JobResult> {
+  return deployerEvent(deps, {
+    v: 1,
+    type: 'deployer-event',
+    idempotencyKey: job.idempotencyKey,
+    correlationId: job.correlationId,
+    app: job.app,
+    event: { type: 'deployment.finished', deploymentId, ...ending },
+  });
+}

@@ -9,7 +9,7 @@ import type { JobResult } from '../../state/jobs';
 import { startNextPending } from '../deploy-flow';
 import type { WorkerDeps } from '../deps';
 import { tell } from '../tell';
-import { deployerEvent } from './deployer-event';
+import { endDeployment } from './deployer-event';
 
 /**
  * Free a fleet on an operator's request (`tarmac fleet free`), in the fleet's queue group so it is ordered
@@ -47,19 +47,10 @@ export async function fleetFree(deps: WorkerDeps, job: JobOf<'fleet-free'>): Pro
   });
   if (deployment && !isFinished(deployment.status)) {
     const status = view.ended ?? (stopped === 'succeeded' ? 'succeeded' : 'failed');
-    await deployerEvent(deps, {
-      v: 1,
-      type: 'deployer-event',
-      idempotencyKey: job.idempotencyKey,
-      correlationId: job.correlationId,
-      app: job.app,
-      event: {
-        type: 'deployment.finished',
-        deploymentId: deployment.id,
-        status,
-        at: now.toISOString(),
-        ...(status === 'failed' ? { error: text } : {}),
-      },
+    await endDeployment(deps, job, deployment.id, {
+      status,
+      at: now.toISOString(),
+      ...(status === 'failed' ? { error: text } : {}),
     });
   } else {
     await releaseFleet(deps.state, job.fleet, holder.deploymentId);
